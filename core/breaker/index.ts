@@ -1,0 +1,8 @@
+/** A serializable consecutive-failure circuit breaker for calls between actors. */
+export type {
+  BreakerOptions,
+  BreakerPermit,
+  BreakerSnapshot,
+  BreakerState,
+} from "./breaker-types";
+export { CircuitBreaker } from "./circuit-breaker";

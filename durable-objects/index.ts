@@ -1,0 +1,9 @@
+/** The Durable Object classes the Worker exports, and the types the edge needs from them. */
+export { isService, loadConfig, SERVICES, type ServiceName } from "./config";
+export type { HoldView, InventoryProtocol, SkuView } from "./inventory/protocol";
+export { InventoryShard } from "./inventory/shard";
+export type { OrderItem, OrdersProtocol, OrderView } from "./orders/protocol";
+export { OrderShard } from "./orders/shard";
+export { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
+export { type ShardAddress, ShardRouter } from "./routing";
+export { BulwarkSupervisor, ROOT } from "./supervision";

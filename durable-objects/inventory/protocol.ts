@@ -1,0 +1,53 @@
+/** A SKU as clients see it; `available = stock - held - sold`. */
+export interface SkuView {
+  readonly sku: string;
+  readonly stock: number;
+  readonly available: number;
+  readonly held: number;
+  readonly sold: number;
+  readonly version: number;
+}
+
+export type HoldStatus = "active" | "confirmed" | "released" | "expired";
+
+export interface HoldView {
+  readonly holdId: string;
+  readonly sku: string;
+  readonly quantity: number;
+  readonly status: HoldStatus;
+  readonly expiresAt: string;
+}
+
+/** An edge-triggered business event: `available` reached 0, or rose above it again. */
+export interface StockEvent {
+  readonly seq: number;
+  readonly sku: string;
+  readonly type: "stock-depleted" | "stock-replenished";
+  readonly at: string;
+}
+
+/** The inventory shard's commands. Failure codes: see each comment. */
+export type InventoryProtocol = {
+  /** `not-found` */
+  getSku: { payload: { sku: string }; value: SkuView };
+  /** `stock-below-committed` */
+  putSku: { payload: { sku: string; stock: number }; value: SkuView };
+  /**
+   * `not-found`, `insufficient-stock`. With `holdId` (saga steps) the call is idempotent: an
+   * existing hold of that id is answered as it stands.
+   */
+  placeHold: {
+    payload: { sku: string; quantity: number; ttlSeconds: number; holdId?: string };
+    value: HoldView;
+  };
+  /** `not-found` */
+  getHold: { payload: { sku: string; holdId: string }; value: HoldView };
+  /** `not-found`, `hold-not-active` (released or expired). Confirming twice is a no-op. */
+  confirmHold: { payload: { sku: string; holdId: string }; value: HoldView };
+  /**
+   * `not-found`, `hold-not-active` (confirmed or expired). Releasing twice is a no-op. With
+   * `tombstone`, releasing an unknown id records it released, so a late duplicate of the
+   * hold request cannot take stock afterwards (saga compensation).
+   */
+  releaseHold: { payload: { sku: string; holdId: string; tombstone?: boolean }; value: HoldView };
+};

@@ -1,0 +1,209 @@
+import type { AdmissionOptions } from "../../core/regulation";
+import { loadConfig } from "../config";
+import type { DueTimer } from "../runtime";
+import {
+  Actor,
+  type Commands,
+  fail,
+  ok,
+  type Result,
+  read,
+  type SupervisorLink,
+  write,
+} from "../runtime";
+import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
+import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
+
+const HOLD_TIMER = "hold:";
+
+const notFound = (what: string) => fail("not-found", `${what} does not exist`);
+const depleted = (row: SkuRow | undefined) =>
+  row !== undefined && row.stock > 0 && row.stock - row.held - row.sold === 0;
+
+/**
+ * One inventory shard: the SKUs whose key hashes here, their holds, and live stock events.
+ * Holds expire on their own through runtime timers; an expired hold's quantity returns to
+ * `available`. Every change bumps the SKU's version and is pushed to its WebSocket listeners.
+ */
+export class InventoryShard extends Actor<Cloudflare.Env, InventoryProtocol> {
+  protected readonly service = "inventory";
+  #store!: InventoryStore;
+  /** SKUs changed by the current message; published once it commits. */
+  readonly #changed = new Set<string>();
+
+  protected override onStart(): void {
+    this.#store = new InventoryStore(this.ctx.storage.sql);
+    this.#changed.clear();
+  }
+
+  protected override supervision(): SupervisorLink {
+    const ns = this.env.SUPERVISOR;
+    return { supervisor: ns.get(ns.idFromName("inventory")), childId: this.name };
+  }
+
+  protected override admissionOptions(): AdmissionOptions | null {
+    return loadConfig(this.env).services.inventory.admission;
+  }
+
+  protected readonly commands: Commands<InventoryProtocol> = {
+    getSku: read(({ sku }: { sku: string }) => {
+      const row = this.#store.sku(sku);
+      return row ? ok(skuView(row)) : notFound(`sku ${sku}`);
+    }),
+
+    putSku: write(({ sku, stock }: { sku: string; stock: number }, cx) => {
+      const row = this.#current(sku, cx.now);
+      if (row && stock < row.held + row.sold) {
+        return fail(
+          "stock-below-committed",
+          `stock ${stock} is below the ${row.held} held and ${row.sold} sold units of ${sku}`,
+        );
+      }
+      return ok(
+        this.#saveSku(
+          row,
+          { sku, stock, held: row?.held ?? 0, sold: row?.sold ?? 0, version: row?.version ?? 0 },
+          cx.now,
+        ),
+      );
+    }),
+
+    placeHold: write((p: InventoryProtocol["placeHold"]["payload"], cx) => {
+      if (p.holdId !== undefined) {
+        const existing = this.#store.hold(p.holdId);
+        if (existing) return ok(holdView(existing));
+      }
+      const row = this.#current(p.sku, cx.now);
+      if (!row) return notFound(`sku ${p.sku}`);
+      const available = row.stock - row.held - row.sold;
+      if (p.quantity > available) {
+        return fail(
+          "insufficient-stock",
+          `${p.quantity} units of ${p.sku} requested, ${available} available`,
+        );
+      }
+      const hold = this.#store.saveHold({
+        hold_id: p.holdId ?? `h_${crypto.randomUUID()}`,
+        sku: p.sku,
+        quantity: p.quantity,
+        status: "active",
+        expires_at: cx.now + p.ttlSeconds * 1000,
+      });
+      this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
+      this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });
+      return ok(holdView(hold));
+    }),
+
+    getHold: read(({ sku, holdId }: { sku: string; holdId: string }) => {
+      const hold = this.#store.hold(holdId);
+      return hold && hold.sku === sku ? ok(holdView(hold)) : notFound(`hold ${holdId} of ${sku}`);
+    }),
+
+    confirmHold: write(({ sku, holdId }: { sku: string; holdId: string }, cx) =>
+      this.#settle(sku, holdId, "confirmed", cx.now),
+    ),
+
+    releaseHold: write((p: InventoryProtocol["releaseHold"]["payload"], cx) => {
+      if (p.tombstone && !this.#store.hold(p.holdId)) {
+        const tomb = {
+          hold_id: p.holdId,
+          sku: p.sku,
+          quantity: 0,
+          status: "released" as const,
+          expires_at: cx.now,
+        };
+        return ok(holdView(this.#store.saveHold(tomb)));
+      }
+      return this.#settle(p.sku, p.holdId, "released", cx.now);
+    }),
+  };
+
+  /** Confirms or releases an active hold; repeating the same settlement is a no-op. */
+  #settle(
+    sku: string,
+    holdId: string,
+    to: "confirmed" | "released",
+    now: number,
+  ): Result<HoldView> {
+    this.#current(sku, now);
+    const hold = this.#store.hold(holdId);
+    if (!hold || hold.sku !== sku) return notFound(`hold ${holdId} of ${sku}`);
+    if (hold.status === to) return ok(holdView(hold));
+    if (hold.status !== "active") {
+      return fail("hold-not-active", `hold ${holdId} is ${hold.status}, so it cannot be ${to}`);
+    }
+    const row = this.#store.sku(sku);
+    if (!row) throw new Error(`hold ${holdId} refers to missing sku ${sku}`);
+    const held = row.held - hold.quantity;
+    this.#saveSku(
+      row,
+      { ...row, held, sold: to === "confirmed" ? row.sold + hold.quantity : row.sold },
+      now,
+    );
+    this.timers.cancel(HOLD_TIMER + holdId);
+    return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
+  }
+
+  /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
+  #current(sku: string, now: number): SkuRow | undefined {
+    const due = this.#store.dueHolds(sku, now);
+    for (const hold of due) this.#expire(hold, now);
+    return this.#store.sku(sku);
+  }
+
+  #expire(hold: HoldRow, now: number): void {
+    const row = this.#store.sku(hold.sku);
+    if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
+    this.#store.saveHold({ ...hold, status: "expired" });
+    this.#saveSku(row, { ...row, held: row.held - hold.quantity }, now);
+    this.timers.cancel(HOLD_TIMER + hold.hold_id);
+  }
+
+  #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
+    const saved = this.#store.saveSku(after);
+    if (!depleted(before) && depleted(saved))
+      this.#store.recordEvent(saved.sku, "stock-depleted", now);
+    if (depleted(before) && !depleted(saved))
+      this.#store.recordEvent(saved.sku, "stock-replenished", now);
+    this.#changed.add(saved.sku);
+    return skuView(saved);
+  }
+
+  protected override onTimer(timer: DueTimer): void {
+    if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
+    const { sku } = timer.payload as { sku: string };
+    this.ctx.storage.transactionSync(() => this.#current(sku, Date.now()));
+  }
+
+  protected override onCommitted(): void {
+    for (const sku of this.#changed) {
+      const row = this.#store.sku(sku);
+      if (!row) continue;
+      const message = JSON.stringify({ type: "stock", ...skuView(row) });
+      for (const ws of this.ctx.getWebSockets(sku)) {
+        try {
+          ws.send(message);
+        } catch {
+          // A socket closing concurrently; its close handler cleans up.
+        }
+      }
+    }
+    this.#changed.clear();
+  }
+
+  /** WebSocket upgrade for `/v1/skus/{sku}/events`; the edge passes the sku in a header. */
+  protected override onRequest(request: Request): Response {
+    const sku = request.headers.get("X-Bulwark-Sku") ?? "";
+    const row = this.#store.sku(sku);
+    if (!row) return new Response(null, { status: 404 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [sku]);
+    server.send(JSON.stringify({ type: "stock", ...skuView(row) }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Edge-triggered stock events of `sku`, oldest first (alarms subscribe to these). */
+  async stockEvents(sku: string): Promise<StockEvent[]> {
+    return new InventoryStore(this.ctx.storage.sql).events(sku);
+  }
+}

@@ -1,0 +1,53 @@
+import type { HoldView } from "../inventory/protocol";
+import type { Reply } from "../runtime";
+
+/** How one inventory step went: done, refused for good, or worth trying again later. */
+export type StepOutcome =
+  | { readonly kind: "done" }
+  | { readonly kind: "refused"; readonly code: string }
+  | { readonly kind: "transient"; readonly code: string };
+
+/** Codes that no retry will change: the order is rejected and compensated. */
+const DEFINITIVE = new Set(["insufficient-stock", "not-found", "hold-not-active"]);
+
+const failure = (code: string): StepOutcome =>
+  DEFINITIVE.has(code) ? { kind: "refused", code } : { kind: "transient", code };
+
+/** A hold request succeeded only if the hold it answers is active or already confirmed. */
+export function holdPlaced(reply: Reply<HoldView>): StepOutcome {
+  if (!reply.ok) return failure(reply.code);
+  return reply.value.status === "active" || reply.value.status === "confirmed"
+    ? { kind: "done" }
+    : { kind: "refused", code: "hold-not-active" };
+}
+
+export function holdConfirmed(reply: Reply<HoldView>): StepOutcome {
+  return reply.ok ? { kind: "done" } : failure(reply.code);
+}
+
+/** Releasing is done when the hold is released, expired, or never existed (tombstoned). */
+export function holdReleased(reply: Reply<HoldView>): StepOutcome {
+  if (reply.ok) {
+    return reply.value.status === "confirmed"
+      ? { kind: "refused", code: "hold-not-active" }
+      : { kind: "done" };
+  }
+  if (reply.code === "not-found") return { kind: "done" };
+  if (reply.code === "hold-not-active") return { kind: "done" }; // expired: stock is back
+  return failure(reply.code);
+}
+
+/** A step whose RPC threw (object reset, network) is transient by nature. */
+export async function attempt(
+  call: () => Promise<Reply<HoldView>>,
+  judge: (reply: Reply<HoldView>) => StepOutcome,
+): Promise<StepOutcome> {
+  try {
+    return judge(await call());
+  } catch {
+    return { kind: "transient", code: "internal-error" };
+  }
+}
+
+/** Hold ids derive from the order, so every saga step is idempotent across retries. */
+export const holdIdOf = (orderId: string, sku: string): string => `${orderId}.${sku}`;

@@ -1,0 +1,281 @@
+import { exponential } from "../../core/backoff";
+import type { AdmissionOptions } from "../../core/regulation";
+import { loadConfig } from "../config";
+import { ShardRouter } from "../routing";
+import {
+  Actor,
+  type Commands,
+  type DueTimer,
+  fail,
+  ok,
+  type Result,
+  read,
+  type SagaContext,
+  type SupervisorLink,
+  saga,
+  write,
+} from "../runtime";
+import type { OrderItem, OrderRequest, OrdersProtocol, OrderView } from "./protocol";
+import {
+  attempt,
+  holdConfirmed,
+  holdIdOf,
+  holdPlaced,
+  holdReleased,
+  type StepOutcome,
+} from "./saga";
+import {
+  type ItemProgress,
+  type OrderRecord,
+  OrderStore,
+  orderView,
+  type SagaPhase,
+} from "./store";
+
+/** Saga holds outlive the saga by a wide margin, so a committed order's holds are still there. */
+const HOLD_TTL_SECONDS = 900;
+/** A saga that cannot finish acquiring within this long gives up and compensates. */
+const SAGA_TIMEOUT_MS = 300_000;
+/** A queued order the queue never delivered is run by the shard itself after this long. */
+const INTAKE_SAFETY_MS = 30 * 60_000;
+const RETRY = { capMs: 30_000 };
+
+const SAGA_TIMER = "saga:";
+const INTAKE_TIMER = "intake:";
+
+/**
+ * One orders shard. An order is a saga over inventory shards: hold every item (hold ids
+ * derived from the order id, so each step is idempotent), confirm all when all are held,
+ * release everything acquired when any is refused. Every transition is an atomic step and a
+ * resume timer is armed from the first one, so a crash anywhere converges to `confirmed` or
+ * `rejected`. An order is confirmed at most once: confirmation happens only in `committing`,
+ * entered once.
+ */
+export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
+  protected readonly service = "orders";
+  #store!: OrderStore;
+  #router!: ShardRouter;
+  /** One saga run per order at a time: a client retry and a timer join the same run. */
+  readonly #driving = new Map<string, Promise<Result<OrderView>>>();
+
+  protected override onStart(): void {
+    this.#store = new OrderStore(this.ctx.storage.sql);
+    this.#router = new ShardRouter(this.env);
+    this.#driving.clear();
+  }
+
+  protected override supervision(): SupervisorLink {
+    const ns = this.env.SUPERVISOR;
+    return { supervisor: ns.get(ns.idFromName("orders")), childId: this.name };
+  }
+
+  protected override admissionOptions(): AdmissionOptions | null {
+    return loadConfig(this.env).services.orders.admission;
+  }
+
+  get #resumeMs(): number {
+    const raw = Number((this.env as unknown as Record<string, unknown>).ORDERS_RESUME_MS);
+    return Number.isInteger(raw) && raw > 0 ? raw : 2000;
+  }
+
+  protected readonly commands: Commands<OrdersProtocol> = {
+    getOrder: read(({ orderId }: { orderId: string }) => {
+      const order = this.#store.get(orderId);
+      return order ? ok(orderView(order)) : fail("not-found", `order ${orderId} does not exist`);
+    }),
+
+    placeOrder: saga(async (request: OrderRequest, cx) => {
+      const found = cx.step(() => this.#open(request, cx.now, "pending"));
+      if (!found.ok) return found;
+      if (found.value.phase === "queued") return ok(orderView(found.value));
+      return this.#drive(request.orderId, cx);
+    }),
+
+    enqueueOrder: write(
+      (request: OrderRequest, cx) => {
+        const found = this.#open(request, cx.now, "queued");
+        return found.ok ? ok(orderView(found.value)) : found;
+      },
+      { regulated: false },
+    ),
+
+    processQueued: saga(async (request: OrderRequest, cx) => {
+      const found = cx.step(() => {
+        const opened = this.#open(request, Date.now(), "pending");
+        return opened.ok ? ok(this.#promote(opened.value, Date.now())) : opened;
+      });
+      if (!found.ok) return found;
+      return this.#drive(request.orderId, cx);
+    }),
+
+    rejectQueued: write(
+      ({ orderId, reason }: { orderId: string; reason: string }, cx) => {
+        const order = this.#store.get(orderId);
+        if (!order) return fail("not-found", `order ${orderId} does not exist`);
+        if (order.phase !== "queued") return ok(orderView(order));
+        return ok(orderView(this.#finish(order, "rejected", reason, cx.now)));
+      },
+      { regulated: false },
+    ),
+  };
+
+  /** Finds the order of this key, or creates it `queued` or `pending` with its timers. */
+  #open(request: OrderRequest, now: number, as: "queued" | "pending"): Result<OrderRecord> {
+    const existing = this.#store.get(request.orderId);
+    if (existing) {
+      return existing.fingerprint === request.fingerprint
+        ? ok(existing)
+        : fail(
+            "idempotency-key-reused",
+            "this Idempotency-Key was already used for an order with different items",
+          );
+    }
+    const order = this.#store.save({
+      orderId: request.orderId,
+      status: as,
+      phase: as === "queued" ? "queued" : "acquiring",
+      items: request.items,
+      progress: Object.fromEntries(request.items.map((i) => [i.sku, "pending" as ItemProgress])),
+      reason: null,
+      fingerprint: request.fingerprint,
+      createdAt: now,
+      updatedAt: now,
+      attempts: 0,
+    });
+    if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
+    else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
+    return ok(order);
+  }
+
+  /** A queued order starts its saga. */
+  #promote(order: OrderRecord, now: number): OrderRecord {
+    if (order.phase !== "queued") return order;
+    this.timers.cancel(INTAKE_TIMER + order.orderId);
+    this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
+    return this.#store.save({ ...order, status: "pending", phase: "acquiring", updatedAt: now });
+  }
+
+  #drive(orderId: string, cx: SagaContext): Promise<Result<OrderView>> {
+    const running = this.#driving.get(orderId);
+    if (running) return running;
+    const run = this.#run(orderId, cx).finally(() => {
+      if (this.#driving.get(orderId) === run) this.#driving.delete(orderId);
+    });
+    this.#driving.set(orderId, run);
+    return run;
+  }
+
+  /** Advances the saga phase by phase until it is final or has to wait for a retry. */
+  async #run(orderId: string, cx: SagaContext): Promise<Result<OrderView>> {
+    for (;;) {
+      const order = this.#store.get(orderId);
+      if (!order) throw new Error(`order ${orderId} vanished mid-saga`);
+      if (order.phase === "final" || order.phase === "queued") return ok(orderView(order));
+      const { from, to, judge } = PHASES[order.phase];
+      const items = order.items.filter((i) => order.progress[i.sku] === from);
+      const outcomes = await Promise.all(
+        items.map((item) => attempt(() => this.#step(order, item), judge)),
+      );
+      const next = cx.step(() => this.#record(orderId, items, outcomes, to, Date.now()));
+      if (next.phase === order.phase) return ok(orderView(next)); // must wait for a retry
+    }
+  }
+
+  #step(order: OrderRecord, item: OrderItem) {
+    const holdId = holdIdOf(order.orderId, item.sku);
+    const inventory = this.#router.inventory(item.sku);
+    if (order.phase === "acquiring") {
+      return inventory.call("placeHold", { ...item, ttlSeconds: HOLD_TTL_SECONDS, holdId });
+    }
+    if (order.phase === "committing")
+      return inventory.call("confirmHold", { sku: item.sku, holdId });
+    return inventory.call("releaseHold", { sku: item.sku, holdId, tombstone: true });
+  }
+
+  /** Applies one round of step outcomes atomically and decides the next phase. */
+  #record(
+    orderId: string,
+    items: readonly OrderItem[],
+    outcomes: readonly StepOutcome[],
+    done: ItemProgress,
+    now: number,
+  ): OrderRecord {
+    const order = this.#store.get(orderId);
+    if (!order) throw new Error(`order ${orderId} vanished mid-saga`);
+    const progress = { ...order.progress };
+    items.forEach((item, i) => {
+      if (outcomes[i]?.kind === "done") progress[item.sku] = done;
+    });
+    const refused = outcomes.find((o) => o.kind === "refused");
+    const transient = outcomes.find((o) => o.kind === "transient");
+    const updated = { ...order, progress, updatedAt: now };
+
+    if (order.phase === "acquiring" && refused) return this.#compensate(updated, refused.code, now);
+    if (order.phase === "committing" && refused) {
+      // Only reachable if holds expired between the decision and confirmation (inventory
+      // unreachable for longer than the hold margin): undo what can still be undone.
+      console.error(`order ${orderId}: confirmation refused (${refused.code}); compensating`);
+      return this.#compensate(updated, "hold-expired", now);
+    }
+    if (transient) {
+      if (order.phase === "acquiring" && now - order.createdAt > SAGA_TIMEOUT_MS) {
+        return this.#compensate(updated, transient.code, now);
+      }
+      const attempts = order.attempts + 1;
+      const retryAt =
+        now + Math.max(this.#resumeMs, exponential(attempts, { baseMs: this.#resumeMs, ...RETRY }));
+      this.timers.schedule(SAGA_TIMER + orderId, retryAt);
+      return this.#store.save({ ...updated, attempts });
+    }
+    const phase = order.phase;
+    if (phase === "acquiring") return this.#store.save({ ...updated, phase: "committing" });
+    if (phase === "committing") return this.#finish(updated, "confirmed", null, now);
+    return this.#finish(updated, "rejected", order.reason ?? "rejected", now);
+  }
+
+  #compensate(order: OrderRecord, reason: string, now: number): OrderRecord {
+    const progress = { ...order.progress };
+    for (const [sku, state] of Object.entries(progress)) {
+      // Holds that are pending may have landed without us hearing: release those too.
+      if (state === "pending" || state === "held") progress[sku] = "held";
+    }
+    return this.#store.save({ ...order, progress, phase: "compensating", reason, updatedAt: now });
+  }
+
+  #finish(
+    order: OrderRecord,
+    status: "confirmed" | "rejected",
+    reason: string | null,
+    now: number,
+  ) {
+    this.timers.cancel(SAGA_TIMER + order.orderId);
+    this.timers.cancel(INTAKE_TIMER + order.orderId);
+    return this.#store.save({ ...order, status, reason, phase: "final", updatedAt: now });
+  }
+
+  protected override async onTimer(timer: DueTimer, cx: SagaContext): Promise<void> {
+    const [kind, orderId] = [
+      timer.name.slice(0, timer.name.indexOf(":") + 1),
+      timer.name.slice(timer.name.indexOf(":") + 1),
+    ];
+    if (kind === INTAKE_TIMER) {
+      cx.step(() => {
+        const order = this.#store.get(orderId);
+        if (order) this.#promote(order, Date.now());
+      });
+    } else if (kind !== SAGA_TIMER) {
+      throw new Error(`unknown timer ${timer.name}`);
+    }
+    await this.#drive(orderId, cx);
+  }
+}
+
+/** Per phase: which items it works on, what they become, and how a reply is judged. */
+const PHASES: Record<
+  Exclude<SagaPhase, "queued" | "final">,
+  { from: ItemProgress; to: ItemProgress; judge: typeof holdPlaced }
+> = {
+  acquiring: { from: "pending", to: "held", judge: holdPlaced },
+  committing: { from: "held", to: "confirmed", judge: holdConfirmed },
+  compensating: { from: "held", to: "released", judge: holdReleased },
+};

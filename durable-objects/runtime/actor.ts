@@ -1,0 +1,416 @@
+import { DurableObject } from "cloudflare:workers";
+import { fullJitter } from "../../core/backoff";
+import { Admission, type AdmissionOptions } from "../../core/regulation";
+import type {
+  CallMeta,
+  CommandContext,
+  CommandSpec,
+  Commands,
+  Protocol,
+  SagaContext,
+} from "./commands";
+import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
+import { IdempotencyStore } from "./idempotency";
+import { ActorLifecycle } from "./lifecycle";
+import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
+import { CommandStatsSink, type TelemetrySink } from "./telemetry";
+import { type DueTimer, Timers } from "./timers";
+
+/** Where an actor reports its exits: a supervisor object and the child id it knows us by. */
+export interface SupervisorLink {
+  readonly supervisor: { childExited(report: ExitReport): Promise<unknown> };
+  readonly childId: string;
+}
+
+/** A child's exit as its supervisor hears it. `reason` is `normal` for a deliberate exit. */
+export interface ExitReport {
+  readonly childId: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** What `inspect()` answers: the actor's lifecycle, load, faults and per-command telemetry. */
+export interface ActorInspection {
+  readonly status: "idle" | "running" | "stopped";
+  readonly incarnation: number;
+  readonly load: LoadReport | null;
+  readonly faults: FaultSpec[];
+  readonly commands: ReturnType<CommandStatsSink["snapshot"]>;
+}
+
+const IDEMPOTENCY_SWEEP = "bulwark:idempotency-sweep";
+const TIMER_RETRY = { baseMs: 500, capMs: 60_000 };
+
+const UNREGULATED = { ok: true, release: () => {} } as const;
+
+/** Thrown inside a saga step whose actor crashed meanwhile: that incarnation's work is over. */
+class StaleIncarnation extends Error {}
+
+/**
+ * The base of every supervised actor. It owns the platform entry points (RPC `call`,
+ * `alarm`, `fetch`, WebSocket handlers) and runs every message through one pipeline:
+ * start → stopped? → faults → deadline → admission → idempotency → transaction → handler →
+ * telemetry. Subclasses implement hooks only:
+ *
+ * - `commands` (required): the handler table for protocol `P` (`read`, `write`, `saga`).
+ * - `service` (required): the service name reported in telemetry.
+ * - `onStart()` (optional, default no-op): rebuild in-memory state from storage. Runs once
+ *   per incarnation inside `blockConcurrencyWhile`; if it throws, nothing is cached and the
+ *   next message runs it again.
+ * - `onTimer(timer, cx)` (optional): a timer set with `timers.schedule` came due. Must be
+ *   idempotent: a timer fires at least once. If it throws, the actor crashes and the timer is
+ *   retried later with backoff instead of burning the platform's six alarm retries.
+ * - `supervision()` (optional, default unsupervised): where to report exits.
+ * - `admissionOptions()` (optional, default none): per-actor admission limits for writes.
+ *
+ * "Let it crash": an unexpected throw rolls back the message's writes, discards the
+ * in-memory state (the next message runs `onStart` again), reports the crash to the
+ * supervisor, and answers `internal-error` as a value. No `ctx.abort()`: it does not exist in
+ * local `wrangler dev`.
+ */
+export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends DurableObject<E> {
+  protected abstract readonly commands: Commands<P>;
+  protected abstract readonly service: string;
+
+  /** Named timers on the object's single alarm. */
+  protected readonly timers: Timers;
+  /** Telemetry sink; replace it to export elsewhere. */
+  protected telemetry: TelemetrySink;
+
+  readonly #stats = new CommandStatsSink();
+  readonly #lifecycle: ActorLifecycle;
+  readonly #idempotency: IdempotencyStore;
+  readonly #faults: FaultBox;
+  readonly #inflight = new Map<string, Promise<Result<unknown>>>();
+  #admission: Admission | null | undefined;
+
+  constructor(ctx: DurableObjectState, env: E) {
+    super(ctx, env);
+    this.timers = new Timers(ctx.storage);
+    this.#idempotency = new IdempotencyStore(ctx.storage.sql);
+    this.#faults = new FaultBox(ctx.storage.sql);
+    this.#lifecycle = new ActorLifecycle(ctx, () => this.onStart());
+    this.telemetry = this.#stats;
+  }
+
+  protected onStart(): void | Promise<void> {}
+
+  protected onTimer(timer: DueTimer, _cx: SagaContext): void | Promise<void> {
+    throw new Error(`${this.service}: no handler for timer "${timer.name}"`);
+  }
+
+  /** Runs after a state-changing message committed (not after a crash): publish here. */
+  protected onCommitted(): void {}
+
+  /** HTTP into the actor (WebSocket upgrades); the default answers 404. */
+  protected onRequest(_request: Request): Response | Promise<Response> {
+    return new Response("not found", { status: 404 });
+  }
+
+  protected supervision(): SupervisorLink | null {
+    return null;
+  }
+
+  protected admissionOptions(): AdmissionOptions | null {
+    return null;
+  }
+
+  /** This object's name (`idFromName`), which is also its child id under its supervisor. */
+  protected get name(): string {
+    return this.ctx.id.name ?? this.ctx.id.toString();
+  }
+
+  /** Sends a command and waits for its result. Never throws for expected failures. */
+  async call(command: string, payload: unknown, meta: CallMeta = {}): Promise<Reply<unknown>> {
+    const startedAt = Date.now();
+    let reply: Result<unknown>;
+    try {
+      reply = await this.#dispatch(command, payload, meta, startedAt);
+    } catch (error) {
+      reply = await this.#crash(error);
+    }
+    this.telemetry.record({
+      service: this.service,
+      actor: this.name,
+      command,
+      outcome: reply.ok ? "ok" : reply.code,
+      durationMs: Date.now() - startedAt,
+      at: startedAt,
+    });
+    const load = this.#load();
+    return load ? { ...reply, load } : reply;
+  }
+
+  /** Sends a command without waiting for its outcome (it still runs through the pipeline). */
+  async cast(command: string, payload: unknown, meta: CallMeta = {}): Promise<void> {
+    this.ctx.waitUntil(this.call(command, payload, meta));
+  }
+
+  /** Supervisor entry: drop in-memory state, clear a stop, and start again from storage. */
+  async restart(): Promise<void> {
+    this.#lifecycle.reset();
+    this.#inflight.clear();
+    this.#lifecycle.setStopped(null);
+    const error = await this.#lifecycle.ensureStarted();
+    if (error) throw error;
+    await this.timers.arm();
+  }
+
+  /** Supervisor entry: stop serving (commands answer `service-unavailable`) until restarted. */
+  async stop(reason: string): Promise<void> {
+    this.#lifecycle.reset();
+    this.#inflight.clear();
+    this.#lifecycle.setStopped(reason);
+  }
+
+  /** Lifecycle, load, injected faults and per-command telemetry of this incarnation. */
+  async inspect(): Promise<ActorInspection> {
+    return {
+      status: this.#lifecycle.status,
+      incarnation: this.#lifecycle.incarnation,
+      load: this.#load(),
+      faults: this.#faults.list(),
+      commands: this.#stats.snapshot(),
+    };
+  }
+
+  /** Arms a fault for the next `count` state-changing commands (operations API). */
+  async injectFault(fault: FaultSpec): Promise<void> {
+    this.#faults.inject(fault);
+  }
+
+  async clearFaults(): Promise<void> {
+    this.#faults.clear();
+  }
+
+  /** Ends this actor deliberately; the supervisor decides by restart type whether to restart. */
+  protected async exit(reason = "normal"): Promise<void> {
+    await this.stop(reason);
+    await this.#report(reason);
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const error = await this.#lifecycle.ensureStarted();
+    if (error) {
+      await this.#crash(error);
+      return new Response("actor crashed while starting", { status: 500 });
+    }
+    if (this.#lifecycle.status === "stopped") {
+      return new Response(`${this.service} is stopped by its supervisor`, { status: 503 });
+    }
+    return this.onRequest(request);
+  }
+
+  /** Server-push sockets ignore what clients send; override to handle messages. */
+  override async webSocketMessage(_ws: WebSocket, _message: string | ArrayBuffer): Promise<void> {}
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed (newer compatibility dates auto-reply to close frames), or a code
+      // such as 1005/1006 that may not be sent back: nothing left to do.
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    this.timers.alarmFired();
+    const error = await this.#lifecycle.ensureStarted();
+    if (error) {
+      await this.#crash(error);
+      await this.ctx.storage.setAlarm(Date.now() + fullJitter(1, TIMER_RETRY));
+      return;
+    }
+    if (this.#lifecycle.status !== "running") return; // stopped: a restart re-arms
+    for (const timer of this.timers.due(Date.now())) await this.#fire(timer);
+    await this.timers.arm();
+  }
+
+  async #fire(timer: DueTimer): Promise<void> {
+    try {
+      if (timer.name === IDEMPOTENCY_SWEEP) this.#sweepIdempotency();
+      else await this.onTimer(timer, this.#sagaContext(null, undefined));
+      const due = this.timers.dueAt(timer.name);
+      // Consume unless the handler moved the timer (it scheduled the same name again).
+      if (due !== null && due <= Date.now()) this.timers.consume(timer.name);
+      this.onCommitted();
+    } catch (error) {
+      await this.#crash(error);
+      const delay = fullJitter(timer.attempts + 1, TIMER_RETRY);
+      this.timers.retryLater(timer.name, Date.now() + Math.max(delay, TIMER_RETRY.baseMs));
+    }
+  }
+
+  #sweepIdempotency(): void {
+    const next = this.#idempotency.sweep(Date.now());
+    if (next !== null) this.timers.schedule(IDEMPOTENCY_SWEEP, next);
+  }
+
+  async #dispatch(
+    command: string,
+    payload: unknown,
+    meta: CallMeta,
+    startedAt: number,
+  ): Promise<Result<unknown>> {
+    const startError = await this.#lifecycle.ensureStarted();
+    if (startError) throw startError;
+    if (this.#lifecycle.status === "stopped") {
+      return fail(RuntimeCodes.serviceUnavailable, `${this.service} is stopped by its supervisor`);
+    }
+    const spec = (this.commands as Record<string, CommandSpec<unknown, unknown>>)[command];
+    if (!spec) throw new Error(`${this.service} has no command "${command}"`);
+    const cx = { now: startedAt, idempotencyKey: meta.idempotencyKey };
+    if (spec.kind === "read") return spec.run(payload, cx);
+
+    const deadline = meta.budgetMs === undefined ? undefined : startedAt + meta.budgetMs;
+    const faults = this.#faults.take();
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (deadline !== undefined && Date.now() >= deadline) {
+      return fail(
+        RuntimeCodes.deadlineExceeded,
+        "the request's deadline passed before work started",
+      );
+    }
+    if (faults.overload && spec.regulated) {
+      return fail(RuntimeCodes.overloaded, `${this.name} is overloaded (injected fault)`, {
+        retryAfterMs: 1000,
+      });
+    }
+    const ticket = spec.regulated ? await this.#admit(deadline) : UNREGULATED;
+    if (!ticket.ok) return ticket.refusal;
+    try {
+      const result =
+        spec.kind === "write"
+          ? this.#runWrite(spec.run, payload, meta, faults, { ...cx, now: Date.now() })
+          : await this.#runSaga(spec.run, payload, meta, faults);
+      this.onCommitted();
+      return result;
+    } finally {
+      ticket.release();
+      await this.timers.arm();
+    }
+  }
+
+  async #admit(
+    deadline: number | undefined,
+  ): Promise<{ ok: true; release: () => void } | { ok: false; refusal: Result<never> }> {
+    if (this.#admission === undefined) {
+      const options = this.admissionOptions();
+      this.#admission = options ? new Admission(options) : null;
+    }
+    if (!this.#admission) return { ok: true, release: () => {} };
+    const admitted = await this.#admission.acquire(deadline === undefined ? {} : { deadline });
+    if (admitted.ok) return admitted;
+    const code =
+      admitted.reason === "deadline" ? RuntimeCodes.deadlineExceeded : RuntimeCodes.overloaded;
+    return {
+      ok: false,
+      refusal: fail(code, `${this.name}: ${admitted.detail}`, {
+        retryAfterMs: admitted.retryAfterMs,
+      }),
+    };
+  }
+
+  #runWrite(
+    run: (payload: unknown, cx: CommandContext) => Result<unknown>,
+    payload: unknown,
+    meta: CallMeta,
+    faults: FaultPlan,
+    cx: CommandContext,
+  ): Result<unknown> {
+    const key = meta.idempotencyKey;
+    const fingerprint = meta.fingerprint ?? "";
+    return this.ctx.storage.transactionSync(() => {
+      if (key !== undefined) {
+        const found = this.#idempotency.lookup(key, fingerprint, cx.now);
+        if (found.kind === "replay") return found.reply as Result<unknown>;
+        if (found.kind === "conflict") {
+          return fail(
+            RuntimeCodes.idempotencyKeyReused,
+            "this Idempotency-Key was already used with a different request body",
+          );
+        }
+      }
+      const result = run(payload, cx);
+      if (faults.crashAtStep !== null) throw new Error("injected crash");
+      if (key !== undefined) {
+        this.#idempotency.save(key, fingerprint, result, cx.now);
+        if (this.timers.dueAt(IDEMPOTENCY_SWEEP) === null) {
+          this.timers.schedule(IDEMPOTENCY_SWEEP, cx.now + this.#idempotency.ttlMs);
+        }
+      }
+      return result;
+    });
+  }
+
+  /** Concurrent duplicates of a keyed saga wait for the first and get its answer. */
+  #runSaga(
+    run: (payload: unknown, cx: SagaContext) => Promise<Result<unknown>>,
+    payload: unknown,
+    meta: CallMeta,
+    faults: FaultPlan,
+  ): Promise<Result<unknown>> {
+    const key = meta.idempotencyKey;
+    const running = key === undefined ? undefined : this.#inflight.get(key);
+    if (running) return running;
+    const promise = run(payload, this.#sagaContext(faults.crashAtStep, key)).finally(() => {
+      if (key !== undefined && this.#inflight.get(key) === promise) this.#inflight.delete(key);
+    });
+    if (key !== undefined) this.#inflight.set(key, promise);
+    return promise;
+  }
+
+  #sagaContext(crashAtStep: number | null, key: string | undefined): SagaContext {
+    const incarnation = this.#lifecycle.incarnation;
+    let steps = 0;
+    return {
+      now: Date.now(),
+      idempotencyKey: key,
+      step: <T>(fn: () => T): T => {
+        if (incarnation !== this.#lifecycle.incarnation) {
+          throw new StaleIncarnation(
+            `${this.name} restarted; abandoning work of incarnation ${incarnation}`,
+          );
+        }
+        steps += 1;
+        return this.ctx.storage.transactionSync(() => {
+          const value = fn();
+          if (steps === crashAtStep) throw new Error(`injected crash at step ${steps}`);
+          return value;
+        });
+      },
+    };
+  }
+
+  /** Let it crash: forget memory, tell the supervisor, answer `internal-error` as a value. */
+  async #crash(error: unknown): Promise<Result<never>> {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof StaleIncarnation)) {
+      this.#lifecycle.reset();
+      this.#inflight.clear();
+      console.error(`${this.service}/${this.name} crashed: ${reason}`);
+      await this.#report(reason);
+    }
+    return fail(
+      RuntimeCodes.internalError,
+      `${this.service} actor crashed while serving the request`,
+    );
+  }
+
+  async #report(reason: string): Promise<void> {
+    const link = this.supervision();
+    if (!link) return;
+    try {
+      await link.supervisor.childExited({ childId: link.childId, reason, at: Date.now() });
+    } catch (error) {
+      // The crash is already handled locally; a supervisor that cannot hear it is logged.
+      console.error(`${this.name}: could not report exit to supervisor: ${String(error)}`);
+    }
+  }
+
+  #load(): LoadReport | null {
+    if (!this.#admission) return null;
+    const s = this.#admission.snapshot();
+    return { inFlight: s.inFlight, queued: s.queued, limit: s.limit };
+  }
+}

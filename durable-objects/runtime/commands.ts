@@ -1,0 +1,82 @@
+import type { Result } from "./result";
+
+/**
+ * A protocol names an actor's commands with their payload and success value. The edge types
+ * its calls with it (`ActorRef<P>`) and the actor's handler table is checked against it.
+ */
+export type Protocol = Record<string, { payload: unknown; value: unknown }>;
+
+/** Everything a handler may use besides its payload. */
+export interface CommandContext {
+  /** Wall-clock time the message started, in epoch ms. */
+  readonly now: number;
+  /** Idempotency key of this message, if the caller sent one (already scoped). */
+  readonly idempotencyKey: string | undefined;
+}
+
+/** A saga handler's context: its writes happen in atomic steps between awaits. */
+export interface SagaContext extends CommandContext {
+  /**
+   * Runs `fn` as one storage transaction: its writes commit together or not at all. A
+   * command that must await another object is a saga of such steps, never one transaction.
+   */
+  step<T>(fn: () => T): T;
+}
+
+/**
+ * `read` — no writes; bypasses admission so reads are never starved by writes.
+ * `write` — synchronous and atomic: the whole message is one transaction.
+ * `saga` — asynchronous; each `cx.step` is atomic and progress between steps is durable.
+ */
+export type CommandSpec<P, V> =
+  | { readonly kind: "read"; readonly run: (payload: P, cx: CommandContext) => Result<V> }
+  | {
+      readonly kind: "write";
+      readonly run: (payload: P, cx: CommandContext) => Result<V>;
+      readonly regulated: boolean;
+    }
+  | {
+      readonly kind: "saga";
+      readonly run: (payload: P, cx: SagaContext) => Promise<Result<V>>;
+      readonly regulated: boolean;
+    };
+
+/**
+ * `regulated` (default `true`): the command passes admission control and `overload` faults.
+ * Set it to `false` only for the cheap intake that *is* the shed path (recording work to do
+ * later), so that a shard at capacity can still accept work into its queue.
+ */
+export interface WriteOptions {
+  readonly regulated?: boolean;
+}
+
+/** The handler table an actor implements for protocol `P`. */
+export type Commands<P extends Protocol> = {
+  readonly [K in keyof P]: CommandSpec<P[K]["payload"], P[K]["value"]>;
+};
+
+/** Declares a read-only command (never admission-regulated, never a transaction). */
+export const read = <P, V>(run: (payload: P, cx: CommandContext) => Result<V>) =>
+  ({ kind: "read", run }) as const;
+
+/** Declares an atomic, state-changing command. */
+export const write = <P, V>(
+  run: (payload: P, cx: CommandContext) => Result<V>,
+  options: WriteOptions = {},
+) => ({ kind: "write", run, regulated: options.regulated ?? true }) as const;
+
+/** Declares a state-changing command that awaits other objects between atomic steps. */
+export const saga = <P, V>(
+  run: (payload: P, cx: SagaContext) => Promise<Result<V>>,
+  options: WriteOptions = {},
+) => ({ kind: "saga", run, regulated: options.regulated ?? true }) as const;
+
+/** What travels with every command besides its payload. */
+export interface CallMeta {
+  /** Milliseconds the caller will still wait; the actor drops the command once it is spent. */
+  readonly budgetMs?: number;
+  /** Idempotency key, already scoped by the caller (e.g. `sku/key`). */
+  readonly idempotencyKey?: string;
+  /** Fingerprint of the request the key was first used with (canonical JSON). */
+  readonly fingerprint?: string;
+}

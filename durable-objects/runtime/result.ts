@@ -1,0 +1,45 @@
+/**
+ * Expected outcomes cross the RPC boundary as values: errors thrown across DO RPC keep only
+ * their message, so a caller could never branch on them reliably. Only bugs throw.
+ */
+export type Ok<T> = { readonly ok: true; readonly value: T };
+
+/** An expected failure: a stable kebab-case `code` and a plain-words `detail`. */
+export type Failure = {
+  readonly ok: false;
+  readonly code: string;
+  readonly detail: string;
+  /** Set on load refusals (`overloaded`, `rate-limited`): when a retry may succeed. */
+  readonly retryAfterMs?: number;
+  /** Extra data a caller may need to answer (e.g. the rejected order's view). */
+  readonly data?: unknown;
+};
+
+export type Result<T> = Ok<T> | Failure;
+
+/** How loaded the answering actor was; callers use it to back off instead of hammering. */
+export interface LoadReport {
+  readonly inFlight: number;
+  readonly queued: number;
+  readonly limit: number;
+}
+
+/** What `Actor.call` answers: the command's result plus the actor's load at that moment. */
+export type Reply<T> = Result<T> & { readonly load?: LoadReport };
+
+export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
+
+export const fail = (
+  code: string,
+  detail: string,
+  extra: { retryAfterMs?: number; data?: unknown } = {},
+): Failure => ({ ok: false, code, detail, ...extra });
+
+/** Failure codes produced by the runtime itself (services add their own). */
+export const RuntimeCodes = {
+  internalError: "internal-error",
+  overloaded: "overloaded",
+  deadlineExceeded: "deadline-exceeded",
+  serviceUnavailable: "service-unavailable",
+  idempotencyKeyReused: "idempotency-key-reused",
+} as const;

@@ -1,0 +1,49 @@
+/** One processed message: the single shape every actor reports, whatever its service. */
+export interface TelemetryEvent {
+  readonly service: string;
+  readonly actor: string;
+  readonly command: string;
+  /** `ok`, or the failure code (`overloaded`, `internal-error`, a domain code ...). */
+  readonly outcome: string;
+  readonly durationMs: number;
+  readonly at: number;
+}
+
+/** Where telemetry goes. Exporters (metrics, Analytics Engine) implement this one method. */
+export interface TelemetrySink {
+  record(event: TelemetryEvent): void;
+}
+
+/** Per-command outcome counts and total duration, kept in memory for `inspect()`. */
+export interface CommandStats {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+}
+
+/**
+ * The default sink: cheap in-memory counters per command, readable through the actor's
+ * `inspect()`. Counters are per incarnation (a restart starts them again); durable history
+ * belongs to exporters.
+ */
+export class CommandStatsSink implements TelemetrySink {
+  readonly #stats = new Map<
+    string,
+    { count: number; totalMs: number; outcomes: Record<string, number> }
+  >();
+
+  record(event: TelemetryEvent): void {
+    let stats = this.#stats.get(event.command);
+    if (!stats) {
+      stats = { count: 0, totalMs: 0, outcomes: {} };
+      this.#stats.set(event.command, stats);
+    }
+    stats.count += 1;
+    stats.totalMs += event.durationMs;
+    stats.outcomes[event.outcome] = (stats.outcomes[event.outcome] ?? 0) + 1;
+  }
+
+  snapshot(): Record<string, CommandStats> {
+    return Object.fromEntries(this.#stats);
+  }
+}

@@ -1,0 +1,109 @@
+/** A timer that came due: its name, the payload it was scheduled with, and failed attempts. */
+export interface DueTimer {
+  readonly name: string;
+  readonly payload: unknown;
+  readonly attempts: number;
+}
+
+/**
+ * Many named timers multiplexed onto the one alarm a Durable Object has. Timers live in
+ * SQLite, so they survive eviction and restarts; scheduling an existing name moves it, so a
+ * timer fires once however often it is set. The alarm is re-armed lazily (`arm`) after a
+ * message, not inside its transaction: a rolled-back message must not leave an alarm behind,
+ * and a spurious alarm is harmless (nothing is due, the alarm is re-armed for the next one).
+ */
+export class Timers {
+  readonly #storage: DurableObjectStorage;
+  #armedAt: number | null | undefined;
+  #dirty = true;
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage;
+    storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS _bulwark_timers (
+        name TEXT PRIMARY KEY, due INTEGER NOT NULL, payload TEXT, attempts INTEGER NOT NULL DEFAULT 0)`,
+    );
+    storage.sql.exec("CREATE INDEX IF NOT EXISTS _bulwark_timers_due ON _bulwark_timers (due)");
+  }
+
+  /** Sets timer `name` to fire at `due` (epoch ms); replaces an existing one of that name. */
+  schedule(name: string, due: number, payload: unknown = null): void {
+    this.#storage.sql.exec(
+      `INSERT INTO _bulwark_timers (name, due, payload, attempts) VALUES (?, ?, ?, 0)
+       ON CONFLICT (name) DO UPDATE SET due = excluded.due, payload = excluded.payload, attempts = 0`,
+      name,
+      Math.floor(due),
+      JSON.stringify(payload),
+    );
+    this.#dirty = true;
+  }
+
+  /** Cancels timer `name`; cancelling a timer that does not exist does nothing. */
+  cancel(name: string): void {
+    this.#storage.sql.exec("DELETE FROM _bulwark_timers WHERE name = ?", name);
+    this.#dirty = true;
+  }
+
+  /** When timer `name` is due, or `null` if it is not set. */
+  dueAt(name: string): number | null {
+    const row = this.#storage.sql
+      .exec<{ due: number }>("SELECT due FROM _bulwark_timers WHERE name = ?", name)
+      .toArray()[0];
+    return row ? row.due : null;
+  }
+
+  /** Timers due at `now`, oldest first, at most `limit` of them. */
+  due(now: number, limit = 100): DueTimer[] {
+    return this.#storage.sql
+      .exec<{ name: string; payload: string | null; attempts: number }>(
+        "SELECT name, payload, attempts FROM _bulwark_timers WHERE due <= ? ORDER BY due LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        name: row.name,
+        payload: row.payload === null ? null : JSON.parse(row.payload),
+        attempts: row.attempts,
+      }));
+  }
+
+  /** Consumes a fired timer: deleting it in the handler's transaction makes firing idempotent. */
+  consume(name: string): void {
+    this.cancel(name);
+  }
+
+  /** Keeps a timer whose handler failed, moved to `due`, with its attempt count raised. */
+  retryLater(name: string, due: number): number {
+    const row = this.#storage.sql
+      .exec<{ attempts: number }>(
+        "UPDATE _bulwark_timers SET due = ?, attempts = attempts + 1 WHERE name = ? RETURNING attempts",
+        Math.floor(due),
+        name,
+      )
+      .toArray()[0];
+    this.#dirty = true;
+    return row?.attempts ?? 0;
+  }
+
+  /** Points the object's alarm at the earliest timer (or clears it). Cheap when nothing changed. */
+  async arm(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    const next =
+      this.#storage.sql
+        .exec<{ due: number | null }>("SELECT MIN(due) AS due FROM _bulwark_timers")
+        .one().due ?? null;
+    if (this.#armedAt === undefined) this.#armedAt = await this.#storage.getAlarm();
+    if (next === this.#armedAt) return;
+    this.#armedAt = next;
+    if (next === null) await this.#storage.deleteAlarm();
+    else await this.#storage.setAlarm(next);
+  }
+
+  /** The platform fired (or dropped) the alarm: the next `arm` must look again. */
+  alarmFired(): void {
+    this.#armedAt = null;
+    this.#dirty = true;
+  }
+}

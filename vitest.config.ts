@@ -1,0 +1,43 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects: `workers` runs inside workerd against the real bindings of
+ * wrangler.toml (plus a test-only example actor); `e2e` runs in Node and drives a real
+ * `wrangler dev` over HTTP and WebSocket, as an outside client would.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            main: "./test/worker.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-admin-token",
+                FAULT_INJECTION: "on",
+                NOTIFY_WEBHOOK_SECRET: "test-webhook-secret",
+              },
+              durableObjects: {
+                EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },
+              },
+            },
+          }),
+        ],
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"] },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
