@@ -3,7 +3,7 @@ import { type BulwarkConfig, loadConfig, type ServiceName } from "./config";
 import type { InventoryProtocol } from "./inventory/protocol";
 import type { OrdersProtocol } from "./orders/protocol";
 import type { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
-import { ActorRef, type ActorRpc, type Protocol } from "./runtime";
+import { type Actor, ActorRef, type ActorRpc, type Protocol } from "./runtime";
 
 /** Clients spread over this many limiter objects (a fixed count: changing it resets limits). */
 const RATE_LIMIT_SHARDS = new ShardMap("ratelimit", 16);
@@ -62,6 +62,11 @@ export class ShardRouter {
     const ns = this.#env[binding] as unknown as DurableObjectNamespace;
     const id = ns.idFromName(address.name);
     return locationHint ? ns.get(id, { locationHint }) : ns.get(id);
+  }
+
+  /** The shard's actor stub, for the runtime's operations RPC (faults, inspection). */
+  actor(address: ShardAddress): DurableObjectStub<Actor> {
+    return this.stub(address) as unknown as DurableObjectStub<Actor>;
   }
 
   /** A typed actor reference on shard `address`. */

@@ -1,3 +1,35 @@
 import { Hono } from "hono";
-export const app = new Hono<{ Bindings: Cloudflare.Env }>();
-app.get("/healthz", (c) => c.json({ status: "ok" }));
+import { ShardRouter } from "../durable-objects";
+import type { AppEnv } from "./context";
+import { onError, Problem } from "./errors";
+import { deadline } from "./middleware/deadline";
+import { requestId } from "./middleware/request-id";
+import { healthRoutes } from "./routes/health";
+import { opsRoutes } from "./routes/ops";
+import { orderRoutes } from "./routes/orders";
+import { skuRoutes } from "./routes/skus";
+
+/**
+ * The edge: stateless, one middleware order for every request — request id → deadline →
+ * (per route) auth → content type and size → validation → rate limit → shard call — and
+ * one error mapper that turns every failure into `application/problem+json`.
+ */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId(), deadline(), async function shardRouter(c, next) {
+    c.set("router", new ShardRouter(c.env));
+    c.set("admin", false);
+    await next();
+  });
+  healthRoutes(app);
+  skuRoutes(app);
+  orderRoutes(app);
+  opsRoutes(app);
+  app.notFound(() => {
+    throw new Problem("not-found", "no such route");
+  });
+  app.onError(onError);
+  return app;
+}
+
+export const app = createApp();

@@ -1,4 +1,7 @@
+import { ROOT } from "../durable-objects";
 import { app } from "./app";
+import { ORDERS_DLQ } from "./queue/messages";
+import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
 
 export {
   BulwarkSupervisor as Supervisor,
@@ -7,6 +10,19 @@ export {
   OrderShard,
 } from "../durable-objects";
 
+/** The Worker: HTTP through the Hono edge, the orders queue and its DLQ, and the cron. */
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Cloudflare.Env>;
+
+  async queue(batch, env) {
+    if (batch.queue === ORDERS_DLQ) await consumeDeadLetters(batch, env);
+    else await consumeOrders(batch, env);
+  },
+
+  /** Every minute: backoff-timed recovery of services the root supervisor marked down. */
+  async scheduled(_controller, env) {
+    const root = env.SUPERVISOR.get(env.SUPERVISOR.idFromName(ROOT));
+    const recovered = await root.tick();
+    if (recovered.length > 0) console.log(`cron: recovered ${recovered.join(", ")}`);
+  },
+} satisfies ExportedHandler<Cloudflare.Env, unknown>;

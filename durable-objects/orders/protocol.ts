@@ -39,6 +39,11 @@ export type OrdersProtocol = {
   enqueueOrder: { payload: OrderRequest; value: OrderView };
   /** Queue consumer: runs a queued order's saga (admission-regulated: it may be `overloaded`). */
   processQueued: { payload: OrderRequest; value: OrderView };
+  /**
+   * Shed path undo: the queue refused the message, so the still-queued order is deleted and
+   * the client's 503 stays true ("created nothing").
+   */
+  withdrawQueued: { payload: { orderId: string }; value: { withdrawn: boolean } };
   /** Dead-letter consumer: a still-queued order becomes `rejected` (`dead-lettered`). */
   rejectQueued: { payload: { orderId: string; reason: string }; value: OrderView };
 };

@@ -96,7 +96,7 @@ export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
         const found = this.#open(request, cx.now, "queued");
         return found.ok ? ok(orderView(found.value)) : found;
       },
-      { regulated: false },
+      { intake: true },
     ),
 
     processQueued: saga(async (request: OrderRequest, cx) => {
@@ -108,6 +108,17 @@ export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
       return this.#drive(request.orderId, cx);
     }),
 
+    withdrawQueued: write(
+      ({ orderId }: { orderId: string }): Result<{ withdrawn: boolean }> => {
+        const order = this.#store.get(orderId);
+        if (order?.phase !== "queued") return ok({ withdrawn: false });
+        this.#store.delete(orderId);
+        this.timers.cancel(INTAKE_TIMER + orderId);
+        return ok({ withdrawn: true });
+      },
+      { intake: true },
+    ),
+
     rejectQueued: write(
       ({ orderId, reason }: { orderId: string; reason: string }, cx) => {
         const order = this.#store.get(orderId);
@@ -115,7 +126,7 @@ export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
         if (order.phase !== "queued") return ok(orderView(order));
         return ok(orderView(this.#finish(order, "rejected", reason, cx.now)));
       },
-      { regulated: false },
+      { intake: true },
     ),
   };
 

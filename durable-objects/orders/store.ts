@@ -72,6 +72,10 @@ export class OrderStore {
     };
   }
 
+  delete(orderId: string): void {
+    this.#sql.exec("DELETE FROM orders WHERE order_id = ?", orderId);
+  }
+
   save(o: OrderRecord): OrderRecord {
     this.#sql.exec(
       `INSERT OR REPLACE INTO orders

@@ -195,7 +195,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       await this.#crash(error);
       return new Response("actor crashed while starting", { status: 500 });
     }
-    if (this.#lifecycle.status === "stopped") {
+    if (this.#lifecycle.stopped) {
       return new Response(`${this.service} is stopped by its supervisor`, { status: 503 });
     }
     return this.onRequest(request);
@@ -221,7 +221,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       await this.ctx.storage.setAlarm(Date.now() + fullJitter(1, TIMER_RETRY));
       return;
     }
-    if (this.#lifecycle.status !== "running") return; // stopped: a restart re-arms
+    if (this.#lifecycle.stopped) return; // a restart re-arms the alarm
     for (const timer of this.timers.due(Date.now())) await this.#fire(timer);
     await this.timers.arm();
   }
@@ -254,11 +254,12 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   ): Promise<Result<unknown>> {
     const startError = await this.#lifecycle.ensureStarted();
     if (startError) throw startError;
-    if (this.#lifecycle.status === "stopped") {
-      return fail(RuntimeCodes.serviceUnavailable, `${this.service} is stopped by its supervisor`);
-    }
     const spec = (this.commands as Record<string, CommandSpec<unknown, unknown>>)[command];
     if (!spec) throw new Error(`${this.service} has no command "${command}"`);
+    const intake = spec.kind !== "read" && spec.intake;
+    if (this.#lifecycle.stopped && !intake) {
+      return fail(RuntimeCodes.serviceUnavailable, `${this.service} is stopped by its supervisor`);
+    }
     const cx = { now: startedAt, idempotencyKey: meta.idempotencyKey };
     if (spec.kind === "read") return spec.run(payload, cx);
 
@@ -271,12 +272,12 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
         "the request's deadline passed before work started",
       );
     }
-    if (faults.overload && spec.regulated) {
+    if (faults.overload && !intake) {
       return fail(RuntimeCodes.overloaded, `${this.name} is overloaded (injected fault)`, {
         retryAfterMs: 1000,
       });
     }
-    const ticket = spec.regulated ? await this.#admit(deadline) : UNREGULATED;
+    const ticket = intake || meta.reserved ? UNREGULATED : await this.#admit(deadline);
     if (!ticket.ok) return ticket.refusal;
     try {
       const result =

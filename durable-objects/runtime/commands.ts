@@ -33,21 +33,21 @@ export type CommandSpec<P, V> =
   | {
       readonly kind: "write";
       readonly run: (payload: P, cx: CommandContext) => Result<V>;
-      readonly regulated: boolean;
+      readonly intake: boolean;
     }
   | {
       readonly kind: "saga";
       readonly run: (payload: P, cx: SagaContext) => Promise<Result<V>>;
-      readonly regulated: boolean;
+      readonly intake: boolean;
     };
 
 /**
- * `regulated` (default `true`): the command passes admission control and `overload` faults.
- * Set it to `false` only for the cheap intake that *is* the shed path (recording work to do
- * later), so that a shard at capacity can still accept work into its queue.
+ * `intake` (default `false`): the command only records work to do later — it *is* the shed
+ * path — so it skips admission control and `overload` faults, and it still runs while the
+ * supervisor has stopped the actor. Everything else is regulated and refused when stopped.
  */
 export interface WriteOptions {
-  readonly regulated?: boolean;
+  readonly intake?: boolean;
 }
 
 /** The handler table an actor implements for protocol `P`. */
@@ -63,13 +63,13 @@ export const read = <P, V>(run: (payload: P, cx: CommandContext) => Result<V>) =
 export const write = <P, V>(
   run: (payload: P, cx: CommandContext) => Result<V>,
   options: WriteOptions = {},
-) => ({ kind: "write", run, regulated: options.regulated ?? true }) as const;
+) => ({ kind: "write", run, intake: options.intake ?? false }) as const;
 
 /** Declares a state-changing command that awaits other objects between atomic steps. */
 export const saga = <P, V>(
   run: (payload: P, cx: SagaContext) => Promise<Result<V>>,
   options: WriteOptions = {},
-) => ({ kind: "saga", run, regulated: options.regulated ?? true }) as const;
+) => ({ kind: "saga", run, intake: options.intake ?? false }) as const;
 
 /** What travels with every command besides its payload. */
 export interface CallMeta {
@@ -79,4 +79,9 @@ export interface CallMeta {
   readonly idempotencyKey?: string;
   /** Fingerprint of the request the key was first used with (canonical JSON). */
   readonly fingerprint?: string;
+  /**
+   * Operators' reserved share: admin commands skip admission so a flood of client writes
+   * can never lock operators out. Only the edge sets it, for authenticated admin requests.
+   */
+  readonly reserved?: boolean;
 }

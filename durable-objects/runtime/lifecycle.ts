@@ -1,17 +1,20 @@
-/** Lifecycle of one actor: `idle` (not started) → `running`; `stopped` until restarted. */
+/** What `inspect()` reports: not started, running, or stopped by the supervisor. */
 export type ActorStatus = "idle" | "running" | "stopped";
 
 /**
  * A tiny explicit state machine for an actor's incarnations. Start-up runs once inside
  * `blockConcurrencyWhile`; a failed start is caught *inside* the block (a throw there would
  * reset the whole object) and returned, so nothing is cached and the next message retries.
- * The stopped flag is in storage: an evicted object must not forget that its supervisor
- * stopped it.
+ *
+ * "Stopped" is a separate, durable flag (an evicted object must not forget that its
+ * supervisor stopped it). A stopped actor still starts — its state is rebuilt so intake
+ * commands can record work — but refuses every other command until restarted.
  */
 export class ActorLifecycle {
   readonly #ctx: DurableObjectState;
   readonly #onStart: () => void | Promise<void>;
-  #status: ActorStatus = "idle";
+  #started = false;
+  #stopped: boolean | undefined;
   #incarnation = 0;
 
   constructor(ctx: DurableObjectState, onStart: () => void | Promise<void>) {
@@ -23,30 +26,34 @@ export class ActorLifecycle {
   }
 
   get status(): ActorStatus {
-    return this.#status;
+    if (this.stopped) return "stopped";
+    return this.#started ? "running" : "idle";
   }
 
-  /** Increases on every start; work begun by an older incarnation must not touch storage. */
+  /** Whether the supervisor stopped this actor (read from storage once per object). */
+  get stopped(): boolean {
+    this.#stopped ??=
+      this.#ctx.storage.sql.exec("SELECT 1 FROM _bulwark_lifecycle WHERE key = 'stopped'").toArray()
+        .length > 0;
+    return this.#stopped;
+  }
+
+  /** Increases on every start and reset; work of an older incarnation must not touch storage. */
   get incarnation(): number {
     return this.#incarnation;
   }
 
   /** Starts the actor unless it runs already; answers the start error, if any. */
   async ensureStarted(): Promise<unknown> {
-    if (this.#status !== "idle") return null;
+    if (this.#started) return null;
     return this.#ctx.blockConcurrencyWhile(async () => {
-      if (this.#status !== "idle") return null;
-      if (this.#stoppedReason() !== null) {
-        this.#status = "stopped";
-        return null;
-      }
+      if (this.#started) return null;
       try {
         this.#incarnation += 1;
         await this.#onStart();
-        this.#status = "running";
+        this.#started = true;
         return null;
       } catch (error) {
-        this.#status = "idle";
         return error;
       }
     });
@@ -54,7 +61,7 @@ export class ActorLifecycle {
 
   /** Forgets the running incarnation: the next message starts again from storage. */
   reset(): void {
-    this.#status = "idle";
+    this.#started = false;
     this.#incarnation += 1;
   }
 
@@ -62,20 +69,12 @@ export class ActorLifecycle {
   setStopped(reason: string | null): void {
     if (reason === null) {
       this.#ctx.storage.sql.exec("DELETE FROM _bulwark_lifecycle WHERE key = 'stopped'");
-      if (this.#status === "stopped") this.#status = "idle";
     } else {
       this.#ctx.storage.sql.exec(
         "INSERT OR REPLACE INTO _bulwark_lifecycle (key, value) VALUES ('stopped', ?)",
         reason,
       );
-      this.#status = "stopped";
     }
-  }
-
-  #stoppedReason(): string | null {
-    const row = this.#ctx.storage.sql
-      .exec<{ value: string }>("SELECT value FROM _bulwark_lifecycle WHERE key = 'stopped'")
-      .toArray()[0];
-    return row ? row.value : null;
+    this.#stopped = reason !== null;
   }
 }

@@ -1,0 +1,11 @@
+/** HTTP-facing pure parts: problem codes, request schemas, canonical JSON. */
+export { canonicalJson } from "./canonical-json";
+export {
+  isProblemCode,
+  PROBLEMS,
+  type ProblemBody,
+  type ProblemCode,
+  problemBody,
+  retryAfterSeconds,
+} from "./problem";
+export * from "./schemas";

@@ -1,0 +1,25 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../context";
+import { Problem } from "../errors";
+
+/**
+ * Per-client rate limit on state-changing requests (`RATE_LIMIT_PER_MINUTE`, keyed by
+ * `CF-Connecting-IP`), counted in the `ClientRateLimiter` object the client hashes to, so it
+ * holds across edge isolates. Admin requests are exempt: operators keep a reserved share.
+ */
+export function clientRateLimit(): MiddlewareHandler<AppEnv> {
+  return async function clientRateLimitMiddleware(c, next) {
+    if (c.get("admin")) return next();
+    const client = c.req.header("CF-Connecting-IP") ?? "unknown";
+    const router = c.get("router");
+    const taken = await router.rateLimiter(client).take(client);
+    if (!taken.ok) {
+      throw new Problem(
+        "rate-limited",
+        `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,
+        taken.retryAfterMs,
+      );
+    }
+    await next();
+  };
+}

@@ -1,0 +1,94 @@
+import { fullJitter } from "../../core/backoff";
+import { ShardRouter } from "../../durable-objects";
+import { isOrderMessage, type OrderMessage } from "./messages";
+
+/** Delay of a retried message: exponential in its attempts, at least the shard's hint. */
+const RETRY = { baseMs: 1000, capMs: 60_000 };
+
+/** Load answers: the shard is alive but cannot take this now; come back later. */
+const LATER = new Set(["overloaded", "deadline-exceeded", "service-unavailable", "circuit-open"]);
+
+export function retryDelaySeconds(attempts: number, hintMs = 0): number {
+  const backoff = RETRY.baseMs + fullJitter(Math.max(0, attempts - 1), RETRY);
+  return Math.min(Math.ceil(Math.max(backoff, hintMs) / 1000), 3600);
+}
+
+/**
+ * Drains the orders queue at a regulated pace: one message at a time per batch, each acked
+ * only once its order is final or its saga is durably under way (`pending` orders finish on
+ * their shard's timer). When a shard answers with a load refusal, that message — and every
+ * later one for the same shard in this batch — is retried with backoff instead of hammered.
+ * A message that exhausts `max_retries` goes to the dead-letter queue. Processing is
+ * idempotent by `orderId`, as at-least-once delivery requires.
+ */
+export async function consumeOrders(
+  batch: MessageBatch<unknown>,
+  env: Cloudflare.Env,
+): Promise<void> {
+  const router = new ShardRouter(env);
+  const backingOff = new Map<string, number>();
+  for (const message of batch.messages) {
+    if (!isOrderMessage(message.body)) {
+      console.error(`orders queue: dropping malformed message ${message.id}`);
+      message.ack();
+      continue;
+    }
+    const order: OrderMessage = message.body;
+    const shard = router.locate("orders", order.orderId).name;
+    const hint = backingOff.get(shard);
+    if (hint !== undefined) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, hint) });
+      continue;
+    }
+    const { orderId, items, fingerprint } = order;
+    try {
+      const reply = await router
+        .orders(orderId)
+        .call("processQueued", { orderId, items, fingerprint });
+      if (reply.ok) {
+        message.ack();
+      } else if (LATER.has(reply.code)) {
+        backingOff.set(shard, reply.retryAfterMs ?? 1000);
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, reply.retryAfterMs) });
+      } else if (reply.code === "internal-error") {
+        // The shard crashed on it: try again later; past max_retries the DLQ rejects it.
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      } else {
+        // A definitive answer (e.g. the key is taken by another order): nothing to retry.
+        console.error(`orders queue: ${orderId} answered ${reply.code}: ${reply.detail}`);
+        message.ack();
+      }
+    } catch (error) {
+      console.error(`orders queue: ${orderId} failed: ${(error as Error).message}`);
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}
+
+/**
+ * The dead-letter consumer: an order whose message exhausted its retries is recorded as
+ * `rejected` with reason `dead-lettered` (if it is still queued), so every accepted order
+ * reaches a final state. Recording is intake work, so it is never refused for load.
+ */
+export async function consumeDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Cloudflare.Env,
+): Promise<void> {
+  const router = new ShardRouter(env);
+  for (const message of batch.messages) {
+    if (!isOrderMessage(message.body)) {
+      message.ack();
+      continue;
+    }
+    const { orderId } = message.body;
+    try {
+      const reply = await router
+        .orders(orderId)
+        .call("rejectQueued", { orderId, reason: "dead-lettered" });
+      if (reply.ok || reply.code === "not-found") message.ack();
+      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    } catch {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { Hono } from "hono";
+import { ROOT } from "../../durable-objects";
+import type { AppEnv } from "../context";
+import { resource } from "../resource";
+
+/** `/healthz` (the edge is alive; touches no object) and `/readyz` (no service is down). */
+export function healthRoutes(app: Hono<AppEnv>): void {
+  resource(app, "/healthz", { GET: [(c) => c.json({ status: "ok" })] });
+  resource(app, "/readyz", {
+    GET: [
+      async (c) => {
+        const root = c.env.SUPERVISOR.get(c.env.SUPERVISOR.idFromName(ROOT));
+        let reasons: string[];
+        try {
+          reasons = (await root.downChildren()).map(
+            (service) => `${service} is down: its supervisor reached max restart intensity`,
+          );
+        } catch (error) {
+          reasons = [`the root supervisor did not answer: ${(error as Error).message}`];
+        }
+        return reasons.length === 0
+          ? c.json({ status: "ready" })
+          : c.json({ status: "degraded", reasons }, 503);
+      },
+    ],
+  });
+}

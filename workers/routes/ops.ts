@@ -1,0 +1,95 @@
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { z } from "zod";
+import { faultBody } from "../../core/http";
+import {
+  isService,
+  ROOT,
+  SERVICES,
+  type ShardAddress,
+  type ShardRouter,
+} from "../../durable-objects";
+import type { AppEnv } from "../context";
+import { Problem } from "../errors";
+import { adminAuth } from "../middleware/admin-auth";
+import { jsonBody } from "../middleware/json-body";
+import { input, validate } from "../middleware/validate";
+import { resource } from "../resource";
+
+const root = (c: Context<AppEnv>) => c.env.SUPERVISOR.get(c.env.SUPERVISOR.idFromName(ROOT));
+
+/** Which shards a fault targets: the owner of `sku`/`orderId`, shard `shard`, or all. */
+function faultTargets(router: ShardRouter, fault: z.infer<typeof faultBody>): ShardAddress[] {
+  if (fault.sku !== undefined) return [router.locate("inventory", fault.sku)];
+  if (fault.orderId !== undefined) return [router.locate("orders", fault.orderId)];
+  if (fault.shard !== undefined) {
+    const shard = router.shard(fault.service, fault.shard);
+    if (!shard) {
+      const count = router.config.services[fault.service].shards.shardCount;
+      throw new Problem("invalid-request", `shard: ${fault.service} has shards 0 to ${count - 1}`);
+    }
+    return [shard];
+  }
+  return router.shards(fault.service);
+}
+
+/** Fault injection exists only when `FAULT_INJECTION=on`; otherwise its routes are 404. */
+function faultsEnabled(): MiddlewareHandler<AppEnv> {
+  return async function faultsEnabledMiddleware(c, next) {
+    if (!c.get("router").config.faultInjection)
+      throw new Problem("not-found", `no route for ${c.req.path}`);
+    await next();
+  };
+}
+
+/** Operations: the supervision tree, restarting a service, and fault injection. */
+export function opsRoutes(app: Hono<AppEnv>): void {
+  resource(app, "/v1/ops/supervision", {
+    GET: [adminAuth(), async (c) => c.json(await root(c).tree())],
+  });
+
+  resource(app, "/v1/ops/supervision/:service/restart", {
+    POST: [
+      adminAuth(),
+      async (c) => {
+        const service = c.req.param("service") ?? "";
+        if (!isService(service)) {
+          throw new Problem(
+            "not-found",
+            `unknown service "${service}"; services are ${SERVICES.join(", ")}`,
+          );
+        }
+        const child = await root(c).restartChild(service);
+        if (!child?.supervisor)
+          throw new Problem("not-found", `service ${service} is not supervised`);
+        return c.json(child.supervisor);
+      },
+    ],
+  });
+
+  resource(app, "/v1/ops/faults", {
+    POST: [
+      faultsEnabled(),
+      adminAuth(),
+      jsonBody(),
+      validate({ body: faultBody }),
+      async (c) => {
+        const fault = input<z.infer<typeof faultBody>>(c).body;
+        const router = c.get("router");
+        const shards = faultTargets(router, fault);
+        const spec = { kind: fault.kind, count: fault.count, ms: fault.ms, step: fault.step };
+        await Promise.all(shards.map((shard) => router.actor(shard).injectFault(spec)));
+        return c.json({ service: fault.service, shards: shards.map((s) => s.name), ...spec }, 201);
+      },
+    ],
+    DELETE: [
+      faultsEnabled(),
+      adminAuth(),
+      async (c) => {
+        const router = c.get("router");
+        const shards = SERVICES.flatMap((service) => router.shards(service));
+        await Promise.all(shards.map((shard) => router.actor(shard).clearFaults()));
+        return c.json({ cleared: shards.map((s) => s.name) });
+      },
+    ],
+  });
+}

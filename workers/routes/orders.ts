@@ -1,0 +1,128 @@
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import { canonicalJson, idParam, orderBody } from "../../core/http";
+import type { OrderView, ShardAddress } from "../../durable-objects";
+import type { OrderRequest } from "../../durable-objects/orders/protocol";
+import type { Failure, Reply } from "../../durable-objects/runtime";
+import type { AppEnv } from "../context";
+import { fromFailure, Problem } from "../errors";
+import { clientRateLimit } from "../middleware/client-rate-limit";
+import { jsonBody } from "../middleware/json-body";
+import { input, validate } from "../middleware/validate";
+import { answer, clientDeadline } from "../reply";
+import { resource } from "../resource";
+import { breakerFor, guarded } from "../shard-call";
+
+/** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
+const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
+
+/** The same key always designates the same order: the id is a hash of the key. */
+export async function orderIdOf(idempotencyKey: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(idempotencyKey));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `o_${hex.slice(0, 32)}`;
+}
+
+/** RFC 7240: does the client accept an asynchronous answer? */
+const prefersAsync = (c: Context<AppEnv>) =>
+  (c.req.header("Prefer") ?? "")
+    .split(",")
+    .some((p) => p.trim().split(";")[0]?.trim().toLowerCase() === "respond-async");
+
+/** An order's view with the status its state calls for: 201, 409, or 202 + Location. */
+function orderResponse(c: Context<AppEnv>, view: OrderView): Response {
+  if (view.status === "confirmed") return c.json(view, 201);
+  if (view.status === "rejected") return c.json(view, 409);
+  c.header("Location", `/v1/orders/${view.orderId}`);
+  return c.json(view, 202);
+}
+
+/**
+ * The shed path: record the order as `queued` (visible at once; intake is never refused
+ * for load), then hand it to the queue. If the queue refuses, the record is withdrawn so
+ * the 503 the client gets stays true: nothing was created.
+ */
+async function shed(
+  c: Context<AppEnv>,
+  shard: ShardAddress,
+  request: OrderRequest,
+  refusal: Failure,
+) {
+  const ref = c.get("router").orders(request.orderId);
+  let intake: Reply<OrderView>;
+  try {
+    intake = await ref.call("enqueueOrder", request);
+  } catch {
+    intake = refusal;
+  }
+  if (!intake.ok) throw fromFailure(intake.code === "idempotency-key-reused" ? intake : refusal);
+  if (intake.value.status !== "queued") return orderResponse(c, intake.value);
+  try {
+    await c.env.ORDERS_QUEUE.send({ ...request, enqueuedAt: Date.now() }, { contentType: "json" });
+  } catch (error) {
+    console.error(
+      `orders queue refused ${request.orderId} (${shard.name}): ${(error as Error).message}`,
+    );
+    await ref.call("withdrawQueued", { orderId: request.orderId }).catch(() => undefined);
+    throw new Problem("service-unavailable", "orders cannot be queued right now", 5000);
+  }
+  return orderResponse(c, intake.value);
+}
+
+/** Order routes: placing an order (a saga across inventory shards) and reading it. */
+export function orderRoutes(app: Hono<AppEnv>): void {
+  resource(app, "/v1/orders", {
+    POST: [
+      jsonBody(),
+      validate({ body: orderBody, idempotencyKey: "required" }),
+      clientRateLimit(),
+      async (c) => {
+        const { body, idempotencyKey = "" } = input<z.infer<typeof orderBody>>(c);
+        const orderId = await orderIdOf(idempotencyKey);
+        const items = [...body.items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+        const request: OrderRequest = {
+          orderId,
+          items: body.items,
+          fingerprint: canonicalJson(items),
+        };
+        const router = c.get("router");
+        const shard = router.locate("orders", orderId);
+        const async = prefersAsync(c);
+        if (async && breakerFor(shard.name).state === "open") {
+          return shed(c, shard, request, {
+            ok: false,
+            code: "circuit-open",
+            detail: `shard ${shard.name} is failing; its circuit is open`,
+          });
+        }
+        const reply = await guarded(
+          shard,
+          { idempotent: true, deadline: clientDeadline(c) },
+          (meta) =>
+            router
+              .orders(orderId)
+              .call("placeOrder", request, { ...meta, idempotencyKey: orderId }),
+        );
+        if (reply.ok) return orderResponse(c, reply.value);
+        if (async && SHEDDABLE.has(reply.code)) return shed(c, shard, request, reply);
+        throw fromFailure(reply);
+      },
+    ],
+  });
+
+  resource(app, "/v1/orders/:orderId", {
+    GET: [
+      validate({ params: { orderId: idParam } }),
+      async (c) => {
+        const orderId = input(c).params.orderId ?? "";
+        const router = c.get("router");
+        const reply = await guarded(
+          router.locate("orders", orderId),
+          { idempotent: true, deadline: clientDeadline(c) },
+          (meta) => router.orders(orderId).call("getOrder", { orderId }, meta),
+        );
+        return answer(c, reply);
+      },
+    ],
+  });
+}

@@ -1,0 +1,149 @@
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import type { AppEnv } from "../context";
+import { Problem } from "../errors";
+import { adminAuth } from "../middleware/admin-auth";
+import { clientRateLimit } from "../middleware/client-rate-limit";
+import { jsonBody } from "../middleware/json-body";
+import { input, validate } from "../middleware/validate";
+import { answer, clientDeadline } from "../reply";
+import { resource } from "../resource";
+import { guarded } from "../shard-call";
+
+const sku = { sku: skuParam };
+const hold = { sku: skuParam, holdId: idParam };
+
+/** Sends one command to the inventory shard owning the request's sku. */
+function inventory(c: Context<AppEnv>, idempotent: boolean) {
+  const router = c.get("router");
+  const skuKey = input(c).params.sku ?? "";
+  return {
+    ref: () => router.inventory(skuKey),
+    guard: <T>(send: Parameters<typeof guarded<T>>[2]) =>
+      guarded(
+        router.locate("inventory", skuKey),
+        { idempotent, deadline: clientDeadline(c), meta: { reserved: c.get("admin") } },
+        send,
+      ),
+  };
+}
+
+/** Inventory routes: SKUs, holds and the live stock events socket. */
+export function skuRoutes(app: Hono<AppEnv>): void {
+  resource(app, "/v1/skus/:sku", {
+    GET: [
+      validate({ params: sku }),
+      async (c) => {
+        const { params } = input(c);
+        const shard = inventory(c, true);
+        return answer(
+          c,
+          await shard.guard((meta) => shard.ref().call("getSku", { sku: params.sku ?? "" }, meta)),
+        );
+      },
+    ],
+    PUT: [
+      adminAuth(),
+      jsonBody(),
+      validate({ params: sku, body: putSkuBody }),
+      async (c) => {
+        const { params, body } = input<z.infer<typeof putSkuBody>>(c);
+        const shard = inventory(c, true);
+        const payload = { sku: params.sku ?? "", stock: body.stock };
+        return answer(c, await shard.guard((meta) => shard.ref().call("putSku", payload, meta)));
+      },
+    ],
+  });
+
+  resource(app, "/v1/skus/:sku/holds", {
+    POST: [
+      jsonBody(),
+      validate({ params: sku, body: placeHoldBody, idempotencyKey: "optional" }),
+      clientRateLimit(),
+      async (c) => {
+        const { params, body, idempotencyKey } = input<z.infer<typeof placeHoldBody>>(c);
+        const skuKey = params.sku ?? "";
+        const shard = inventory(c, idempotencyKey !== undefined);
+        const keyed =
+          idempotencyKey === undefined
+            ? {}
+            : {
+                idempotencyKey: `hold/${skuKey}/${idempotencyKey}`,
+                fingerprint: canonicalJson(body),
+              };
+        const reply = await shard.guard((meta) =>
+          shard.ref().call("placeHold", { sku: skuKey, ...body }, { ...meta, ...keyed }),
+        );
+        return answer(c, reply, 201);
+      },
+    ],
+  });
+
+  resource(app, "/v1/skus/:sku/holds/:holdId", {
+    GET: [
+      validate({ params: hold }),
+      async (c) => {
+        const { sku: s = "", holdId = "" } = input(c).params;
+        const shard = inventory(c, true);
+        return answer(
+          c,
+          await shard.guard((meta) => shard.ref().call("getHold", { sku: s, holdId }, meta)),
+        );
+      },
+    ],
+    DELETE: [
+      validate({ params: hold }),
+      clientRateLimit(),
+      async (c) => {
+        const { sku: s = "", holdId = "" } = input(c).params;
+        const shard = inventory(c, true);
+        return answer(
+          c,
+          await shard.guard((meta) => shard.ref().call("releaseHold", { sku: s, holdId }, meta)),
+        );
+      },
+    ],
+  });
+
+  resource(app, "/v1/skus/:sku/holds/:holdId/confirm", {
+    POST: [
+      validate({ params: hold }),
+      clientRateLimit(),
+      async (c) => {
+        const { sku: s = "", holdId = "" } = input(c).params;
+        const shard = inventory(c, true);
+        return answer(
+          c,
+          await shard.guard((meta) => shard.ref().call("confirmHold", { sku: s, holdId }, meta)),
+        );
+      },
+    ],
+  });
+
+  resource(app, "/v1/skus/:sku/events", {
+    GET: [
+      validate({ params: sku }),
+      async (c) => {
+        if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+          throw new Problem(
+            "invalid-request",
+            "this endpoint expects a WebSocket upgrade (Upgrade: websocket)",
+          );
+        }
+        const skuKey = input(c).params.sku ?? "";
+        const router = c.get("router");
+        const response = await router
+          .stub(router.locate("inventory", skuKey))
+          .fetch(
+            new Request(c.req.url, { headers: { Upgrade: "websocket", "X-Bulwark-Sku": skuKey } }),
+          );
+        if (response.status === 404) throw new Problem("not-found", `sku ${skuKey} does not exist`);
+        if (response.status !== 101) {
+          throw new Problem("service-unavailable", "the inventory shard cannot take listeners now");
+        }
+        return response;
+      },
+    ],
+  });
+}

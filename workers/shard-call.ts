@@ -1,0 +1,101 @@
+import { fullJitter } from "../core/backoff";
+import { CircuitBreaker } from "../core/breaker";
+import type { ShardAddress } from "../durable-objects";
+import { type CallMeta, fail, type Reply } from "../durable-objects/runtime";
+
+/** Retries of a `retryable` RPC error, for idempotent commands only. */
+const MAX_RETRIES = 2;
+const BACKOFF = { baseMs: 25, capMs: 400 };
+
+/**
+ * One breaker per shard, per edge isolate (like an outlier detector per upstream host).
+ * Consecutive failures (crashes, broken RPC) open it; while open, calls to that shard fail
+ * fast with `circuit-open` instead of piling onto a shard that is down.
+ */
+const breakers = new Map<string, CircuitBreaker>();
+
+export function breakerFor(shard: string): CircuitBreaker {
+  let breaker = breakers.get(shard);
+  if (!breaker) {
+    breaker = new CircuitBreaker({
+      failureThreshold: 5,
+      resetTimeoutMs: 1000,
+      maxResetTimeoutMs: 30_000,
+    });
+    breakers.set(shard, breaker);
+  }
+  return breaker;
+}
+
+/** Snapshots of every breaker this isolate holds (serializable, for operations views). */
+export const breakerStates = () =>
+  Object.fromEntries([...breakers].map(([shard, breaker]) => [shard, breaker.toJSON()]));
+
+export interface GuardOptions {
+  /** Safe to send twice (reads, absolute writes, keyed commands): only then are RPC errors retried. */
+  readonly idempotent: boolean;
+  /** Absolute deadline (epoch ms) of the client, if it sent one. */
+  readonly deadline: number | undefined;
+  readonly meta?: CallMeta;
+}
+
+interface RpcError {
+  readonly retryable?: boolean;
+  readonly overloaded?: boolean;
+  readonly message?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends one command to a shard through its breaker. `send` builds a fresh stub each time,
+ * so a retry never reuses a broken one. Only `retryable` RPC errors of idempotent commands
+ * are retried (bounded, full-jitter backoff); `overloaded` never is: retrying into overload
+ * is what collapses systems. Crashes and broken RPC count against the breaker; load
+ * refusals do not (the shard is alive, just busy).
+ */
+export async function guarded<T>(
+  shard: ShardAddress,
+  options: GuardOptions,
+  send: (meta: CallMeta) => Promise<Reply<T>>,
+): Promise<Reply<T>> {
+  const breaker = breakerFor(shard.name);
+  const permit = breaker.tryAcquire();
+  if (!permit.ok) {
+    return fail(
+      "circuit-open",
+      `shard ${shard.name} is failing; calls are refused while its circuit is open`,
+      {
+        retryAfterMs: permit.retryAfterMs,
+      },
+    );
+  }
+  for (let attempt = 0; ; attempt++) {
+    const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
+    if (budgetMs !== undefined && budgetMs <= 0) {
+      return fail("deadline-exceeded", "the request's deadline passed before the shard answered");
+    }
+    try {
+      const reply = await send({
+        ...options.meta,
+        ...(budgetMs === undefined ? {} : { budgetMs }),
+      });
+      if (!reply.ok && reply.code === "internal-error") breaker.onFailure();
+      else breaker.onSuccess();
+      return reply;
+    } catch (error) {
+      const rpc = error as RpcError;
+      if (rpc.overloaded) {
+        breaker.onSuccess();
+        return fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 });
+      }
+      if (rpc.retryable && options.idempotent && attempt < MAX_RETRIES) {
+        await sleep(fullJitter(attempt, BACKOFF));
+        continue;
+      }
+      breaker.onFailure();
+      console.error(`shard ${shard.name}: RPC failed: ${rpc.message ?? String(error)}`);
+      return fail("internal-error", `shard ${shard.name} could not be reached`);
+    }
+  }
+}
