@@ -19,6 +19,9 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 FAULT_INJECTION: "on",
                 NOTIFY_WEBHOOK_SECRET: "test-webhook-secret",
+                // Fast saga resumes and queue retries, so recovery tests finish in seconds.
+                ORDERS_RESUME_MS: "100",
+                QUEUE_RETRY_BASE_MS: "0",
               },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },

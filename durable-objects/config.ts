@@ -26,6 +26,10 @@ export interface BulwarkConfig {
   readonly downRecoveryMs: number;
   readonly rateLimitPerMinute: number;
   readonly faultInjection: boolean;
+  /** How long a saga waits before its resume timer drives it again (and base of its backoff). */
+  readonly ordersResumeMs: number;
+  /** Base delay of the orders queue's exponential retry backoff. */
+  readonly queueRetryBaseMs: number;
 }
 
 type Vars = Record<string, unknown>;
@@ -87,6 +91,8 @@ export function loadConfig(env: object): BulwarkConfig {
     downRecoveryMs: integer(vars, "DOWN_RECOVERY_MS", 60_000, 0, 86_400_000),
     rateLimitPerMinute: integer(vars, "RATE_LIMIT_PER_MINUTE", 6000, 1, 10_000_000),
     faultInjection: vars.FAULT_INJECTION === "on",
+    ordersResumeMs: integer(vars, "ORDERS_RESUME_MS", 2000, 1, 3_600_000),
+    queueRetryBaseMs: integer(vars, "QUEUE_RETRY_BASE_MS", 1000, 0, 3_600_000),
   };
   cache.set(env, config);
   return config;

@@ -74,8 +74,7 @@ export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
   }
 
   get #resumeMs(): number {
-    const raw = Number((this.env as unknown as Record<string, unknown>).ORDERS_RESUME_MS);
-    return Number.isInteger(raw) && raw > 0 ? raw : 2000;
+    return loadConfig(this.env).ordersResumeMs;
   }
 
   protected readonly commands: Commands<OrdersProtocol> = {

@@ -2,14 +2,15 @@ import { fullJitter } from "../../core/backoff";
 import { ShardRouter } from "../../durable-objects";
 import { isOrderMessage, type OrderMessage } from "./messages";
 
-/** Delay of a retried message: exponential in its attempts, at least the shard's hint. */
-const RETRY = { baseMs: 1000, capMs: 60_000 };
+/** The longest a retried message waits. */
+const RETRY_CAP_MS = 60_000;
 
 /** Load answers: the shard is alive but cannot take this now; come back later. */
 const LATER = new Set(["overloaded", "deadline-exceeded", "service-unavailable", "circuit-open"]);
 
-export function retryDelaySeconds(attempts: number, hintMs = 0): number {
-  const backoff = RETRY.baseMs + fullJitter(Math.max(0, attempts - 1), RETRY);
+/** Delay of a retried message: exponential (full jitter) in its attempts, at least the hint. */
+export function retryDelaySeconds(attempts: number, baseMs: number, hintMs = 0): number {
+  const backoff = baseMs + fullJitter(Math.max(0, attempts - 1), { baseMs, capMs: RETRY_CAP_MS });
   return Math.min(Math.ceil(Math.max(backoff, hintMs) / 1000), 3600);
 }
 
@@ -26,6 +27,7 @@ export async function consumeOrders(
   env: Cloudflare.Env,
 ): Promise<void> {
   const router = new ShardRouter(env);
+  const base = router.config.queueRetryBaseMs;
   const backingOff = new Map<string, number>();
   for (const message of batch.messages) {
     if (!isOrderMessage(message.body)) {
@@ -37,7 +39,7 @@ export async function consumeOrders(
     const shard = router.locate("orders", order.orderId).name;
     const hint = backingOff.get(shard);
     if (hint !== undefined) {
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, hint) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base, hint) });
       continue;
     }
     const { orderId, items, fingerprint } = order;
@@ -49,10 +51,10 @@ export async function consumeOrders(
         message.ack();
       } else if (LATER.has(reply.code)) {
         backingOff.set(shard, reply.retryAfterMs ?? 1000);
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, reply.retryAfterMs) });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base, reply.retryAfterMs) });
       } else if (reply.code === "internal-error") {
         // The shard crashed on it: try again later; past max_retries the DLQ rejects it.
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
       } else {
         // A definitive answer (e.g. the key is taken by another order): nothing to retry.
         console.error(`orders queue: ${orderId} answered ${reply.code}: ${reply.detail}`);
@@ -60,7 +62,7 @@ export async function consumeOrders(
       }
     } catch (error) {
       console.error(`orders queue: ${orderId} failed: ${(error as Error).message}`);
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     }
   }
 }
@@ -75,6 +77,7 @@ export async function consumeDeadLetters(
   env: Cloudflare.Env,
 ): Promise<void> {
   const router = new ShardRouter(env);
+  const base = router.config.queueRetryBaseMs;
   for (const message of batch.messages) {
     if (!isOrderMessage(message.body)) {
       message.ack();
@@ -86,9 +89,9 @@ export async function consumeDeadLetters(
         .orders(orderId)
         .call("rejectQueued", { orderId, reason: "dead-lettered" });
       if (reply.ok || reply.code === "not-found") message.ack();
-      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      else message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     } catch {
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     }
   }
 }

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { orderIdOf } from "../../workers/routes/orders";
+import { eventually } from "../runtime/helpers";
+import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
+
+const order = (key: string, items: { sku: string; quantity: number }[], headers: Record<string, string> = {}) =>
+  http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
+
+const fault = (body: Record<string, unknown>) => http("POST", "/v1/ops/faults", { body, admin: true });
+
+const statusOf = async (orderId: string) => (await http("GET", `/v1/orders/${orderId}`)).json.status;
+
+describe("Orders", () => {
+  it("confirms an order across two skus and sells every item", async () => {
+    const [a, b] = [uniqueSku(), uniqueSku()];
+    await putSku(a, 10);
+    await putSku(b, 10);
+    const r = await order(uniqueSku("key"), [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }]);
+    expect(r.status).toBe(201);
+    expect(r.json).toMatchObject({ status: "confirmed", items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }] });
+    expect(await getSku(a)).toMatchObject({ sold: 2, held: 0, available: 8 });
+    expect(await getSku(b)).toMatchObject({ sold: 3, held: 0, available: 7 });
+  });
+
+  it("returns the same order for a retry with the same key and sells nothing more", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    const first = await order(key, [{ sku: a, quantity: 4 }]);
+    const again = await order(key, [{ sku: a, quantity: 4 }]);
+    expect(again.status).toBe(201);
+    expect(again.json.orderId).toBe(first.json.orderId);
+    expect(first.json.orderId).toBe(await orderIdOf(key));
+    expect(await getSku(a)).toMatchObject({ sold: 4 });
+  });
+
+  it("confirms an order at most once when duplicates arrive concurrently", async () => {
+    const a = uniqueSku();
+    await putSku(a, 100);
+    const key = uniqueSku("key");
+    const answers = await Promise.all(Array.from({ length: 8 }, () => order(key, [{ sku: a, quantity: 5 }])));
+    expect(new Set(answers.map((r) => r.json.orderId)).size).toBe(1);
+    for (const r of answers) expect(r.status).toBe(201);
+    expect(await getSku(a)).toMatchObject({ sold: 5, held: 0 });
+  });
+
+  it("refuses the same key with other items with 422 idempotency-key-reused", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    await order(key, [{ sku: a, quantity: 1 }]);
+    expectProblem(await order(key, [{ sku: a, quantity: 2 }]), 422, "idempotency-key-reused");
+    expect(await getSku(a)).toMatchObject({ sold: 1 });
+  });
+
+  it("treats the same items in another order as the same request", async () => {
+    const [a, b] = [uniqueSku(), uniqueSku()];
+    await putSku(a, 10);
+    await putSku(b, 10);
+    const key = uniqueSku("key");
+    await order(key, [{ sku: a, quantity: 1 }, { sku: b, quantity: 1 }]);
+    expect((await order(key, [{ sku: b, quantity: 1 }, { sku: a, quantity: 1 }])).status).toBe(201);
+  });
+
+  it("rejects an order whose item lacks stock, with 409 and nothing of it held or sold", async () => {
+    const [a, b] = [uniqueSku(), uniqueSku()];
+    await putSku(a, 10);
+    await putSku(b, 1);
+    const r = await order(uniqueSku("key"), [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }]);
+    expect(r.status).toBe(409);
+    expect(r.headers.get("Content-Type")).toContain("application/json");
+    expect(r.json).toMatchObject({ status: "rejected", reason: "insufficient-stock" });
+    expect(await getSku(a)).toMatchObject({ held: 0, sold: 0, available: 10 });
+    expect(await getSku(b)).toMatchObject({ held: 0, sold: 0, available: 1 });
+  });
+
+  it("rejects an order with an unknown sku with reason not-found", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const r = await order(uniqueSku("key"), [{ sku: a, quantity: 1 }, { sku: uniqueSku("ghost"), quantity: 1 }]);
+    expect(r.status).toBe(409);
+    expect(r.json).toMatchObject({ status: "rejected", reason: "not-found" });
+    expect(await getSku(a)).toMatchObject({ held: 0, sold: 0 });
+  });
+
+  it("replays a rejected order as 409 with the same view", async () => {
+    const a = uniqueSku();
+    await putSku(a, 1);
+    const key = uniqueSku("key");
+    const first = await order(key, [{ sku: a, quantity: 5 }]);
+    const again = await order(key, [{ sku: a, quantity: 5 }]);
+    expect(again.status).toBe(409);
+    expect(again.json).toEqual(first.json);
+  });
+
+  it("reads an order by id and answers 404 for an unknown one", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const placed = await order(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    const read = await http("GET", `/v1/orders/${placed.json.orderId}`);
+    expect(read.status).toBe(200);
+    expect(read.json).toEqual(placed.json);
+    expectProblem(await http("GET", "/v1/orders/o_unknown"), 404, "not-found");
+  });
+});
+
+describe("Order saga under faults", () => {
+  it("keeps nothing when the crash hits its first step, so a retry runs afresh", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    expect((await fault({ service: "orders", orderId, kind: "crash", step: 1 })).status).toBe(201);
+    expectProblem(await order(key, [{ sku: a, quantity: 2 }]), 500, "internal-error");
+    expectProblem(await http("GET", `/v1/orders/${orderId}`), 404, "not-found");
+    expect((await order(key, [{ sku: a, quantity: 2 }])).status).toBe(201);
+    expect(await getSku(a)).toMatchObject({ sold: 2, held: 0 });
+  });
+
+  it.each([2, 3])("resumes from storage after a crash at step %i and converges to confirmed", async (step) => {
+    const [a, b] = [uniqueSku(), uniqueSku()];
+    await putSku(a, 10);
+    await putSku(b, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    await fault({ service: "orders", orderId, kind: "crash", step });
+    const crashed = await order(key, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }]);
+    expectProblem(crashed, 500, "internal-error");
+    expect(await eventually(() => statusOf(orderId), (s) => s === "confirmed")).toBe("confirmed");
+    expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
+    expect(await getSku(b)).toMatchObject({ sold: 2, held: 0 });
+  });
+
+  it("resumes after a crash while compensating and converges to rejected with nothing held", async () => {
+    const [a, b] = [uniqueSku(), uniqueSku()];
+    await putSku(a, 10);
+    await putSku(b, 0);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    await fault({ service: "orders", orderId, kind: "crash", step: 3 });
+    expectProblem(await order(key, [{ sku: a, quantity: 1 }, { sku: b, quantity: 1 }]), 500, "internal-error");
+    expect(await eventually(() => statusOf(orderId), (s) => s === "rejected")).toBe("rejected");
+    expect(await getSku(a)).toMatchObject({ held: 0, sold: 0, available: 10 });
+  });
+
+  it("answers 202 pending when an inventory shard crashes mid-saga, then confirms", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    await fault({ service: "inventory", sku: a, kind: "crash" });
+    const key = uniqueSku("key");
+    const r = await order(key, [{ sku: a, quantity: 3 }]);
+    expect(r.status).toBe(202);
+    expect(r.headers.get("Location")).toBe(`/v1/orders/${r.json.orderId}`);
+    expect(r.json.status).toBe("pending");
+    expect(await eventually(() => statusOf(String(r.json.orderId)), (s) => s === "confirmed")).toBe("confirmed");
+    expect(await getSku(a)).toMatchObject({ sold: 3, held: 0 });
+  });
+});
