@@ -1,0 +1,131 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../core/http";
+import { ShardRouter } from "../../durable-objects";
+import worker from "../../workers";
+import { ORDERS_DLQ, ORDERS_QUEUE } from "../../workers/queue/messages";
+import { orderIdOf } from "../../workers/routes/orders";
+import { eventually } from "../runtime/helpers";
+import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
+
+const ASYNC = { Prefer: "respond-async" };
+const fault = (body: Record<string, unknown>) => http("POST", "/v1/ops/faults", { body, admin: true });
+const order = (key: string, items: { sku: string; quantity: number }[], headers: Record<string, string> = {}) =>
+  http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
+const statusOf = async (orderId: string) => (await http("GET", `/v1/orders/${orderId}`)).json;
+
+async function message(key: string, items: { sku: string; quantity: number }[]) {
+  const orderId = await orderIdOf(key);
+  return { orderId, items, fingerprint: canonicalJson(items), enqueuedAt: Date.now() };
+}
+
+/** Runs the Worker's queue handler on one batch and answers its ack/retry outcome. */
+async function consume(queue: string, bodies: unknown[]) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env);
+  return getQueueResult(batch, ctx);
+}
+
+describe("Shedding to the orders queue", () => {
+  it("refuses with 503 overloaded and Retry-After when the shard is at capacity and the client wants an answer now", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    await fault({ service: "orders", orderId: await orderIdOf(key), kind: "overload" });
+    const r = await order(key, [{ sku: a, quantity: 1 }]);
+    expectProblem(r, 503, "overloaded");
+    expect(Number(r.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expectProblem(await http("GET", `/v1/orders/${await orderIdOf(key)}`), 404, "not-found");
+  });
+
+  it("accepts with 202 and a queued order when the client prefers respond-async, then confirms it via the queue", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    await fault({ service: "orders", orderId, kind: "overload" });
+    const r = await order(key, [{ sku: a, quantity: 2 }], ASYNC);
+    expect(r.status).toBe(202);
+    expect(r.headers.get("Location")).toBe(`/v1/orders/${orderId}`);
+    expect(r.json).toMatchObject({ orderId, status: "queued" });
+    expect(await eventually(() => statusOf(orderId), (o) => o.status === "confirmed", 15_000)).toMatchObject({
+      status: "confirmed",
+    });
+    expect(await getSku(a)).toMatchObject({ sold: 2, held: 0 });
+  });
+
+  it("dead-letters a message that exhausts its retries and rejects its order with reason dead-lettered", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    await fault({ service: "orders", orderId, kind: "overload", count: 1000 });
+    expect((await order(key, [{ sku: a, quantity: 1 }], ASYNC)).status).toBe(202);
+    const final = await eventually(() => statusOf(orderId), (o) => o.status === "rejected", 45_000);
+    expect(final).toMatchObject({ status: "rejected", reason: "dead-lettered" });
+    expect(await getSku(a)).toMatchObject({ held: 0, sold: 0 });
+    await http("DELETE", "/v1/ops/faults", { admin: true });
+  }, 60_000);
+});
+
+describe("Orders queue consumer", () => {
+  it("acks a message once its order is final", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    const result = await consume(ORDERS_QUEUE, [body]);
+    expect(result.explicitAcks).toEqual(["m0"]);
+    expect((await statusOf(body.orderId)).status).toBe("confirmed");
+  });
+
+  it("retries with a delay when the shard is overloaded, and never calls it again in that batch", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const first = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    await fault({ service: "orders", orderId: first.orderId, kind: "overload", count: 1 });
+    const result = await consume(ORDERS_QUEUE, [first, first]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m0", "m1"]);
+    // The second message was held back without a call: the fault still has no count left over.
+    const shard = new ShardRouter(env).locate("orders", first.orderId);
+    expect(await new ShardRouter(env).actor(shard).inspect()).toMatchObject({ faults: [] });
+  });
+
+  it("processes a redelivered message idempotently", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 2 }]);
+    await consume(ORDERS_QUEUE, [body]);
+    const again = await consume(ORDERS_QUEUE, [body]);
+    expect(again.explicitAcks).toEqual(["m0"]);
+    expect(await getSku(a)).toMatchObject({ sold: 2 });
+  });
+
+  it("acks and drops a malformed message", async () => {
+    const result = await consume(ORDERS_QUEUE, [{ nonsense: true }]);
+    expect(result.explicitAcks).toEqual(["m0"]);
+  });
+
+  it("rejects a still-queued order from the dead-letter queue with reason dead-lettered", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    await new ShardRouter(env).orders(body.orderId).call("enqueueOrder", body);
+    const result = await consume(ORDERS_DLQ, [body]);
+    expect(result.explicitAcks).toEqual(["m0"]);
+    expect(await statusOf(body.orderId)).toMatchObject({ status: "rejected", reason: "dead-lettered" });
+  });
+
+  it("leaves an order that already ran alone when its message is dead-lettered late", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    await consume(ORDERS_QUEUE, [body]);
+    await consume(ORDERS_DLQ, [body]);
+    expect((await statusOf(body.orderId)).status).toBe("confirmed");
+  });
+});
