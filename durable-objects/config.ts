@@ -17,6 +17,8 @@ export interface ServiceConfig {
   readonly flags: SupervisorFlags;
   /** `null` when regulation is switched off (`REGULATION=off`, benchmarks only). */
   readonly admission: AdmissionOptions | null;
+  /** Simulated serial work per command (`<SERVICE>_SERVICE_TIME_MS`, benchmarks only). */
+  readonly serviceTimeMs: number;
   /** Optional location hint for the service's objects (e.g. `weur`). */
   readonly locationHint: DurableObjectLocationHint | undefined;
 }
@@ -71,6 +73,7 @@ function service(vars: Vars, name: ServiceName): ServiceConfig {
           maxQueue: integer(vars, `${prefix}_MAX_QUEUE`, 256, 0, 100_000),
         }
       : null,
+    serviceTimeMs: integer(vars, `${prefix}_SERVICE_TIME_MS`, 0, 0, 10_000),
     locationHint:
       typeof hint === "string" && hint !== "" ? (hint as DurableObjectLocationHint) : undefined,
   };

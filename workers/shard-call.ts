@@ -1,7 +1,7 @@
 import { fullJitter } from "../core/backoff";
 import { CircuitBreaker } from "../core/breaker";
 import type { ShardAddress } from "../durable-objects";
-import { type CallMeta, fail, type Reply } from "../durable-objects/runtime";
+import { type CallMeta, fail, type LoadReport, type Reply } from "../durable-objects/runtime";
 
 /** Retries of a `retryable` RPC error, for idempotent commands only. */
 const MAX_RETRIES = 2;
@@ -30,6 +30,30 @@ export function breakerFor(shard: string): CircuitBreaker {
 /** Snapshots of every breaker this isolate holds (serializable, for operations views). */
 export const breakerStates = () =>
   Object.fromEntries([...breakers].map(([shard, breaker]) => [shard, breaker.toJSON()]));
+
+/** How long a shard's last load report counts as current. */
+const PRESSURE_WINDOW_MS = 1000;
+
+/** Each shard's latest load report, as it arrived with its answers (back pressure). */
+const pressure = new Map<string, { readonly load: LoadReport; readonly at: number }>();
+
+/**
+ * Records a shard's load as reported with its answer. A shard counts as under pressure
+ * while its last report (within a second) showed work waiting for admission or every slot
+ * taken.
+ * Callers that can defer work (respond-async orders) send it to the queue instead of adding
+ * to the shard's wait.
+ */
+export function recordLoad(name: string, load: LoadReport, at = Date.now()): void {
+  pressure.set(name, { load, at });
+}
+
+/** See `recordLoad`: true while the shard's last report showed waiting or saturation. */
+export function underPressure(name: string, now = Date.now()): boolean {
+  const last = pressure.get(name);
+  if (!last || now - last.at > PRESSURE_WINDOW_MS) return false;
+  return last.load.queued > 0 || last.load.inFlight >= last.load.limit;
+}
 
 export interface GuardOptions {
   /** Safe to send twice (reads, absolute writes, keyed commands): only then are RPC errors retried. */

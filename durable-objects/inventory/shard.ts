@@ -45,6 +45,10 @@ export class InventoryShard extends Actor<Cloudflare.Env, InventoryProtocol> {
     return loadConfig(this.env).services.inventory.admission;
   }
 
+  protected override serviceTimeMs(): number {
+    return loadConfig(this.env).services.inventory.serviceTimeMs;
+  }
+
   protected readonly commands: Commands<InventoryProtocol> = {
     getSku: read(({ sku }: { sku: string }) => {
       const row = this.#store.sku(sku);

@@ -73,6 +73,10 @@ export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
     return loadConfig(this.env).services.orders.admission;
   }
 
+  protected override serviceTimeMs(): number {
+    return loadConfig(this.env).services.orders.serviceTimeMs;
+  }
+
   get #resumeMs(): number {
     return loadConfig(this.env).ordersResumeMs;
   }

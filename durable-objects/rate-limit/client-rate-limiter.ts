@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { KeyedRateLimiter, type KeyedTakeResult } from "../../core/regulation";
-import { loadConfig } from "../config";
 
 /**
  * Per-client rate limiting (`RATE_LIMIT_PER_MINUTE`, keyed by `CF-Connecting-IP`): one
@@ -10,14 +9,17 @@ import { loadConfig } from "../config";
  * per request. (The Workers Rate Limiting binding fixes its limit in wrangler.toml and only
  * knows 10 s and 60 s periods, so it cannot honour the configurable variable.)
  */
-export class ClientRateLimiter extends DurableObject<Cloudflare.Env> {
+export class ClientRateLimiter extends DurableObject {
   #limiter: KeyedRateLimiter | undefined;
 
-  /** Spends one of `client`'s tokens, or says when the next one comes. */
-  async take(client: string): Promise<KeyedTakeResult> {
-    this.#limiter ??= new KeyedRateLimiter({
-      limitPerMinute: loadConfig(this.env).rateLimitPerMinute,
-    });
+  /**
+   * Spends one of `client`'s tokens, or says when the next one comes. The edge passes the
+   * limit it is configured with; a changed limit starts the buckets afresh.
+   */
+  async take(client: string, limitPerMinute: number): Promise<KeyedTakeResult> {
+    if (this.#limiter?.limitPerMinute !== limitPerMinute) {
+      this.#limiter = new KeyedRateLimiter({ limitPerMinute });
+    }
     return this.#limiter.take(client);
   }
 }

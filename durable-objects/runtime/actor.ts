@@ -13,6 +13,7 @@ import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { IdempotencyStore } from "./idempotency";
 import { ActorLifecycle } from "./lifecycle";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
+import { SerialWork } from "./serial-work";
 import { CommandStatsSink, type TelemetrySink } from "./telemetry";
 import { type DueTimer, Timers } from "./timers";
 
@@ -82,6 +83,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   readonly #idempotency: IdempotencyStore;
   readonly #faults: FaultBox;
   readonly #inflight = new Map<string, Promise<Result<unknown>>>();
+  readonly #work = new SerialWork();
   #admission: Admission | null | undefined;
 
   constructor(ctx: DurableObjectState, env: E) {
@@ -113,6 +115,11 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   protected admissionOptions(): AdmissionOptions | null {
     return null;
+  }
+
+  /** Simulated serial work per state-changing command, in ms (benchmarks only; default 0). */
+  protected serviceTimeMs(): number {
+    return 0;
   }
 
   /** This object's name (`idFromName`), which is also its child id under its supervisor. */
@@ -272,7 +279,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
         "the request's deadline passed before work started",
       );
     }
-    if (faults.overload && !intake) {
+    if (faults.overload && !intake && !meta.reserved) {
       return fail(RuntimeCodes.overloaded, `${this.name} is overloaded (injected fault)`, {
         retryAfterMs: 1000,
       });
@@ -280,6 +287,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     const ticket = intake || meta.reserved ? UNREGULATED : await this.#admit(deadline);
     if (!ticket.ok) return ticket.refusal;
     try {
+      const workMs = intake ? 0 : this.serviceTimeMs();
+      if (workMs > 0) await this.#work.run(workMs);
       const result =
         spec.kind === "write"
           ? this.#runWrite(spec.run, payload, meta, faults, { ...cx, now: Date.now() })

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../workers/app";
 import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
 
-const fault = (body: Record<string, unknown>) => http("POST", "/v1/ops/faults", { body, admin: true });
+const fault = (body: Record<string, unknown>) =>
+  http("POST", "/v1/ops/faults", { body, admin: true });
 const hold = (sku: string, headers: Record<string, string> = {}) =>
   http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 }, headers });
 
@@ -16,17 +17,34 @@ describe("Supervision view", () => {
   it("shows root, a supervisor per service with its flags, and every shard with its restarts", async () => {
     const r = await http("GET", "/v1/ops/supervision", { admin: true });
     expect(r.status).toBe(200);
-    const services = r.json.children as { id: string; supervisor: Record<string, unknown> & { children: unknown[] } }[];
+    const services = r.json.children as {
+      id: string;
+      supervisor: Record<string, unknown> & { children: unknown[] };
+    }[];
     expect(services.map((s) => s.id)).toEqual(["inventory", "orders"]);
     for (const service of services) {
-      expect(service.supervisor).toMatchObject({ strategy: "one_for_one", intensity: 5, periodMs: 10_000, status: "running" });
+      expect(service.supervisor).toMatchObject({
+        strategy: "one_for_one",
+        intensity: 5,
+        periodMs: 10_000,
+        status: "running",
+      });
       expect(service.supervisor.children).toHaveLength(16);
-      expect(service.supervisor.children[0]).toMatchObject({ id: `${service.id}-0`, status: "running", restarts: 0, lastCrash: null });
+      expect(service.supervisor.children[0]).toMatchObject({
+        id: `${service.id}-0`,
+        status: "running",
+        restarts: 0,
+        lastCrash: null,
+      });
     }
   });
 
   it("answers 404 when restarting an unknown service", async () => {
-    expectProblem(await http("POST", "/v1/ops/supervision/payments/restart", { admin: true }), 404, "not-found");
+    expectProblem(
+      await http("POST", "/v1/ops/supervision/payments/restart", { admin: true }),
+      404,
+      "not-found",
+    );
   });
 
   it("answers 200 with the view when restarting a service that is up (a no-op)", async () => {
@@ -45,8 +63,14 @@ describe("Fault injection", () => {
     expect(await getSku(sku)).toMatchObject({ held: 0, version: 1 });
     expect((await hold(sku)).status).toBe(201);
     const tree = await http("GET", "/v1/ops/supervision", { admin: true });
-    const inventory = (tree.json.children as { supervisor: { children: { restarts: number; lastCrash: unknown }[] } }[])[0];
-    expect(inventory?.supervisor.children.some((c) => c.restarts >= 1 && c.lastCrash !== null)).toBe(true);
+    const inventory = (
+      tree.json.children as {
+        supervisor: { children: { restarts: number; lastCrash: unknown }[] };
+      }[]
+    )[0];
+    expect(
+      inventory?.supervisor.children.some((c) => c.restarts >= 1 && c.lastCrash !== null),
+    ).toBe(true);
   });
 
   it("adds latency before the deadline check, so a late command is dropped unstarted", async () => {
@@ -85,9 +109,21 @@ describe("Fault injection", () => {
 
   it("validates the fault and its target", async () => {
     expectProblem(await fault({ service: "inventory", kind: "melt" }), 400, "invalid-request");
-    expectProblem(await fault({ service: "inventory", shard: 16, kind: "crash" }), 400, "invalid-request");
-    expectProblem(await fault({ service: "orders", sku: "x", kind: "crash" }), 400, "invalid-request");
-    expectProblem(await http("POST", "/v1/ops/faults", { body: { service: "orders", kind: "crash" } }), 401, "unauthorized");
+    expectProblem(
+      await fault({ service: "inventory", shard: 16, kind: "crash" }),
+      400,
+      "invalid-request",
+    );
+    expectProblem(
+      await fault({ service: "orders", sku: "x", kind: "crash" }),
+      400,
+      "invalid-request",
+    );
+    expectProblem(
+      await http("POST", "/v1/ops/faults", { body: { service: "orders", kind: "crash" } }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("does not exist unless FAULT_INJECTION is on", async () => {
@@ -105,5 +141,19 @@ describe("Fault injection", () => {
     await waitOnExecutionContext(ctx);
     expect([post.status, del.status]).toEqual([404, 404]);
     expect(post.headers.get("Content-Type")).toBe("application/problem+json");
+  });
+});
+
+describe("Operators' reserved share", () => {
+  it("serves admin writes and reads on a shard that refuses client writes as overloaded", async () => {
+    const sku = uniqueSku();
+    await putSku(sku, 5);
+    await fault({ service: "inventory", sku, kind: "overload", count: 3 });
+    expectProblem(await hold(sku), 503, "overloaded");
+    expect((await http("PUT", `/v1/skus/${sku}`, { body: { stock: 9 }, admin: true })).status).toBe(
+      200,
+    );
+    expect((await http("GET", `/v1/skus/${sku}`)).status).toBe(200);
+    await http("DELETE", "/v1/ops/faults", { admin: true });
   });
 });

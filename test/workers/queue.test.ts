@@ -10,8 +10,13 @@ import { eventually } from "../runtime/helpers";
 import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
 
 const ASYNC = { Prefer: "respond-async" };
-const fault = (body: Record<string, unknown>) => http("POST", "/v1/ops/faults", { body, admin: true });
-const order = (key: string, items: { sku: string; quantity: number }[], headers: Record<string, string> = {}) =>
+const fault = (body: Record<string, unknown>) =>
+  http("POST", "/v1/ops/faults", { body, admin: true });
+const order = (
+  key: string,
+  items: { sku: string; quantity: number }[],
+  headers: Record<string, string> = {},
+) =>
   http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
 const statusOf = async (orderId: string) => (await http("GET", `/v1/orders/${orderId}`)).json;
 
@@ -53,7 +58,13 @@ describe("Shedding to the orders queue", () => {
     expect(r.status).toBe(202);
     expect(r.headers.get("Location")).toBe(`/v1/orders/${orderId}`);
     expect(r.json).toMatchObject({ orderId, status: "queued" });
-    expect(await eventually(() => statusOf(orderId), (o) => o.status === "confirmed", 15_000)).toMatchObject({
+    expect(
+      await eventually(
+        () => statusOf(orderId),
+        (o) => o.status === "confirmed",
+        15_000,
+      ),
+    ).toMatchObject({
       status: "confirmed",
     });
     expect(await getSku(a)).toMatchObject({ sold: 2, held: 0 });
@@ -66,7 +77,11 @@ describe("Shedding to the orders queue", () => {
     const orderId = await orderIdOf(key);
     await fault({ service: "orders", orderId, kind: "overload", count: 1000 });
     expect((await order(key, [{ sku: a, quantity: 1 }], ASYNC)).status).toBe(202);
-    const final = await eventually(() => statusOf(orderId), (o) => o.status === "rejected", 45_000);
+    const final = await eventually(
+      () => statusOf(orderId),
+      (o) => o.status === "rejected",
+      45_000,
+    );
     expect(final).toMatchObject({ status: "rejected", reason: "dead-lettered" });
     expect(await getSku(a)).toMatchObject({ held: 0, sold: 0 });
     await http("DELETE", "/v1/ops/faults", { admin: true });
@@ -89,7 +104,7 @@ describe("Orders queue consumer", () => {
     const first = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
     await fault({ service: "orders", orderId: first.orderId, kind: "overload", count: 1 });
     const result = await consume(ORDERS_QUEUE, [first, first]);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m0", "m1"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m0", "m1"]);
     // The second message was held back without a call: the fault still has no count left over.
     const shard = new ShardRouter(env).locate("orders", first.orderId);
     expect(await new ShardRouter(env).actor(shard).inspect()).toMatchObject({ faults: [] });
@@ -117,7 +132,10 @@ describe("Orders queue consumer", () => {
     await new ShardRouter(env).orders(body.orderId).call("enqueueOrder", body);
     const result = await consume(ORDERS_DLQ, [body]);
     expect(result.explicitAcks).toEqual(["m0"]);
-    expect(await statusOf(body.orderId)).toMatchObject({ status: "rejected", reason: "dead-lettered" });
+    expect(await statusOf(body.orderId)).toMatchObject({
+      status: "rejected",
+      reason: "dead-lettered",
+    });
   });
 
   it("leaves an order that already ran alone when its message is dead-lettered late", async () => {

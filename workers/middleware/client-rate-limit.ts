@@ -12,7 +12,7 @@ export function clientRateLimit(): MiddlewareHandler<AppEnv> {
     if (c.get("admin")) return next();
     const client = c.req.header("CF-Connecting-IP") ?? "unknown";
     const router = c.get("router");
-    const taken = await router.rateLimiter(client).take(client);
+    const taken = await router.rateLimiter(client).take(client, router.config.rateLimitPerMinute);
     if (!taken.ok) {
       throw new Problem(
         "rate-limited",

@@ -51,7 +51,9 @@ export async function consumeOrders(
         message.ack();
       } else if (LATER.has(reply.code)) {
         backingOff.set(shard, reply.retryAfterMs ?? 1000);
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base, reply.retryAfterMs) });
+        message.retry({
+          delaySeconds: retryDelaySeconds(message.attempts, base, reply.retryAfterMs),
+        });
       } else if (reply.code === "internal-error") {
         // The shard crashed on it: try again later; past max_retries the DLQ rejects it.
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });

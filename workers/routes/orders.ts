@@ -11,7 +11,7 @@ import { jsonBody } from "../middleware/json-body";
 import { input, validate } from "../middleware/validate";
 import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
-import { breakerFor, guarded } from "../shard-call";
+import { breakerFor, guarded, underPressure } from "../shard-call";
 
 /** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
 const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
@@ -88,11 +88,13 @@ export function orderRoutes(app: Hono<AppEnv>): void {
         const router = c.get("router");
         const shard = router.locate("orders", orderId);
         const async = prefersAsync(c);
-        if (async && breakerFor(shard.name).state === "open") {
+        // Back pressure: a client that accepts 202 is queued before it piles onto a shard
+        // whose circuit is open or whose last answers said work is already waiting.
+        if (async && (breakerFor(shard.name).state === "open" || underPressure(shard.name))) {
           return shed(c, shard, request, {
             ok: false,
-            code: "circuit-open",
-            detail: `shard ${shard.name} is failing; its circuit is open`,
+            code: "overloaded",
+            detail: `shard ${shard.name} is failing or saturated`,
           });
         }
         const reply = await guarded(
