@@ -19,10 +19,13 @@ export default {
     else await consumeOrders(batch, env);
   },
 
-  /** Every minute: backoff-timed recovery of services the root supervisor marked down. */
-  async scheduled(_controller, env) {
+  /**
+   * Every minute: backoff-timed recovery of services the root supervisor marked down
+   * (`DOWN_RECOVERY_MS` after they went down; the admin restart works at any time).
+   */
+  async scheduled(controller, env) {
     const root = env.SUPERVISOR.get(env.SUPERVISOR.idFromName(ROOT));
-    const recovered = await root.tick();
+    const recovered = await root.tick(controller.scheduledTime);
     if (recovered.length > 0) console.log(`cron: recovered ${recovered.join(", ")}`);
   },
 } satisfies ExportedHandler<Cloudflare.Env, unknown>;

@@ -1,6 +1,8 @@
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ShardRouter } from "../../durable-objects";
-import { env } from "cloudflare:workers";
+import worker from "../../workers";
 import { expectProblem, http, putSku, uniqueSku } from "./client";
 
 /** Skus that land on distinct inventory shards, so no edge breaker opens before the supervisor acts. */
@@ -15,18 +17,33 @@ function skusOnDistinctShards(n: number): string[] {
   return [...seen.values()];
 }
 
+/** Crashes one shard command per sku until the inventory supervisor gives up (6 > 5 in 10 s). */
+async function crashInventoryDown(skus: string[]) {
+  for (const sku of skus) await putSku(sku, 10);
+  await http("POST", "/v1/ops/faults", {
+    body: { service: "inventory", kind: "crash", count: 1 },
+    admin: true,
+  });
+  for (const sku of skus) {
+    expectProblem(
+      await http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } }),
+      500,
+      "internal-error",
+    );
+  }
+  await http("DELETE", "/v1/ops/faults", { admin: true });
+}
+
 describe("A crash loop escalating to the root", () => {
   it("marks inventory down, degrades /readyz, fails fast, and comes back on the admin restart", async () => {
     const skus = skusOnDistinctShards(6);
-    for (const sku of skus) await putSku(sku, 10);
-    await http("POST", "/v1/ops/faults", { body: { service: "inventory", kind: "crash", count: 1 }, admin: true });
-    // Intensity 5 in 10 s: the sixth crash of the service's shards exceeds it.
-    for (const sku of skus) {
-      expectProblem(await http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } }), 500, "internal-error");
-    }
+    await crashInventoryDown(skus);
     const ready = await http("GET", "/readyz");
     expect(ready.status).toBe(503);
-    expect(ready.json).toMatchObject({ status: "degraded", reasons: [expect.stringContaining("inventory")] });
+    expect(ready.json).toMatchObject({
+      status: "degraded",
+      reasons: [expect.stringContaining("inventory")],
+    });
 
     const refused = await http("POST", `/v1/skus/${skus[0]}/holds`, { body: { quantity: 1 } });
     expectProblem(refused, 503, "service-unavailable");
@@ -36,13 +53,42 @@ describe("A crash loop escalating to the root", () => {
     expect((tree.json.children as unknown[])[0]).toMatchObject({
       id: "inventory",
       status: "down",
-      supervisor: { status: "stopped", reason: expect.stringContaining("reached_max_restart_intensity") },
+      supervisor: {
+        status: "stopped",
+        reason: expect.stringContaining("reached_max_restart_intensity"),
+      },
     });
 
     const restarted = await http("POST", "/v1/ops/supervision/inventory/restart", { admin: true });
     expect(restarted.status).toBe(200);
     expect(restarted.json).toMatchObject({ id: "inventory", status: "running" });
     expect((await http("GET", "/readyz")).status).toBe(200);
-    expect((await http("POST", `/v1/skus/${skus[0]}/holds`, { body: { quantity: 1 } })).status).toBe(201);
+    expect(
+      (await http("POST", `/v1/skus/${skus[0]}/holds`, { body: { quantity: 1 } })).status,
+    ).toBe(201);
+  });
+});
+
+describe("The cron", () => {
+  it("brings a down service back once DOWN_RECOVERY_MS has passed since it went down", async () => {
+    const skus = skusOnDistinctShards(6);
+    await crashInventoryDown(skus);
+    expect((await http("GET", "/readyz")).status).toBe(503);
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now() + 1000 }),
+      env,
+      createExecutionContext(),
+    );
+    expect((await http("GET", "/readyz")).status).toBe(503);
+    const later = Date.now() + 61_000;
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: later }),
+      env,
+      createExecutionContext(),
+    );
+    expect((await http("GET", "/readyz")).status).toBe(200);
+    expect(
+      (await http("POST", `/v1/skus/${skus[1]}/holds`, { body: { quantity: 1 } })).status,
+    ).toBe(201);
   });
 });
