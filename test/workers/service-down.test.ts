@@ -9,7 +9,7 @@ import { expectProblem, http, putSku, uniqueSku } from "./client";
 function skusOnDistinctShards(n: number): string[] {
   const router = new ShardRouter(env);
   const seen = new Map<number, string>();
-  for (let i = 0; seen.size < n; i++) {
+  while (seen.size < n) {
     const sku = uniqueSku("spread");
     const { index } = router.locate("inventory", sku);
     if (!seen.has(index)) seen.set(index, sku);
@@ -74,18 +74,10 @@ describe("The cron", () => {
     const skus = skusOnDistinctShards(6);
     await crashInventoryDown(skus);
     expect((await http("GET", "/readyz")).status).toBe(503);
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: Date.now() + 1000 }),
-      env,
-      createExecutionContext(),
-    );
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 1000 }), env);
     expect((await http("GET", "/readyz")).status).toBe(503);
     const later = Date.now() + 61_000;
-    await worker.scheduled(
-      createScheduledController({ scheduledTime: later }),
-      env,
-      createExecutionContext(),
-    );
+    await worker.scheduled(createScheduledController({ scheduledTime: later }), env);
     expect((await http("GET", "/readyz")).status).toBe(200);
     expect(
       (await http("POST", `/v1/skus/${skus[1]}/holds`, { body: { quantity: 1 } })).status,
