@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { fullJitter } from "../../core/backoff";
-import { Admission, type AdmissionOptions } from "../../core/regulation";
+import type { AdmissionOptions } from "../../core/regulation";
+import { AdmissionGate } from "./admission-gate";
 import type {
   CallMeta,
   CommandContext,
@@ -13,6 +14,7 @@ import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { IdempotencyStore } from "./idempotency";
 import { ActorLifecycle } from "./lifecycle";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
+import { SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
 import { CommandStatsSink, type TelemetrySink } from "./telemetry";
 import { type DueTimer, Timers } from "./timers";
@@ -39,13 +41,7 @@ export interface ActorInspection {
   readonly commands: ReturnType<CommandStatsSink["snapshot"]>;
 }
 
-const IDEMPOTENCY_SWEEP = "bulwark:idempotency-sweep";
 const TIMER_RETRY = { baseMs: 500, capMs: 60_000 };
-
-const UNREGULATED = { ok: true, release: () => {} } as const;
-
-/** Thrown inside a saga step whose actor crashed meanwhile: that incarnation's work is over. */
-class StaleIncarnation extends Error {}
 
 /**
  * The base of every supervised actor. It owns the platform entry points (RPC `call`,
@@ -82,16 +78,18 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   readonly #lifecycle: ActorLifecycle;
   readonly #idempotency: IdempotencyStore;
   readonly #faults: FaultBox;
-  readonly #inflight = new Map<string, Promise<Result<unknown>>>();
+  readonly #sagas: SagaRunner;
+  readonly #admission: AdmissionGate;
   readonly #work = new SerialWork();
-  #admission: Admission | null | undefined;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     this.timers = new Timers(ctx.storage);
-    this.#idempotency = new IdempotencyStore(ctx.storage.sql);
+    this.#idempotency = new IdempotencyStore(ctx.storage.sql, this.timers);
     this.#faults = new FaultBox(ctx.storage.sql);
     this.#lifecycle = new ActorLifecycle(ctx, () => this.onStart());
+    this.#sagas = new SagaRunner(ctx.storage, () => this.#lifecycle.incarnation);
+    this.#admission = new AdmissionGate(this.name, () => this.admissionOptions());
     this.telemetry = this.#stats;
   }
 
@@ -156,7 +154,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   /** Supervisor entry: drop in-memory state, clear a stop, and start again from storage. */
   async restart(): Promise<void> {
     this.#lifecycle.reset();
-    this.#inflight.clear();
+    this.#sagas.clear();
     this.#lifecycle.setStopped(null);
     const error = await this.#lifecycle.ensureStarted();
     if (error) throw error;
@@ -166,7 +164,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   /** Supervisor entry: stop serving (commands answer `service-unavailable`) until restarted. */
   async stop(reason: string): Promise<void> {
     this.#lifecycle.reset();
-    this.#inflight.clear();
+    this.#sagas.clear();
     this.#lifecycle.setStopped(reason);
   }
 
@@ -235,8 +233,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   async #fire(timer: DueTimer): Promise<void> {
     try {
-      if (timer.name === IDEMPOTENCY_SWEEP) this.#sweepIdempotency();
-      else await this.onTimer(timer, this.#sagaContext(null, undefined));
+      if (timer.name === IdempotencyStore.SWEEP_TIMER) this.#idempotency.sweep(Date.now());
+      else await this.onTimer(timer, this.#sagas.context(undefined));
       const due = this.timers.dueAt(timer.name);
       // Consume unless the handler moved the timer (it scheduled the same name again).
       if (due !== null && due <= Date.now()) this.timers.consume(timer.name);
@@ -246,11 +244,6 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       const delay = fullJitter(timer.attempts + 1, TIMER_RETRY);
       this.timers.retryLater(timer.name, Date.now() + Math.max(delay, TIMER_RETRY.baseMs));
     }
-  }
-
-  #sweepIdempotency(): void {
-    const next = this.#idempotency.sweep(Date.now());
-    if (next !== null) this.timers.schedule(IDEMPOTENCY_SWEEP, next);
   }
 
   async #dispatch(
@@ -284,7 +277,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
         retryAfterMs: 1000,
       });
     }
-    const ticket = intake || meta.reserved ? UNREGULATED : await this.#admit(deadline);
+    const ticket =
+      intake || meta.reserved ? this.#admission.free() : await this.#admission.acquire(deadline);
     if (!ticket.ok) return ticket.refusal;
     try {
       const workMs = intake ? 0 : this.serviceTimeMs();
@@ -292,33 +286,13 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       const result =
         spec.kind === "write"
           ? this.#runWrite(spec.run, payload, meta, faults, { ...cx, now: Date.now() })
-          : await this.#runSaga(spec.run, payload, meta, faults);
+          : await this.#sagas.run(spec.run, payload, meta.idempotencyKey, faults.crashAtStep);
       this.onCommitted();
       return result;
     } finally {
       ticket.release();
       await this.timers.arm();
     }
-  }
-
-  async #admit(
-    deadline: number | undefined,
-  ): Promise<{ ok: true; release: () => void } | { ok: false; refusal: Result<never> }> {
-    if (this.#admission === undefined) {
-      const options = this.admissionOptions();
-      this.#admission = options ? new Admission(options) : null;
-    }
-    if (!this.#admission) return { ok: true, release: () => {} };
-    const admitted = await this.#admission.acquire(deadline === undefined ? {} : { deadline });
-    if (admitted.ok) return admitted;
-    const code =
-      admitted.reason === "deadline" ? RuntimeCodes.deadlineExceeded : RuntimeCodes.overloaded;
-    return {
-      ok: false,
-      refusal: fail(code, `${this.name}: ${admitted.detail}`, {
-        retryAfterMs: admitted.retryAfterMs,
-      }),
-    };
   }
 
   #runWrite(
@@ -328,68 +302,13 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     faults: FaultPlan,
     cx: CommandContext,
   ): Result<unknown> {
-    const key = meta.idempotencyKey;
-    const fingerprint = meta.fingerprint ?? "";
-    return this.ctx.storage.transactionSync(() => {
-      if (key !== undefined) {
-        const found = this.#idempotency.lookup(key, fingerprint, cx.now);
-        if (found.kind === "replay") return found.reply as Result<unknown>;
-        if (found.kind === "conflict") {
-          return fail(
-            RuntimeCodes.idempotencyKeyReused,
-            "this Idempotency-Key was already used with a different request body",
-          );
-        }
-      }
-      const result = run(payload, cx);
-      if (faults.crashAtStep !== null) throw new Error("injected crash");
-      if (key !== undefined) {
-        this.#idempotency.save(key, fingerprint, result, cx.now);
-        if (this.timers.dueAt(IDEMPOTENCY_SWEEP) === null) {
-          this.timers.schedule(IDEMPOTENCY_SWEEP, cx.now + this.#idempotency.ttlMs);
-        }
-      }
-      return result;
-    });
-  }
-
-  /** Concurrent duplicates of a keyed saga wait for the first and get its answer. */
-  #runSaga(
-    run: (payload: unknown, cx: SagaContext) => Promise<Result<unknown>>,
-    payload: unknown,
-    meta: CallMeta,
-    faults: FaultPlan,
-  ): Promise<Result<unknown>> {
-    const key = meta.idempotencyKey;
-    const running = key === undefined ? undefined : this.#inflight.get(key);
-    if (running) return running;
-    const promise = run(payload, this.#sagaContext(faults.crashAtStep, key)).finally(() => {
-      if (key !== undefined && this.#inflight.get(key) === promise) this.#inflight.delete(key);
-    });
-    if (key !== undefined) this.#inflight.set(key, promise);
-    return promise;
-  }
-
-  #sagaContext(crashAtStep: number | null, key: string | undefined): SagaContext {
-    const incarnation = this.#lifecycle.incarnation;
-    let steps = 0;
-    return {
-      now: Date.now(),
-      idempotencyKey: key,
-      step: <T>(fn: () => T): T => {
-        if (incarnation !== this.#lifecycle.incarnation) {
-          throw new StaleIncarnation(
-            `${this.name} restarted; abandoning work of incarnation ${incarnation}`,
-          );
-        }
-        steps += 1;
-        return this.ctx.storage.transactionSync(() => {
-          const value = fn();
-          if (steps === crashAtStep) throw new Error(`injected crash at step ${steps}`);
-          return value;
-        });
-      },
-    };
+    return this.ctx.storage.transactionSync(() =>
+      this.#idempotency.once(meta.idempotencyKey, meta.fingerprint ?? "", cx.now, () => {
+        const result = run(payload, cx);
+        if (faults.crashAtStep !== null) throw new Error("injected crash");
+        return result;
+      }),
+    );
   }
 
   /** Let it crash: forget memory, tell the supervisor, answer `internal-error` as a value. */
@@ -397,7 +316,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     const reason = error instanceof Error ? error.message : String(error);
     if (!(error instanceof StaleIncarnation)) {
       this.#lifecycle.reset();
-      this.#inflight.clear();
+      this.#sagas.clear();
       console.error(`${this.service}/${this.name} crashed: ${reason}`);
       await this.#report(reason);
     }
@@ -419,8 +338,6 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   }
 
   #load(): LoadReport | null {
-    if (!this.#admission) return null;
-    const s = this.#admission.snapshot();
-    return { inFlight: s.inFlight, queued: s.queued, limit: s.limit };
+    return this.#admission.load();
   }
 }

@@ -1,3 +1,6 @@
+import { fail, type Result, RuntimeCodes } from "./result";
+import type { Timers } from "./timers";
+
 /** Records are kept this long unless the actor says otherwise (24 h). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -14,16 +17,45 @@ export type IdempotencyLookup =
  * conflict. Records expire after `ttlMs`; expired ones are swept by `sweep`.
  */
 export class IdempotencyStore {
+  /** The timer that sweeps expired records; the actor routes it to `sweep`. */
+  static readonly SWEEP_TIMER = "bulwark:idempotency-sweep";
   readonly #sql: SqlStorage;
+  readonly #timers: Timers;
   readonly ttlMs: number;
 
-  constructor(sql: SqlStorage, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS) {
+  constructor(sql: SqlStorage, timers: Timers, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS) {
     this.#sql = sql;
+    this.#timers = timers;
     this.ttlMs = ttlMs;
     sql.exec(
       `CREATE TABLE IF NOT EXISTS _bulwark_idempotency (
         key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, reply TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
     );
+  }
+
+  /**
+   * Runs `run` at most once per key (call it inside the command's transaction): a replay of
+   * the same request gets the stored result, another request under the key a failure, and
+   * a first run is remembered with the request's fingerprint. No key: just runs.
+   */
+  once(
+    key: string | undefined,
+    fingerprint: string,
+    now: number,
+    run: () => Result<unknown>,
+  ): Result<unknown> {
+    if (key === undefined) return run();
+    const found = this.lookup(key, fingerprint, now);
+    if (found.kind === "replay") return found.reply as Result<unknown>;
+    if (found.kind === "conflict") {
+      return fail(
+        RuntimeCodes.idempotencyKeyReused,
+        "this Idempotency-Key was already used with a different request body",
+      );
+    }
+    const result = run();
+    this.save(key, fingerprint, result, now);
+    return result;
   }
 
   lookup(key: string, fingerprint: string, now: number): IdempotencyLookup {
@@ -46,15 +78,18 @@ export class IdempotencyStore {
       JSON.stringify(reply),
       now + this.ttlMs,
     );
+    if (this.#timers.dueAt(IdempotencyStore.SWEEP_TIMER) === null) {
+      this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, now + this.ttlMs);
+    }
   }
 
-  /** Deletes expired records; answers when the next one expires (or `null` if none are left). */
-  sweep(now: number): number | null {
+  /** Deletes expired records and sets the sweep timer for the next expiry, if any. */
+  sweep(now: number): void {
     this.#sql.exec("DELETE FROM _bulwark_idempotency WHERE expires_at <= ?", now);
-    return (
+    const next =
       this.#sql
         .exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM _bulwark_idempotency")
-        .one().next ?? null
-    );
+        .one().next ?? null;
+    if (next !== null) this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, next);
   }
 }
