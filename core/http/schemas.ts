@@ -55,8 +55,12 @@ export const faultBody = z
     path: ["orderId"],
   });
 
-/** `X-Deadline-Ms`: milliseconds the client will wait, 1–60000. */
-export const deadlineHeader = z.coerce.number().int().min(1).max(60_000);
+/** `X-Deadline-Ms`: milliseconds the client will wait, 1–60000, as plain decimal digits. */
+export const deadlineHeader = z
+  .string()
+  .regex(/^[0-9]{1,5}$/, "must be decimal digits")
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(60_000));
 
 /** Turns zod issues into one plain sentence naming each field and what was wrong. */
 export function describeIssues(error: z.ZodError): string {

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { ShardRouter } from "../../durable-objects";
+import { type HoldView, ShardRouter, type SkuView } from "../../durable-objects";
 
 /** The admin token the test pool binds (vitest.config.ts). */
 export const ADMIN = "Bearer test-admin-token";
@@ -18,7 +18,11 @@ export async function http(
     body = JSON.stringify(options.body);
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   }
-  const response = await exports.default.fetch(`http://edge.test${path}`, { method, headers, body });
+  const response = await exports.default.fetch(`http://edge.test${path}`, {
+    method,
+    headers,
+    body,
+  });
   const text = await response.text();
   let json: unknown = null;
   try {
@@ -26,7 +30,11 @@ export async function http(
   } catch {
     json = text;
   }
-  return { status: response.status, headers: response.headers, json: json as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: json as Record<string, unknown>,
+  };
 }
 
 /** Creates (or resets) a SKU with `stock` through the admin API. */
@@ -39,14 +47,26 @@ export async function putSku(sku: string, stock: number) {
 export async function getSku(sku: string) {
   const r = await http("GET", `/v1/skus/${sku}`);
   expect(r.status).toBe(200);
-  return r.json as { sku: string; stock: number; available: number; held: number; sold: number; version: number };
+  return r.json as {
+    sku: string;
+    stock: number;
+    available: number;
+    held: number;
+    sold: number;
+    version: number;
+  };
 }
 
 /** Asserts an RFC 9457 problem answer with `status` and contract `code`. */
 export function expectProblem(r: Awaited<ReturnType<typeof http>>, status: number, code: string) {
   expect({ status: r.status, code: r.json?.code }).toEqual({ status, code });
   expect(r.headers.get("Content-Type")).toBe("application/problem+json");
-  expect(r.json).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+  expect(r.json).toMatchObject({
+    type: expect.any(String),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+  });
   expect(r.headers.get("X-Request-Id")).toBeTruthy();
 }
 
@@ -74,7 +94,11 @@ export async function send(
   } catch {
     // Not JSON: keep the text.
   }
-  return { status: response.status, headers: response.headers, json: json as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: json as Record<string, unknown>,
+  };
 }
 
 /** The inventory shard object that owns `sku` (for RPC such as `stockEvents`, and alarms). */
@@ -96,3 +120,35 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * Straight to the shard that owns the sku, bypassing the edge: for seeding and checking state
+ * around the request under test. Every `exports.default.fetch` makes the next one slower
+ * within a test file (cloudflare/workers-sdk#15446); RPC to the shard does not.
+ */
+export const atShard = {
+  async putSku(sku: string, stock: number): Promise<SkuView> {
+    const reply = await new ShardRouter(env)
+      .inventory(sku)
+      .call("putSku", { sku, stock }, { reserved: true });
+    if (!reply.ok) throw new Error(`seeding ${sku} failed: ${reply.code} ${reply.detail}`);
+    return reply.value;
+  },
+  async placeHold(sku: string, quantity: number, ttlSeconds = 300): Promise<HoldView> {
+    const reply = await new ShardRouter(env)
+      .inventory(sku)
+      .call("placeHold", { sku, quantity, ttlSeconds });
+    if (!reply.ok) throw new Error(`holding ${sku} failed: ${reply.code} ${reply.detail}`);
+    return reply.value;
+  },
+  /** The sku's view, or the failure code (`not-found`). */
+  async getSku(sku: string): Promise<SkuView | string> {
+    const reply = await new ShardRouter(env).inventory(sku).call("getSku", { sku });
+    return reply.ok ? reply.value : reply.code;
+  },
+  /** The hold's view, or the failure code (`not-found`). */
+  async getHold(sku: string, holdId: string): Promise<HoldView | string> {
+    const reply = await new ShardRouter(env).inventory(sku).call("getHold", { sku, holdId });
+    return reply.ok ? reply.value : reply.code;
+  },
+};

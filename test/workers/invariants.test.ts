@@ -30,7 +30,10 @@ describe("Invariants under concurrency", () => {
     });
     const answers = await Promise.all(
       orders.map((items, i) =>
-        http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": `${skus[0]}-${i}` } }),
+        http("POST", "/v1/orders", {
+          body: { items },
+          headers: { "Idempotency-Key": `${skus[0]}-${i}` },
+        }),
       ),
     );
     for (const r of answers) expect([201, 202, 409]).toContain(r.status);
@@ -48,7 +51,8 @@ describe("Invariants under concurrency", () => {
     for (const o of finals) {
       expect(["confirmed", "rejected"]).toContain(o.status);
       if (o.status !== "confirmed") continue;
-      for (const item of o.items as Item[]) sold.set(item.sku, (sold.get(item.sku) ?? 0) + item.quantity);
+      for (const item of o.items as Item[])
+        sold.set(item.sku, (sold.get(item.sku) ?? 0) + item.quantity);
     }
     for (const sku of skus) {
       const view = await getSku(sku);
@@ -64,10 +68,14 @@ describe("Invariants under concurrency", () => {
     const sku = uniqueSku();
     await putSku(sku, 50);
     const answers = await Promise.all(
-      Array.from({ length: 200 }, () => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } })),
+      Array.from({ length: 200 }, () =>
+        http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } }),
+      ),
     );
     expect(answers.filter((r) => r.status === 201)).toHaveLength(50);
-    expect(answers.filter((r) => r.status === 409 && r.json.code === "insufficient-stock")).toHaveLength(150);
+    expect(
+      answers.filter((r) => r.status === 409 && r.json.code === "insufficient-stock"),
+    ).toHaveLength(150);
     expect(await getSku(sku)).toMatchObject({ held: 50, available: 0 });
   });
 });

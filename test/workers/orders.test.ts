@@ -3,21 +3,36 @@ import { orderIdOf } from "../../workers/routes/orders";
 import { eventually } from "../runtime/helpers";
 import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
 
-const order = (key: string, items: { sku: string; quantity: number }[], headers: Record<string, string> = {}) =>
+const order = (
+  key: string,
+  items: { sku: string; quantity: number }[],
+  headers: Record<string, string> = {},
+) =>
   http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
 
-const fault = (body: Record<string, unknown>) => http("POST", "/v1/ops/faults", { body, admin: true });
+const fault = (body: Record<string, unknown>) =>
+  http("POST", "/v1/ops/faults", { body, admin: true });
 
-const statusOf = async (orderId: string) => (await http("GET", `/v1/orders/${orderId}`)).json.status;
+const statusOf = async (orderId: string) =>
+  (await http("GET", `/v1/orders/${orderId}`)).json.status;
 
 describe("Orders", () => {
   it("confirms an order across two skus and sells every item", async () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
     await putSku(a, 10);
     await putSku(b, 10);
-    const r = await order(uniqueSku("key"), [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }]);
+    const r = await order(uniqueSku("key"), [
+      { sku: a, quantity: 2 },
+      { sku: b, quantity: 3 },
+    ]);
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ status: "confirmed", items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }] });
+    expect(r.json).toMatchObject({
+      status: "confirmed",
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 3 },
+      ],
+    });
     expect(await getSku(a)).toMatchObject({ sold: 2, held: 0, available: 8 });
     expect(await getSku(b)).toMatchObject({ sold: 3, held: 0, available: 7 });
   });
@@ -38,7 +53,9 @@ describe("Orders", () => {
     const a = uniqueSku();
     await putSku(a, 100);
     const key = uniqueSku("key");
-    const answers = await Promise.all(Array.from({ length: 8 }, () => order(key, [{ sku: a, quantity: 5 }])));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => order(key, [{ sku: a, quantity: 5 }])),
+    );
     expect(new Set(answers.map((r) => r.json.orderId)).size).toBe(1);
     for (const r of answers) expect(r.status).toBe(201);
     expect(await getSku(a)).toMatchObject({ sold: 5, held: 0 });
@@ -58,15 +75,28 @@ describe("Orders", () => {
     await putSku(a, 10);
     await putSku(b, 10);
     const key = uniqueSku("key");
-    await order(key, [{ sku: a, quantity: 1 }, { sku: b, quantity: 1 }]);
-    expect((await order(key, [{ sku: b, quantity: 1 }, { sku: a, quantity: 1 }])).status).toBe(201);
+    await order(key, [
+      { sku: a, quantity: 1 },
+      { sku: b, quantity: 1 },
+    ]);
+    expect(
+      (
+        await order(key, [
+          { sku: b, quantity: 1 },
+          { sku: a, quantity: 1 },
+        ])
+      ).status,
+    ).toBe(201);
   });
 
   it("rejects an order whose item lacks stock, with 409 and nothing of it held or sold", async () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
     await putSku(a, 10);
     await putSku(b, 1);
-    const r = await order(uniqueSku("key"), [{ sku: a, quantity: 3 }, { sku: b, quantity: 2 }]);
+    const r = await order(uniqueSku("key"), [
+      { sku: a, quantity: 3 },
+      { sku: b, quantity: 2 },
+    ]);
     expect(r.status).toBe(409);
     expect(r.headers.get("Content-Type")).toContain("application/json");
     expect(r.json).toMatchObject({ status: "rejected", reason: "insufficient-stock" });
@@ -77,7 +107,10 @@ describe("Orders", () => {
   it("rejects an order with an unknown sku with reason not-found", async () => {
     const a = uniqueSku();
     await putSku(a, 10);
-    const r = await order(uniqueSku("key"), [{ sku: a, quantity: 1 }, { sku: uniqueSku("ghost"), quantity: 1 }]);
+    const r = await order(uniqueSku("key"), [
+      { sku: a, quantity: 1 },
+      { sku: uniqueSku("ghost"), quantity: 1 },
+    ]);
     expect(r.status).toBe(409);
     expect(r.json).toMatchObject({ status: "rejected", reason: "not-found" });
     expect(await getSku(a)).toMatchObject({ held: 0, sold: 0 });
@@ -117,19 +150,30 @@ describe("Order saga under faults", () => {
     expect(await getSku(a)).toMatchObject({ sold: 2, held: 0 });
   });
 
-  it.each([2, 3])("resumes from storage after a crash at step %i and converges to confirmed", async (step) => {
-    const [a, b] = [uniqueSku(), uniqueSku()];
-    await putSku(a, 10);
-    await putSku(b, 10);
-    const key = uniqueSku("key");
-    const orderId = await orderIdOf(key);
-    await fault({ service: "orders", orderId, kind: "crash", step });
-    const crashed = await order(key, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }]);
-    expectProblem(crashed, 500, "internal-error");
-    expect(await eventually(() => statusOf(orderId), (s) => s === "confirmed")).toBe("confirmed");
-    expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
-    expect(await getSku(b)).toMatchObject({ sold: 2, held: 0 });
-  });
+  it.each([2, 3])(
+    "resumes from storage after a crash at step %i and converges to confirmed",
+    async (step) => {
+      const [a, b] = [uniqueSku(), uniqueSku()];
+      await putSku(a, 10);
+      await putSku(b, 10);
+      const key = uniqueSku("key");
+      const orderId = await orderIdOf(key);
+      await fault({ service: "orders", orderId, kind: "crash", step });
+      const crashed = await order(key, [
+        { sku: a, quantity: 1 },
+        { sku: b, quantity: 2 },
+      ]);
+      expectProblem(crashed, 500, "internal-error");
+      expect(
+        await eventually(
+          () => statusOf(orderId),
+          (s) => s === "confirmed",
+        ),
+      ).toBe("confirmed");
+      expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
+      expect(await getSku(b)).toMatchObject({ sold: 2, held: 0 });
+    },
+  );
 
   it("resumes after a crash while compensating and converges to rejected with nothing held", async () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
@@ -138,8 +182,20 @@ describe("Order saga under faults", () => {
     const key = uniqueSku("key");
     const orderId = await orderIdOf(key);
     await fault({ service: "orders", orderId, kind: "crash", step: 3 });
-    expectProblem(await order(key, [{ sku: a, quantity: 1 }, { sku: b, quantity: 1 }]), 500, "internal-error");
-    expect(await eventually(() => statusOf(orderId), (s) => s === "rejected")).toBe("rejected");
+    expectProblem(
+      await order(key, [
+        { sku: a, quantity: 1 },
+        { sku: b, quantity: 1 },
+      ]),
+      500,
+      "internal-error",
+    );
+    expect(
+      await eventually(
+        () => statusOf(orderId),
+        (s) => s === "rejected",
+      ),
+    ).toBe("rejected");
     expect(await getSku(a)).toMatchObject({ held: 0, sold: 0, available: 10 });
   });
 
@@ -152,7 +208,12 @@ describe("Order saga under faults", () => {
     expect(r.status).toBe(202);
     expect(r.headers.get("Location")).toBe(`/v1/orders/${r.json.orderId}`);
     expect(r.json.status).toBe("pending");
-    expect(await eventually(() => statusOf(String(r.json.orderId)), (s) => s === "confirmed")).toBe("confirmed");
+    expect(
+      await eventually(
+        () => statusOf(String(r.json.orderId)),
+        (s) => s === "confirmed",
+      ),
+    ).toBe("confirmed");
     expect(await getSku(a)).toMatchObject({ sold: 3, held: 0 });
   });
 });

@@ -13,7 +13,7 @@ export function deadline(): MiddlewareHandler<AppEnv> {
     const raw = c.req.header("X-Deadline-Ms");
     if (raw === undefined) c.set("deadline", { kind: "none" });
     else {
-      const parsed = deadlineHeader.safeParse(raw.trim() === "" ? Number.NaN : raw);
+      const parsed = deadlineHeader.safeParse(raw);
       c.set(
         "deadline",
         parsed.success ? { kind: "at", at: Date.now() + parsed.data } : { kind: "invalid", raw },
