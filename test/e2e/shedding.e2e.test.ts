@@ -39,7 +39,7 @@ async function awaitFinal(
   let open = ids;
   while (open.length > 0 && Date.now() < until) {
     const answers = await Promise.all(open.map((id) => getOrder(api, id)));
-    answers.forEach((res, i) => views.set(open[i] ?? "", record(res.body)));
+    for (const [i, res] of answers.entries()) views.set(open[i] ?? "", record(res.body));
     open = open.filter((id) => !FINAL.has(String(views.get(id)?.status)));
     if (open.length > 0) await new Promise((r) => setTimeout(r, 250));
   }
