@@ -1,16 +1,6 @@
-import type { AdmissionOptions } from "../../core/regulation";
-import { loadConfig } from "../config";
 import type { DueTimer } from "../runtime";
-import {
-  Actor,
-  type Commands,
-  fail,
-  ok,
-  type Result,
-  read,
-  type SupervisorLink,
-  write,
-} from "../runtime";
+import { type Commands, fail, ok, type Result, read, write } from "../runtime";
+import { ServiceShard } from "../service-shard";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
@@ -25,8 +15,8 @@ const depleted = (row: SkuRow | undefined) =>
  * Holds expire on their own through runtime timers; an expired hold's quantity returns to
  * `available`. Every change bumps the SKU's version and is pushed to its WebSocket listeners.
  */
-export class InventoryShard extends Actor<Cloudflare.Env, InventoryProtocol> {
-  protected readonly service = "inventory";
+export class InventoryShard extends ServiceShard<InventoryProtocol> {
+  protected readonly service = "inventory" as const;
   #store!: InventoryStore;
   /** SKUs changed by the current message; published once it commits. */
   readonly #changed = new Set<string>();
@@ -34,19 +24,6 @@ export class InventoryShard extends Actor<Cloudflare.Env, InventoryProtocol> {
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
     this.#changed.clear();
-  }
-
-  protected override supervision(): SupervisorLink {
-    const ns = this.env.SUPERVISOR;
-    return { supervisor: ns.get(ns.idFromName("inventory")), childId: this.name };
-  }
-
-  protected override admissionOptions(): AdmissionOptions | null {
-    return loadConfig(this.env).services.inventory.admission;
-  }
-
-  protected override serviceTimeMs(): number {
-    return loadConfig(this.env).services.inventory.serviceTimeMs;
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {

@@ -1,9 +1,7 @@
 import { exponential } from "../../core/backoff";
-import type { AdmissionOptions } from "../../core/regulation";
 import { loadConfig } from "../config";
 import { ShardRouter } from "../routing";
 import {
-  Actor,
   type Commands,
   type DueTimer,
   fail,
@@ -11,10 +9,10 @@ import {
   type Result,
   read,
   type SagaContext,
-  type SupervisorLink,
   saga,
   write,
 } from "../runtime";
+import { ServiceShard } from "../service-shard";
 import type { OrderItem, OrderRequest, OrdersProtocol, OrderView } from "./protocol";
 import {
   attempt,
@@ -51,8 +49,8 @@ const INTAKE_TIMER = "intake:";
  * `rejected`. An order is confirmed at most once: confirmation happens only in `committing`,
  * entered once.
  */
-export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
-  protected readonly service = "orders";
+export class OrderShard extends ServiceShard<OrdersProtocol> {
+  protected readonly service = "orders" as const;
   #store!: OrderStore;
   #router!: ShardRouter;
   /** One saga run per order at a time: a client retry and a timer join the same run. */
@@ -62,19 +60,6 @@ export class OrderShard extends Actor<Cloudflare.Env, OrdersProtocol> {
     this.#store = new OrderStore(this.ctx.storage.sql);
     this.#router = new ShardRouter(this.env);
     this.#driving.clear();
-  }
-
-  protected override supervision(): SupervisorLink {
-    const ns = this.env.SUPERVISOR;
-    return { supervisor: ns.get(ns.idFromName("orders")), childId: this.name };
-  }
-
-  protected override admissionOptions(): AdmissionOptions | null {
-    return loadConfig(this.env).services.orders.admission;
-  }
-
-  protected override serviceTimeMs(): number {
-    return loadConfig(this.env).services.orders.serviceTimeMs;
   }
 
   get #resumeMs(): number {

@@ -47,7 +47,7 @@ export async function incarnations(name: string, ids: string[]) {
 export async function eventually<T>(
   probe: () => Promise<T>,
   ok: (v: T) => boolean,
-  ms = 3000,
+  ms = 5000,
 ): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {

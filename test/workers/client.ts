@@ -107,19 +107,20 @@ export function inventoryShard(sku: string) {
   return env.INVENTORY.get(env.INVENTORY.idFromName(name));
 }
 
-/** Polls `probe` until `done` holds or `ms` pass, answering the last value: for alarm effects. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  ms = 5000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Polling for effects of alarms and queues (one implementation for every test). */
+export { eventually } from "../runtime/helpers";
+
+/** `POST /v1/orders` with `Idempotency-Key: key` (and any extra headers). */
+export const placeOrder = (
+  key: string,
+  items: { sku: string; quantity: number }[],
+  headers: Record<string, string> = {},
+) =>
+  http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
+
+/** Arms a fault through the admin API. */
+export const injectFault = (body: Record<string, unknown>) =>
+  http("POST", "/v1/ops/faults", { body, admin: true });
 
 /**
  * Straight to the shard that owns the sku, bypassing the edge: for seeding and checking state

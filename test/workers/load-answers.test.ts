@@ -4,10 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ShardRouter } from "../../durable-objects";
 import { createApp } from "../../workers/app";
 import { recordLoad, underPressure } from "../../workers/shard-call";
-import { expectProblem, http, putSku, uniqueSku } from "./client";
+import { expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
 
-const fault = (body: Record<string, unknown>) =>
-  http("POST", "/v1/ops/faults", { body, admin: true });
 const hold = (sku: string) => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } });
 
 // Crash faults count toward the inventory supervisor's intensity (5 in 10 s): give every
@@ -37,7 +35,7 @@ describe("Circuit breaker at the edge", () => {
   it("opens after 5 consecutive crashes, fails fast, then lets one probe through and closes", async () => {
     const sku = skuOnFreshShard();
     await putSku(sku, 50);
-    await fault({ service: "inventory", sku, kind: "crash", count: 5 });
+    await injectFault({ service: "inventory", sku, kind: "crash", count: 5 });
     for (let i = 0; i < 5; i++) expectProblem(await hold(sku), 500, "internal-error");
     const refused = await hold(sku);
     expectProblem(refused, 503, "circuit-open");
@@ -108,7 +106,7 @@ describe("Back pressure", () => {
     await putSku(sku, 5);
     const key = uniqueSku("key");
     const { orderIdOf } = await import("../../workers/routes/orders");
-    await fault({ service: "orders", orderId: await orderIdOf(key), kind: "overload" });
+    await injectFault({ service: "orders", orderId: await orderIdOf(key), kind: "overload" });
     const r = await http("POST", "/v1/orders", {
       body: { items: [{ sku, quantity: 1 }] },
       headers: { "Idempotency-Key": key, Prefer: "respond-async" },

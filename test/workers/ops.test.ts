@@ -2,10 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../workers/app";
-import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
+import { expectProblem, getSku, http, injectFault, putSku, uniqueSku } from "./client";
 
-const fault = (body: Record<string, unknown>) =>
-  http("POST", "/v1/ops/faults", { body, admin: true });
 const hold = (sku: string, headers: Record<string, string> = {}) =>
   http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 }, headers });
 
@@ -58,7 +56,7 @@ describe("Fault injection", () => {
   it("crashes the next command on the target: 500, writes rolled back, a restart counted, then it serves", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
-    expect((await fault({ service: "inventory", sku, kind: "crash" })).status).toBe(201);
+    expect((await injectFault({ service: "inventory", sku, kind: "crash" })).status).toBe(201);
     expectProblem(await hold(sku), 500, "internal-error");
     expect(await getSku(sku)).toMatchObject({ held: 0, version: 1 });
     expect((await hold(sku)).status).toBe(201);
@@ -76,7 +74,7 @@ describe("Fault injection", () => {
   it("adds latency before the deadline check, so a late command is dropped unstarted", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
-    await fault({ service: "inventory", sku, kind: "latency", ms: 150 });
+    await injectFault({ service: "inventory", sku, kind: "latency", ms: 150 });
     expectProblem(await hold(sku, { "X-Deadline-Ms": "50" }), 503, "deadline-exceeded");
     expect(await getSku(sku)).toMatchObject({ held: 0 });
   });
@@ -84,7 +82,7 @@ describe("Fault injection", () => {
   it("refuses as overloaded with Retry-After, without touching state", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
-    await fault({ service: "inventory", sku, kind: "overload", count: 2 });
+    await injectFault({ service: "inventory", sku, kind: "overload", count: 2 });
     const r = await hold(sku);
     expectProblem(r, 503, "overloaded");
     expect(r.headers.get("Retry-After")).toBe("1");
@@ -94,7 +92,7 @@ describe("Fault injection", () => {
   it("leaves reads untouched", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
-    await fault({ service: "inventory", sku, kind: "crash" });
+    await injectFault({ service: "inventory", sku, kind: "crash" });
     expect((await http("GET", `/v1/skus/${sku}`)).status).toBe(200);
     await http("DELETE", "/v1/ops/faults", { admin: true });
   });
@@ -102,20 +100,24 @@ describe("Fault injection", () => {
   it("clears every fault on DELETE", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
-    await fault({ service: "inventory", sku, kind: "overload", count: 10 });
+    await injectFault({ service: "inventory", sku, kind: "overload", count: 10 });
     expect((await http("DELETE", "/v1/ops/faults", { admin: true })).status).toBe(200);
     expect((await hold(sku)).status).toBe(201);
   });
 
   it("validates the fault and its target", async () => {
-    expectProblem(await fault({ service: "inventory", kind: "melt" }), 400, "invalid-request");
     expectProblem(
-      await fault({ service: "inventory", shard: 16, kind: "crash" }),
+      await injectFault({ service: "inventory", kind: "melt" }),
       400,
       "invalid-request",
     );
     expectProblem(
-      await fault({ service: "orders", sku: "x", kind: "crash" }),
+      await injectFault({ service: "inventory", shard: 16, kind: "crash" }),
+      400,
+      "invalid-request",
+    );
+    expectProblem(
+      await injectFault({ service: "orders", sku: "x", kind: "crash" }),
       400,
       "invalid-request",
     );
@@ -148,7 +150,7 @@ describe("Operators' reserved share", () => {
   it("serves admin writes and reads on a shard that refuses client writes as overloaded", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
-    await fault({ service: "inventory", sku, kind: "overload", count: 3 });
+    await injectFault({ service: "inventory", sku, kind: "overload", count: 3 });
     expectProblem(await hold(sku), 503, "overloaded");
     expect((await http("PUT", `/v1/skus/${sku}`, { body: { stock: 9 }, admin: true })).status).toBe(
       200,

@@ -1,17 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { orderIdOf } from "../../workers/routes/orders";
-import { eventually } from "../runtime/helpers";
-import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
-
-const order = (
-  key: string,
-  items: { sku: string; quantity: number }[],
-  headers: Record<string, string> = {},
-) =>
-  http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
-
-const fault = (body: Record<string, unknown>) =>
-  http("POST", "/v1/ops/faults", { body, admin: true });
+import {
+  eventually,
+  expectProblem,
+  getSku,
+  http,
+  injectFault,
+  placeOrder,
+  putSku,
+  uniqueSku,
+} from "./client";
 
 const statusOf = async (orderId: string) =>
   (await http("GET", `/v1/orders/${orderId}`)).json.status;
@@ -21,7 +19,7 @@ describe("Orders", () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
     await putSku(a, 10);
     await putSku(b, 10);
-    const r = await order(uniqueSku("key"), [
+    const r = await placeOrder(uniqueSku("key"), [
       { sku: a, quantity: 2 },
       { sku: b, quantity: 3 },
     ]);
@@ -41,8 +39,8 @@ describe("Orders", () => {
     const a = uniqueSku();
     await putSku(a, 10);
     const key = uniqueSku("key");
-    const first = await order(key, [{ sku: a, quantity: 4 }]);
-    const again = await order(key, [{ sku: a, quantity: 4 }]);
+    const first = await placeOrder(key, [{ sku: a, quantity: 4 }]);
+    const again = await placeOrder(key, [{ sku: a, quantity: 4 }]);
     expect(again.status).toBe(201);
     expect(again.json.orderId).toBe(first.json.orderId);
     expect(first.json.orderId).toBe(await orderIdOf(key));
@@ -54,7 +52,7 @@ describe("Orders", () => {
     await putSku(a, 100);
     const key = uniqueSku("key");
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => order(key, [{ sku: a, quantity: 5 }])),
+      Array.from({ length: 8 }, () => placeOrder(key, [{ sku: a, quantity: 5 }])),
     );
     expect(new Set(answers.map((r) => r.json.orderId)).size).toBe(1);
     for (const r of answers) expect(r.status).toBe(201);
@@ -65,8 +63,8 @@ describe("Orders", () => {
     const a = uniqueSku();
     await putSku(a, 10);
     const key = uniqueSku("key");
-    await order(key, [{ sku: a, quantity: 1 }]);
-    expectProblem(await order(key, [{ sku: a, quantity: 2 }]), 422, "idempotency-key-reused");
+    await placeOrder(key, [{ sku: a, quantity: 1 }]);
+    expectProblem(await placeOrder(key, [{ sku: a, quantity: 2 }]), 422, "idempotency-key-reused");
     expect(await getSku(a)).toMatchObject({ sold: 1 });
   });
 
@@ -75,13 +73,13 @@ describe("Orders", () => {
     await putSku(a, 10);
     await putSku(b, 10);
     const key = uniqueSku("key");
-    await order(key, [
+    await placeOrder(key, [
       { sku: a, quantity: 1 },
       { sku: b, quantity: 1 },
     ]);
     expect(
       (
-        await order(key, [
+        await placeOrder(key, [
           { sku: b, quantity: 1 },
           { sku: a, quantity: 1 },
         ])
@@ -93,7 +91,7 @@ describe("Orders", () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
     await putSku(a, 10);
     await putSku(b, 1);
-    const r = await order(uniqueSku("key"), [
+    const r = await placeOrder(uniqueSku("key"), [
       { sku: a, quantity: 3 },
       { sku: b, quantity: 2 },
     ]);
@@ -107,7 +105,7 @@ describe("Orders", () => {
   it("rejects an order with an unknown sku with reason not-found", async () => {
     const a = uniqueSku();
     await putSku(a, 10);
-    const r = await order(uniqueSku("key"), [
+    const r = await placeOrder(uniqueSku("key"), [
       { sku: a, quantity: 1 },
       { sku: uniqueSku("ghost"), quantity: 1 },
     ]);
@@ -120,8 +118,8 @@ describe("Orders", () => {
     const a = uniqueSku();
     await putSku(a, 1);
     const key = uniqueSku("key");
-    const first = await order(key, [{ sku: a, quantity: 5 }]);
-    const again = await order(key, [{ sku: a, quantity: 5 }]);
+    const first = await placeOrder(key, [{ sku: a, quantity: 5 }]);
+    const again = await placeOrder(key, [{ sku: a, quantity: 5 }]);
     expect(again.status).toBe(409);
     expect(again.json).toEqual(first.json);
   });
@@ -129,7 +127,7 @@ describe("Orders", () => {
   it("reads an order by id and answers 404 for an unknown one", async () => {
     const a = uniqueSku();
     await putSku(a, 10);
-    const placed = await order(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    const placed = await placeOrder(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
     const read = await http("GET", `/v1/orders/${placed.json.orderId}`);
     expect(read.status).toBe(200);
     expect(read.json).toEqual(placed.json);
@@ -143,10 +141,12 @@ describe("Order saga under faults", () => {
     await putSku(a, 10);
     const key = uniqueSku("key");
     const orderId = await orderIdOf(key);
-    expect((await fault({ service: "orders", orderId, kind: "crash", step: 1 })).status).toBe(201);
-    expectProblem(await order(key, [{ sku: a, quantity: 2 }]), 500, "internal-error");
+    expect((await injectFault({ service: "orders", orderId, kind: "crash", step: 1 })).status).toBe(
+      201,
+    );
+    expectProblem(await placeOrder(key, [{ sku: a, quantity: 2 }]), 500, "internal-error");
     expectProblem(await http("GET", `/v1/orders/${orderId}`), 404, "not-found");
-    expect((await order(key, [{ sku: a, quantity: 2 }])).status).toBe(201);
+    expect((await placeOrder(key, [{ sku: a, quantity: 2 }])).status).toBe(201);
     expect(await getSku(a)).toMatchObject({ sold: 2, held: 0 });
   });
 
@@ -158,8 +158,8 @@ describe("Order saga under faults", () => {
       await putSku(b, 10);
       const key = uniqueSku("key");
       const orderId = await orderIdOf(key);
-      await fault({ service: "orders", orderId, kind: "crash", step });
-      const crashed = await order(key, [
+      await injectFault({ service: "orders", orderId, kind: "crash", step });
+      const crashed = await placeOrder(key, [
         { sku: a, quantity: 1 },
         { sku: b, quantity: 2 },
       ]);
@@ -181,9 +181,9 @@ describe("Order saga under faults", () => {
     await putSku(b, 0);
     const key = uniqueSku("key");
     const orderId = await orderIdOf(key);
-    await fault({ service: "orders", orderId, kind: "crash", step: 3 });
+    await injectFault({ service: "orders", orderId, kind: "crash", step: 3 });
     expectProblem(
-      await order(key, [
+      await placeOrder(key, [
         { sku: a, quantity: 1 },
         { sku: b, quantity: 1 },
       ]),
@@ -202,9 +202,9 @@ describe("Order saga under faults", () => {
   it("answers 202 pending when an inventory shard crashes mid-saga, then confirms", async () => {
     const a = uniqueSku();
     await putSku(a, 10);
-    await fault({ service: "inventory", sku: a, kind: "crash" });
+    await injectFault({ service: "inventory", sku: a, kind: "crash" });
     const key = uniqueSku("key");
-    const r = await order(key, [{ sku: a, quantity: 3 }]);
+    const r = await placeOrder(key, [{ sku: a, quantity: 3 }]);
     expect(r.status).toBe(202);
     expect(r.headers.get("Location")).toBe(`/v1/orders/${r.json.orderId}`);
     expect(r.json.status).toBe("pending");

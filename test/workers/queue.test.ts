@@ -6,18 +6,18 @@ import { ShardRouter } from "../../durable-objects";
 import worker from "../../workers";
 import { ORDERS_DLQ, ORDERS_QUEUE } from "../../workers/queue/messages";
 import { orderIdOf } from "../../workers/routes/orders";
-import { eventually } from "../runtime/helpers";
-import { expectProblem, getSku, http, putSku, uniqueSku } from "./client";
+import {
+  eventually,
+  expectProblem,
+  getSku,
+  http,
+  injectFault,
+  placeOrder,
+  putSku,
+  uniqueSku,
+} from "./client";
 
 const ASYNC = { Prefer: "respond-async" };
-const fault = (body: Record<string, unknown>) =>
-  http("POST", "/v1/ops/faults", { body, admin: true });
-const order = (
-  key: string,
-  items: { sku: string; quantity: number }[],
-  headers: Record<string, string> = {},
-) =>
-  http("POST", "/v1/orders", { body: { items }, headers: { "Idempotency-Key": key, ...headers } });
 const statusOf = async (orderId: string) => (await http("GET", `/v1/orders/${orderId}`)).json;
 
 async function message(key: string, items: { sku: string; quantity: number }[]) {
@@ -41,8 +41,8 @@ describe("Shedding to the orders queue", () => {
     const a = uniqueSku();
     await putSku(a, 10);
     const key = uniqueSku("key");
-    await fault({ service: "orders", orderId: await orderIdOf(key), kind: "overload" });
-    const r = await order(key, [{ sku: a, quantity: 1 }]);
+    await injectFault({ service: "orders", orderId: await orderIdOf(key), kind: "overload" });
+    const r = await placeOrder(key, [{ sku: a, quantity: 1 }]);
     expectProblem(r, 503, "overloaded");
     expect(Number(r.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     expectProblem(await http("GET", `/v1/orders/${await orderIdOf(key)}`), 404, "not-found");
@@ -53,8 +53,8 @@ describe("Shedding to the orders queue", () => {
     await putSku(a, 10);
     const key = uniqueSku("key");
     const orderId = await orderIdOf(key);
-    await fault({ service: "orders", orderId, kind: "overload" });
-    const r = await order(key, [{ sku: a, quantity: 2 }], ASYNC);
+    await injectFault({ service: "orders", orderId, kind: "overload" });
+    const r = await placeOrder(key, [{ sku: a, quantity: 2 }], ASYNC);
     expect(r.status).toBe(202);
     expect(r.headers.get("Location")).toBe(`/v1/orders/${orderId}`);
     expect(r.json).toMatchObject({ orderId, status: "queued" });
@@ -75,8 +75,8 @@ describe("Shedding to the orders queue", () => {
     await putSku(a, 10);
     const key = uniqueSku("key");
     const orderId = await orderIdOf(key);
-    await fault({ service: "orders", orderId, kind: "overload", count: 1000 });
-    expect((await order(key, [{ sku: a, quantity: 1 }], ASYNC)).status).toBe(202);
+    await injectFault({ service: "orders", orderId, kind: "overload", count: 1000 });
+    expect((await placeOrder(key, [{ sku: a, quantity: 1 }], ASYNC)).status).toBe(202);
     const final = await eventually(
       () => statusOf(orderId),
       (o) => o.status === "rejected",
@@ -102,7 +102,7 @@ describe("Orders queue consumer", () => {
     const a = uniqueSku();
     await putSku(a, 5);
     const first = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
-    await fault({ service: "orders", orderId: first.orderId, kind: "overload", count: 1 });
+    await injectFault({ service: "orders", orderId: first.orderId, kind: "overload", count: 1 });
     const result = await consume(ORDERS_QUEUE, [first, first]);
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m0", "m1"]);
     // The second message was held back without a call: the fault still has no count left over.

@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Context, Handler, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
 import type { AppEnv } from "../context";
@@ -26,6 +26,16 @@ function inventory(c: Context<AppEnv>, idempotent: boolean) {
         { idempotent, deadline: clientDeadline(c), meta: { reserved: c.get("admin") } },
         send,
       ),
+  };
+}
+
+/** A route that sends one hold command (all idempotent) for the request's sku and hold. */
+function holdCommand(command: "getHold" | "confirmHold" | "releaseHold"): Handler<AppEnv> {
+  return async function holdCommandHandler(c) {
+    const { sku: skuKey = "", holdId = "" } = input(c).params;
+    const shard = inventory(c, true);
+    const payload = { sku: skuKey, holdId };
+    return answer(c, await shard.guard((meta) => shard.ref().call(command, payload, meta)));
   };
 }
 
@@ -81,44 +91,12 @@ export function skuRoutes(app: Hono<AppEnv>): void {
   });
 
   resource(app, "/v1/skus/:sku/holds/:holdId", {
-    GET: [
-      validate({ params: hold }),
-      async (c) => {
-        const { sku: s = "", holdId = "" } = input(c).params;
-        const shard = inventory(c, true);
-        return answer(
-          c,
-          await shard.guard((meta) => shard.ref().call("getHold", { sku: s, holdId }, meta)),
-        );
-      },
-    ],
-    DELETE: [
-      validate({ params: hold }),
-      clientRateLimit(),
-      async (c) => {
-        const { sku: s = "", holdId = "" } = input(c).params;
-        const shard = inventory(c, true);
-        return answer(
-          c,
-          await shard.guard((meta) => shard.ref().call("releaseHold", { sku: s, holdId }, meta)),
-        );
-      },
-    ],
+    GET: [validate({ params: hold }), holdCommand("getHold")],
+    DELETE: [validate({ params: hold }), clientRateLimit(), holdCommand("releaseHold")],
   });
 
   resource(app, "/v1/skus/:sku/holds/:holdId/confirm", {
-    POST: [
-      validate({ params: hold }),
-      clientRateLimit(),
-      async (c) => {
-        const { sku: s = "", holdId = "" } = input(c).params;
-        const shard = inventory(c, true);
-        return answer(
-          c,
-          await shard.guard((meta) => shard.ref().call("confirmHold", { sku: s, holdId }, meta)),
-        );
-      },
-    ],
+    POST: [validate({ params: hold }), clientRateLimit(), holdCommand("confirmHold")],
   });
 
   resource(app, "/v1/skus/:sku/events", {

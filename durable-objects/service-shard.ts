@@ -1,0 +1,25 @@
+import type { AdmissionOptions } from "../core/regulation";
+import { loadConfig, type ServiceName } from "./config";
+import { Actor, type Protocol, type SupervisorLink } from "./runtime";
+
+/**
+ * A shard of one of the reference system's services: supervised by that service's
+ * supervisor (which knows it by its object name), with admission limits and service time
+ * from the service's configuration.
+ */
+export abstract class ServiceShard<P extends Protocol> extends Actor<Cloudflare.Env, P> {
+  protected abstract override readonly service: ServiceName;
+
+  protected override supervision(): SupervisorLink {
+    const ns = this.env.SUPERVISOR;
+    return { supervisor: ns.get(ns.idFromName(this.service)), childId: this.name };
+  }
+
+  protected override admissionOptions(): AdmissionOptions | null {
+    return loadConfig(this.env).services[this.service].admission;
+  }
+
+  protected override serviceTimeMs(): number {
+    return loadConfig(this.env).services[this.service].serviceTimeMs;
+  }
+}
