@@ -1,6 +1,9 @@
-import { abortAllDurableObjects } from "cloudflare:test";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { counter, counterStub, unique } from "./helpers";
+import { ok } from "../../durable-objects/runtime";
+import { IdempotencyStore } from "../../durable-objects/runtime/idempotency";
+import { Timers } from "../../durable-objects/runtime/timers";
+import { counter, counterStub, eventually, unique } from "./helpers";
 
 describe("Actor", () => {
   it("rolls back a crashed message's writes", async () => {
@@ -79,5 +82,34 @@ describe("Actor", () => {
     await counter(name).call("add", { by: 1 }, { budgetMs: 0 });
     const { commands } = await counterStub(name).inspect();
     expect(commands.add).toMatchObject({ count: 2, outcomes: { ok: 1, "deadline-exceeded": 1 } });
+  });
+});
+
+describe("Actor cast", () => {
+  it("runs the command through the pipeline without the caller waiting for its result", async () => {
+    const name = unique("solo");
+    await counterStub(name).cast("add", { by: 3 });
+    const stored = await eventually(
+      async () => (await counterStub(name).stored()).value,
+      (v) => v === 3,
+    );
+    expect(stored).toBe(3);
+  });
+});
+
+describe("Idempotency records", () => {
+  it("expire after their time to live, and the sweep deletes them", async () => {
+    await runInDurableObject(counterStub(unique("solo")), (_actor, state) => {
+      const timers = new Timers(state.storage);
+      const store = new IdempotencyStore(state.storage.sql, timers, 1000);
+      const once = (now: number) => store.once("k", "f", now, () => ok(now));
+      expect(once(0)).toEqual({ ok: true, value: 0 });
+      expect(once(999)).toEqual({ ok: true, value: 0 });
+      expect(once(1000)).toEqual({ ok: true, value: 1000 });
+      expect(timers.dueAt(IdempotencyStore.SWEEP_TIMER)).toBe(1000);
+      store.sweep(5000);
+      // Even a lookup "in the past" misses: the row itself is gone.
+      expect(store.lookup("k", "f", 0)).toEqual({ kind: "miss" });
+    });
   });
 });
