@@ -6,6 +6,6 @@ export { affectedChildren } from "./affected-children";
 export type { RestartStrategy, SupervisorFlags } from "./flags";
 export { DEFAULT_FLAGS, parseFlags, RESTART_STRATEGIES } from "./flags";
 export type { RestartType } from "./restart-type";
-export { shouldRestart } from "./restart-type";
+export { isNormalExit, shouldRestart } from "./restart-type";
 export type { RestartRecord } from "./restart-window";
 export { recordRestart } from "./restart-window";

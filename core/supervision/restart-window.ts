@@ -8,7 +8,7 @@ export interface RestartRecord {
 
 /**
  * OTP's restart-intensity check as a pure function over stored history (so the window
- * survives eviction). Keeps restarts with `t > at - periodMs`, appends `at`, and reports
+ * survives eviction). Keeps restarts with `t >= at - periodMs` (OTP's `R >= Now - Period`), appends `at`, and reports
  * `exceeded` when that count is more than `intensity`: with intensity 0 the first restart
  * exceeds; with intensity 3 and period 10 s a fourth restart within 10 s exceeds.
  */
@@ -18,7 +18,7 @@ export function recordRestart(
   flags: { intensity: number; periodMs: number },
 ): RestartRecord {
   const windowStart = at - flags.periodMs;
-  const kept = history.filter((t) => t > windowStart);
+  const kept = history.filter((t) => t >= windowStart);
   kept.push(at);
   kept.sort((a, b) => a - b);
   return { history: kept, exceeded: kept.length > flags.intensity };

@@ -81,6 +81,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   readonly #sagas: SagaRunner;
   readonly #admission: AdmissionGate;
   readonly #work = new SerialWork();
+  /** Consecutive failed starts inside `alarm()`, for its retry backoff. */
+  #startFailures = 0;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
@@ -88,7 +90,15 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     this.#idempotency = new IdempotencyStore(ctx.storage.sql, this.timers);
     this.#faults = new FaultBox(ctx.storage.sql);
     this.#lifecycle = new ActorLifecycle(ctx, () => this.onStart());
-    this.#sagas = new SagaRunner(ctx.storage, () => this.#lifecycle.incarnation);
+    // A saga's resume timer must be armed as soon as the step that set it commits, not when
+    // the whole saga ends: an object reset mid-saga would otherwise leave it unarmed.
+    this.#sagas = new SagaRunner(
+      ctx.storage,
+      () => this.#lifecycle.incarnation,
+      () => {
+        this.timers.arm().catch((error) => console.error(`${this.name}: arming failed: ${error}`));
+      },
+    );
     this.#admission = new AdmissionGate(this.name, () => this.admissionOptions());
     this.telemetry = this.#stats;
   }
@@ -132,7 +142,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     try {
       reply = await this.#dispatch(command, payload, meta, startedAt);
     } catch (error) {
-      reply = await this.#crash(error);
+      // Start failures and bugs before the handler ran: this incarnation crashed.
+      reply = await this.#crash(error, this.#lifecycle.incarnation);
     }
     this.telemetry.record({
       service: this.service,
@@ -197,7 +208,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   override async fetch(request: Request): Promise<Response> {
     const error = await this.#lifecycle.ensureStarted();
     if (error) {
-      await this.#crash(error);
+      await this.#crash(error, this.#lifecycle.incarnation);
       return new Response("actor crashed while starting", { status: 500 });
     }
     if (this.#lifecycle.stopped) {
@@ -220,27 +231,68 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   override async alarm(): Promise<void> {
     this.timers.alarmFired();
-    const error = await this.#lifecycle.ensureStarted();
-    if (error) {
-      await this.#crash(error);
-      await this.ctx.storage.setAlarm(Date.now() + fullJitter(1, TIMER_RETRY));
-      return;
+    if (this.#lifecycle.stopped) return; // stopped by the supervisor: `restart()` re-arms
+    for (const timer of this.timers.due(Date.now())) {
+      // Every timer runs on a started, unstopped incarnation — even after an earlier timer
+      // of this batch crashed it — and only if nobody cancelled or moved it meanwhile.
+      const ready = await this.#ready();
+      if (!ready.ok) return ready.retry();
+      const due = this.timers.dueAt(timer.name);
+      if (due === null || due > Date.now()) continue;
+      await this.#fire(timer);
     }
-    if (this.#lifecycle.stopped) return; // a restart re-arms the alarm
-    for (const timer of this.timers.due(Date.now())) await this.#fire(timer);
+    this.#startFailures = 0;
     await this.timers.arm();
   }
 
+  /**
+   * Makes sure a started incarnation that the supervisor has not stopped will run the next
+   * handler. A start failure is a crash (reported, so a start loop escalates); the alarm is
+   * then retried with growing backoff rather than thrown into the platform's six retries.
+   */
+  async #ready(): Promise<{ ok: true } | { ok: false; retry: () => Promise<void> }> {
+    const error = await this.#lifecycle.ensureStarted();
+    if (error) {
+      await this.#crash(error, this.#lifecycle.incarnation);
+      this.#startFailures += 1;
+      const delay = fullJitter(this.#startFailures, TIMER_RETRY);
+      return {
+        ok: false,
+        retry: () => this.ctx.storage.setAlarm(Date.now() + Math.max(delay, TIMER_RETRY.baseMs)),
+      };
+    }
+    if (this.#lifecycle.stopped) return { ok: false, retry: async () => {} };
+    return { ok: true };
+  }
+
+  /**
+   * Fires one timer. A synchronous handler runs in one transaction with the timer's
+   * consumption, so its effect and the timer's end commit together; an asynchronous one
+   * (a saga) makes its writes through `cx.step` and the timer is consumed after it.
+   */
   async #fire(timer: DueTimer): Promise<void> {
-    try {
-      if (timer.name === IdempotencyStore.SWEEP_TIMER) this.#idempotency.sweep(Date.now());
-      else await this.onTimer(timer, this.#sagas.context(undefined));
+    const incarnation = this.#lifecycle.incarnation;
+    const consume = () => {
       const due = this.timers.dueAt(timer.name);
       // Consume unless the handler moved the timer (it scheduled the same name again).
       if (due !== null && due <= Date.now()) this.timers.consume(timer.name);
-      this.onCommitted();
+    };
+    try {
+      const pending = this.ctx.storage.transactionSync(() => {
+        const handled =
+          timer.name === IdempotencyStore.SWEEP_TIMER
+            ? this.#idempotency.sweep(Date.now())
+            : this.onTimer(timer, this.#sagas.context(undefined));
+        if (!(handled instanceof Promise)) consume();
+        return handled;
+      });
+      if (pending instanceof Promise) {
+        await pending;
+        consume();
+      }
+      this.#committed();
     } catch (error) {
-      await this.#crash(error);
+      await this.#crash(error, incarnation);
       const delay = fullJitter(timer.attempts + 1, TIMER_RETRY);
       this.timers.retryLater(timer.name, Date.now() + Math.max(delay, TIMER_RETRY.baseMs));
     }
@@ -280,15 +332,31 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     const ticket =
       intake || meta.reserved ? this.#admission.free() : await this.#admission.acquire(deadline);
     if (!ticket.ok) return ticket.refusal;
+    let incarnation = this.#lifecycle.incarnation;
     try {
       const workMs = intake ? 0 : this.serviceTimeMs();
       if (workMs > 0) await this.#work.run(workMs);
+      // While this command waited, another may have crashed this incarnation (its memory
+      // is then untrustworthy) or the supervisor may have stopped the actor: check again,
+      // after the last await and before the handler.
+      const startError = await this.#lifecycle.ensureStarted();
+      if (startError) throw startError;
+      if (this.#lifecycle.stopped && !intake) {
+        return fail(
+          RuntimeCodes.serviceUnavailable,
+          `${this.service} is stopped by its supervisor`,
+        );
+      }
+      incarnation = this.#lifecycle.incarnation;
       const result =
         spec.kind === "write"
           ? this.#runWrite(spec.run, payload, meta, faults, { ...cx, now: Date.now() })
-          : await this.#sagas.run(spec.run, payload, meta.idempotencyKey, faults.crashAtStep);
-      this.onCommitted();
+          : await this.#sagas.run(spec.run, payload, meta, faults.crashAtStep);
+      this.#committed();
       return result;
+    } catch (error) {
+      // Crash before the ticket is released, so no waiting command runs on this memory.
+      return await this.#crash(error, incarnation);
     } finally {
       ticket.release();
       await this.timers.arm();
@@ -311,19 +379,35 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     );
   }
 
-  /** Let it crash: forget memory, tell the supervisor, answer `internal-error` as a value. */
-  async #crash(error: unknown): Promise<Result<never>> {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof StaleIncarnation)) {
-      this.#lifecycle.reset();
-      this.#sagas.clear();
-      console.error(`${this.service}/${this.name} crashed: ${reason}`);
-      await this.#report(reason);
-    }
-    return fail(
+  /**
+   * Let it crash: forget memory, tell the supervisor, answer `internal-error` as a value.
+   * An incarnation crashes once: a second failure of the same incarnation (a joined
+   * duplicate, a concurrent message hitting the same bug) or a stale saga step is not
+   * reported again, so one fault counts as one restart.
+   */
+  async #crash(error: unknown, incarnation: number): Promise<Result<never>> {
+    const answer = fail(
       RuntimeCodes.internalError,
       `${this.service} actor crashed while serving the request`,
     );
+    if (error instanceof StaleIncarnation || incarnation !== this.#lifecycle.incarnation) {
+      return answer;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#lifecycle.reset();
+    this.#sagas.clear();
+    console.error(`${this.service}/${this.name} crashed: ${reason}`);
+    await this.#report(reason);
+    return answer;
+  }
+
+  /** `onCommitted` after a commit; its failure must not turn a committed write into a 500. */
+  #committed(): void {
+    try {
+      this.onCommitted();
+    } catch (error) {
+      console.error(`${this.service}/${this.name}: onCommitted failed: ${String(error)}`);
+    }
   }
 
   async #report(reason: string): Promise<void> {

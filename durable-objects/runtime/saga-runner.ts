@@ -1,4 +1,4 @@
-import type { SagaContext } from "./commands";
+import type { CallMeta, SagaContext } from "./commands";
 import type { Result } from "./result";
 
 /** Thrown inside a saga step whose actor crashed meanwhile: that incarnation's work is over. */
@@ -7,30 +7,37 @@ export class StaleIncarnation extends Error {}
 /**
  * Runs saga commands: each `cx.step` is one storage transaction, a step of an incarnation
  * that has since crashed is refused (its durable progress resumes through a timer), and
- * concurrent duplicates of a keyed saga wait for the first and get its answer.
+ * concurrent duplicates of a keyed saga (same key, same fingerprint) wait for the first and
+ * get its answer. The same key with another fingerprint runs on its own, so the saga's
+ * first step can refuse it as a reused key.
  */
 export class SagaRunner {
   readonly #storage: DurableObjectStorage;
   readonly #incarnation: () => number;
   readonly #inflight = new Map<string, Promise<Result<unknown>>>();
+  readonly #afterStep: () => void;
 
-  constructor(storage: DurableObjectStorage, incarnation: () => number) {
+  /** `afterStep` runs after every committed step (the actor re-arms its alarm there). */
+  constructor(storage: DurableObjectStorage, incarnation: () => number, afterStep: () => void) {
     this.#storage = storage;
     this.#incarnation = incarnation;
+    this.#afterStep = afterStep;
   }
 
   run(
     saga: (payload: unknown, cx: SagaContext) => Promise<Result<unknown>>,
     payload: unknown,
-    key: string | undefined,
+    meta: CallMeta,
     crashAtStep: number | null,
   ): Promise<Result<unknown>> {
-    const running = key === undefined ? undefined : this.#inflight.get(key);
+    const key = meta.idempotencyKey;
+    const slot = key === undefined ? undefined : `${key}\n${meta.fingerprint ?? ""}`;
+    const running = slot === undefined ? undefined : this.#inflight.get(slot);
     if (running) return running;
     const promise = saga(payload, this.context(key, crashAtStep)).finally(() => {
-      if (key !== undefined && this.#inflight.get(key) === promise) this.#inflight.delete(key);
+      if (slot !== undefined && this.#inflight.get(slot) === promise) this.#inflight.delete(slot);
     });
-    if (key !== undefined) this.#inflight.set(key, promise);
+    if (slot !== undefined) this.#inflight.set(slot, promise);
     return promise;
   }
 
@@ -48,11 +55,13 @@ export class SagaRunner {
           );
         }
         steps += 1;
-        return this.#storage.transactionSync(() => {
-          const value = fn();
+        const value = this.#storage.transactionSync(() => {
+          const result = fn();
           if (steps === crashAtStep) throw new Error(`injected crash at step ${steps}`);
-          return value;
+          return result;
         });
+        this.#afterStep();
+        return value;
       },
     };
   }

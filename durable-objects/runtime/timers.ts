@@ -68,7 +68,11 @@ export class Timers {
       }));
   }
 
-  /** Consumes a fired timer: deleting it in the handler's transaction makes firing idempotent. */
+  /**
+   * Consumes a fired timer. For a synchronous handler the runtime does it in the handler's
+   * transaction, so the effect and the timer's end commit together; a timer whose handler
+   * failed is still there and fires again (handlers must be idempotent).
+   */
   consume(name: string): void {
     this.cancel(name);
   }

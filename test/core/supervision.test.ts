@@ -31,14 +31,19 @@ describe("recordRestart", () => {
 
   it("does not exceed when older restarts have aged out of the window", () => {
     const flags = { intensity: 3, periodMs: 10_000 };
-    expect(recordRestart([0, 1000, 2000], 10_000, flags)).toEqual({
-      history: [1000, 2000, 10_000],
+    expect(recordRestart([0, 1000, 2000], 10_001, flags)).toEqual({
+      history: [1000, 2000, 10_001],
       exceeded: false,
     });
   });
 
-  it("treats a restart exactly periodMs ago as outside the window", () => {
+  it("counts a restart exactly periodMs ago as inside the window, as OTP does (R >= Now - Period)", () => {
     const r = recordRestart([5000], 10_000, { intensity: 1, periodMs: 5000 });
+    expect(r).toEqual({ history: [5000, 10_000], exceeded: true });
+  });
+
+  it("drops a restart older than periodMs from the window", () => {
+    const r = recordRestart([4999], 10_000, { intensity: 1, periodMs: 5000 });
     expect(r).toEqual({ history: [10_000], exceeded: false });
   });
 

@@ -113,3 +113,17 @@ describe("Idempotency records", () => {
     });
   });
 });
+
+describe("Actor crash isolation", () => {
+  it("never runs a waiting command on the memory a crashed command left behind", async () => {
+    const name = unique("solo");
+    await counter(name).call("add", { by: 5 });
+    // Both commands wait 30 ms before running; the first changes memory to 8 and crashes.
+    await counterStub(name).injectFault({ kind: "latency", count: 2, ms: 30, step: 1 });
+    await Promise.all([
+      counter(name).call("add", { by: 3, crash: true }),
+      counter(name).call("add", { by: 1 }),
+    ]);
+    expect((await counterStub(name).stored()).value).toBe(6);
+  });
+});

@@ -262,3 +262,33 @@ describe("Supervision tree", () => {
     expect(await root.downChildren()).toEqual([]);
   });
 });
+
+describe("Supervision under concurrency", () => {
+  it("counts one crash once, even when a duplicate of the crashed call was waiting on it", async () => {
+    const name = unique("s");
+    const sup = await supervise(name, ["a"], { intensity: 1, periodMs: 60_000 });
+    const meta = { idempotencyKey: "k", fingerprint: "f" };
+    const [first, second] = await Promise.all([
+      counter(`${name}/a`).call("slowCrash", null, meta),
+      counter(`${name}/a`).call("slowCrash", null, meta),
+    ]);
+    expect([first.ok, second.ok]).toEqual([false, false]);
+    expect(await sup.view()).toMatchObject({ status: "running", children: [{ restarts: 1 }] });
+  });
+
+  it("stays stopped with every child stopped when crashes race its restarts", async () => {
+    const name = unique("s");
+    const sup = await supervise(name, IDS, {
+      strategy: "one_for_all",
+      intensity: 1,
+      periodMs: 60_000,
+    });
+    await Promise.all([crash(name, "a"), crash(name, "b"), crash(name, "c")]);
+    expect((await sup.view()).status).toBe("stopped");
+    for (const id of IDS) {
+      expect(await counter(`${name}/${id}`).call("add", { by: 1 })).toMatchObject({
+        code: "service-unavailable",
+      });
+    }
+  });
+});

@@ -68,6 +68,19 @@ export class SupervisorStore {
     this.#set("stopped", reason);
   }
 
+  /**
+   * Bumped whenever the whole tree changes hands (gave up, stopped, restarted): a restart
+   * flow that awaited a child and sees another epoch is stale and stops.
+   */
+  get epoch(): number {
+    return this.#get<number>("epoch") ?? 0;
+  }
+  bumpEpoch(): number {
+    const next = this.epoch + 1;
+    this.#set("epoch", next);
+    return next;
+  }
+
   child(id: string): ChildRecord {
     const row = this.#sql
       .exec<{

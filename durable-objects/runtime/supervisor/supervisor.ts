@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   affectedChildren,
   DEFAULT_FLAGS,
+  isNormalExit,
   parseFlags,
   recordRestart,
   type SupervisorFlags,
@@ -100,7 +101,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     const record = this.#store.child(child.id);
     this.#store.updateChild(child.id, { lastReason: report.reason, lastAt: report.at });
     if (!shouldRestart(child.restart ?? "permanent", report.reason)) {
-      const down = child.kind === "supervisor" || report.reason !== "normal";
+      const down = child.kind === "supervisor" || !isNormalExit(report.reason);
       this.#store.updateChild(child.id, {
         status: down ? "down" : "exited",
         downSince: record.downSince ?? report.at,
@@ -128,10 +129,14 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
       specs.map((c) => c.id),
       childId,
     );
+    // Restarting awaits each child, and other exits, a give-up or an admin restart may be
+    // handled meanwhile: the epoch tells this flow when it has become stale.
+    const epoch = this.#store.epoch;
     for (const id of ids) {
       const spec = specs.find((c) => c.id === id);
       if (!spec) continue;
-      const failed = await this.#restartChild(spec, id === childId);
+      if (this.#store.epoch !== epoch) return;
+      const failed = await this.#restartChild(spec, id === childId, epoch);
       if (failed !== null) {
         // A failed restart counts toward intensity, as in OTP; try again or give up.
         await this.#restartAfter(id, Date.now(), failed);
@@ -141,28 +146,39 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     await this.onEvent({ type: "restarted", supervisor: this.#name, child: childId, reason });
   }
 
-  /** Restarts one child; answers the failure reason, or `null` on success. */
-  async #restartChild(spec: ChildSpec, counted: boolean): Promise<string | null> {
-    const record = this.#store.child(spec.id);
+  /**
+   * Restarts one child; answers the failure reason, or `null` on success (or when the flow
+   * went stale). If the tree was stopped while this restart was in flight, the child is
+   * stopped again: a give-up must not be undone by a restart that started before it.
+   */
+  async #restartChild(spec: ChildSpec, counted: boolean, epoch: number): Promise<string | null> {
     this.#store.updateChild(spec.id, { status: "restarting" });
+    let failure: string | null = null;
     try {
       if (spec.kind === "supervisor") await this.#supervisor(spec.address).restartTree();
       else await this.#actor(spec.address).restart();
-      this.#store.updateChild(spec.id, {
-        status: "running",
-        restarts: record.restarts + (counted ? 1 : 0),
-        downSince: null,
-      });
-      return null;
     } catch (error) {
-      this.#store.updateChild(spec.id, { restarts: record.restarts + 1 });
-      return `restart failed: ${error instanceof Error ? error.message : String(error)}`;
+      failure = `restart failed: ${error instanceof Error ? error.message : String(error)}`;
     }
+    // Counters are read after the await, so concurrent restarts never lose an increment.
+    const restarts = this.#store.child(spec.id).restarts + (counted || failure ? 1 : 0);
+    const stopped = this.#store.stoppedReason;
+    if (this.#store.epoch !== epoch && stopped !== null) {
+      this.#store.updateChild(spec.id, { status: "stopped", restarts });
+      await this.#stopChild(spec, stopped);
+      return null;
+    }
+    this.#store.updateChild(
+      spec.id,
+      failure ? { restarts } : { status: "running", restarts, downSince: null },
+    );
+    return failure;
   }
 
   async #giveUp(offender: string): Promise<void> {
     const reason = `${MAX_INTENSITY}: ${offender}`;
     this.#store.stoppedReason = reason;
+    this.#store.bumpEpoch();
     await this.#stopChildren(reason);
     await this.onEvent({ type: "gave-up", supervisor: this.#name, offender });
     const parent = this.#spec().parent;
@@ -177,24 +193,29 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
 
   async #stopChildren(reason: string): Promise<void> {
     await Promise.all(
-      this.#spec().children.map(async (spec) => {
+      this.#spec().children.map((spec) => {
         this.#store.updateChild(spec.id, { status: "stopped" });
-        try {
-          if (spec.kind === "supervisor") await this.#supervisor(spec.address).stopTree(reason);
-          else await this.#actor(spec.address).stop(reason);
-        } catch (error) {
-          console.error(`supervisor ${this.#name}: stopping ${spec.id} failed: ${String(error)}`);
-        }
+        return this.#stopChild(spec, reason);
       }),
     );
+  }
+
+  async #stopChild(spec: ChildSpec, reason: string): Promise<void> {
+    try {
+      if (spec.kind === "supervisor") await this.#supervisor(spec.address).stopTree(reason);
+      else await this.#actor(spec.address).stop(reason);
+    } catch (error) {
+      console.error(`supervisor ${this.#name}: stopping ${spec.id} failed: ${String(error)}`);
+    }
   }
 
   /** Parent (or admin) entry: a fresh window, status running, every child restarted. */
   async restartTree(): Promise<SupervisorView> {
     this.#store.stoppedReason = null;
     this.#store.history = [];
+    const epoch = this.#store.bumpEpoch();
     for (const spec of this.#spec().children) {
-      const failed = await this.#restartChild(spec, false);
+      const failed = await this.#restartChild(spec, false, epoch);
       if (failed !== null) throw new Error(`${this.#name}: child ${spec.id} ${failed}`);
     }
     return this.view();
@@ -203,6 +224,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   /** Parent entry: this supervisor's parent gave up, so everything below stops. */
   async stopTree(reason: string): Promise<void> {
     this.#store.stoppedReason = reason;
+    this.#store.bumpEpoch();
     await this.#stopChildren(reason);
   }
 
@@ -218,7 +240,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     const view = spec.kind === "supervisor" ? await this.#supervisor(spec.address).tree() : null;
     const up = record.status === "running" && (view === null || view.status === "running");
     if (!up) {
-      const failed = await this.#restartChild(spec, false);
+      const failed = await this.#restartChild(spec, false, this.#store.epoch);
       if (failed !== null) throw new Error(`${this.#name}: ${id} ${failed}`);
       await this.onEvent({ type: "child-up", supervisor: this.#name, child: id });
     }
