@@ -83,6 +83,10 @@ export async function guarded<T>(
   options: GuardOptions,
   send: (meta: CallMeta) => Promise<Reply<T>>,
 ): Promise<Reply<T>> {
+  // A request already out of time must not take the half-open breaker's one probe.
+  if (options.deadline !== undefined && options.deadline <= Date.now()) {
+    return fail("deadline-exceeded", "the request's deadline passed before work started");
+  }
   const breaker = breakerFor(shard.name);
   const permit = breaker.tryAcquire();
   if (!permit.ok) {
@@ -97,6 +101,8 @@ export async function guarded<T>(
   for (let attempt = 0; ; attempt++) {
     const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (budgetMs !== undefined && budgetMs <= 0) {
+      // Only reachable on a retry: the previous attempt failed, and the breaker hears it.
+      breaker.onFailure();
       return fail("deadline-exceeded", "the request's deadline passed before the shard answered");
     }
     try {
@@ -104,6 +110,7 @@ export async function guarded<T>(
         ...options.meta,
         ...(budgetMs === undefined ? {} : { budgetMs }),
       });
+      if (reply.load) recordLoad(shard.name, reply.load);
       if (!reply.ok && reply.code === "internal-error") breaker.onFailure();
       else breaker.onSuccess();
       return reply;

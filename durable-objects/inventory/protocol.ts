@@ -45,9 +45,13 @@ export type InventoryProtocol = {
   /** `not-found`, `hold-not-active` (released or expired). Confirming twice is a no-op. */
   confirmHold: { payload: { sku: string; holdId: string }; value: HoldView };
   /**
-   * `not-found`, `hold-not-active` (confirmed or expired). Releasing twice is a no-op. With
-   * `tombstone`, releasing an unknown id records it released, so a late duplicate of the
-   * hold request cannot take stock afterwards (saga compensation).
+   * `not-found`, `hold-not-active` (confirmed or expired). Releasing twice is a no-op.
+   * Saga compensation sets `compensate`: an unknown id is recorded released (a tombstone, so
+   * a late duplicate of the hold request cannot take stock afterwards) and a confirmed hold
+   * is reversed (its units return from `sold`), so a rejected order leaves nothing sold.
    */
-  releaseHold: { payload: { sku: string; holdId: string; tombstone?: boolean }; value: HoldView };
+  releaseHold: {
+    payload: { sku: string; holdId: string; compensate?: boolean };
+    value: HoldView;
+  };
 };

@@ -85,15 +85,19 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     ),
 
     releaseHold: write((p: InventoryProtocol["releaseHold"]["payload"], cx) => {
-      if (p.tombstone && !this.#store.hold(p.holdId)) {
-        const tomb = {
-          hold_id: p.holdId,
-          sku: p.sku,
-          quantity: 0,
-          status: "released" as const,
-          expires_at: cx.now,
-        };
-        return ok(holdView(this.#store.saveHold(tomb)));
+      if (p.compensate) {
+        const hold = this.#store.hold(p.holdId);
+        if (!hold) {
+          const tomb = {
+            hold_id: p.holdId,
+            sku: p.sku,
+            quantity: 0,
+            status: "released" as const,
+            expires_at: cx.now,
+          };
+          return ok(holdView(this.#store.saveHold(tomb)));
+        }
+        if (hold.status === "confirmed") return ok(this.#reverse(hold, cx.now));
       }
       return this.#settle(p.sku, p.holdId, "released", cx.now);
     }),
@@ -125,6 +129,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
   }
 
+  /** Compensation of a saga that sold an item it must give back: sold units return. */
+  #reverse(hold: HoldRow, now: number): HoldView {
+    const row = this.#store.sku(hold.sku);
+    if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
+    this.#saveSku(row, { ...row, sold: row.sold - hold.quantity }, now);
+    return holdView(this.#store.saveHold({ ...hold, status: "released" }));
+  }
+
   /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
   #current(sku: string, now: number): SkuRow | undefined {
     const due = this.#store.dueHolds(sku, now);
@@ -153,7 +165,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   protected override onTimer(timer: DueTimer): void {
     if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
     const { sku } = timer.payload as { sku: string };
-    this.ctx.storage.transactionSync(() => this.#current(sku, Date.now()));
+    this.#current(sku, Date.now()); // the runtime runs a synchronous timer in one transaction
   }
 
   protected override onCommitted(): void {

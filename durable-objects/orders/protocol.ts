@@ -36,8 +36,11 @@ export type OrdersProtocol = {
    * Shed path: records the order as `queued` (visible at once) without running it. Not
    * admission-regulated: it is what runs when the shard is at capacity.
    */
-  enqueueOrder: { payload: OrderRequest; value: OrderView };
-  /** Queue consumer: runs a queued order's saga (admission-regulated: it may be `overloaded`). */
+  enqueueOrder: { payload: OrderRequest; value: { order: OrderView; created: boolean } };
+  /**
+   * Queue consumer: runs a queued order's saga (admission-regulated: it may be
+   * `overloaded`). `not-found` if the order was never recorded or was withdrawn.
+   */
   processQueued: { payload: OrderRequest; value: OrderView };
   /**
    * Shed path undo: the queue refused the message, so the still-queued order is deleted and

@@ -25,13 +25,12 @@ export function holdConfirmed(reply: Reply<HoldView>): StepOutcome {
   return reply.ok ? { kind: "done" } : failure(reply.code);
 }
 
-/** Releasing is done when the hold is released, expired, or never existed (tombstoned). */
+/**
+ * Compensation is done when the hold is released (a confirmed one reversed), expired, or
+ * never existed (tombstoned).
+ */
 export function holdReleased(reply: Reply<HoldView>): StepOutcome {
-  if (reply.ok) {
-    return reply.value.status === "confirmed"
-      ? { kind: "refused", code: "hold-not-active" }
-      : { kind: "done" };
-  }
+  if (reply.ok) return { kind: "done" };
   if (reply.code === "not-found") return { kind: "done" };
   if (reply.code === "hold-not-active") return { kind: "done" }; // expired: stock is back
   return failure(reply.code);
@@ -49,5 +48,9 @@ export async function attempt(
   }
 }
 
-/** Hold ids derive from the order, so every saga step is idempotent across retries. */
-export const holdIdOf = (orderId: string, sku: string): string => `${orderId}.${sku}`;
+/**
+ * Hold ids derive from the order, so every saga step is idempotent across retries. The `~`
+ * puts them outside the alphabet the edge accepts for hold ids: clients cannot confirm or
+ * release a saga's holds behind its back.
+ */
+export const holdIdOf = (orderId: string, sku: string): string => `~${orderId}.${sku}`;

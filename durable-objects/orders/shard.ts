@@ -81,16 +81,22 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
 
     enqueueOrder: write(
       (request: OrderRequest, cx) => {
+        const existed = this.#store.get(request.orderId) !== undefined;
         const found = this.#open(request, cx.now, "queued");
-        return found.ok ? ok(orderView(found.value)) : found;
+        return found.ok ? ok({ order: orderView(found.value), created: !existed }) : found;
       },
       { intake: true },
     ),
 
     processQueued: saga(async (request: OrderRequest, cx) => {
-      const found = cx.step(() => {
-        const opened = this.#open(request, Date.now(), "pending");
-        return opened.ok ? ok(this.#promote(opened.value, Date.now())) : opened;
+      const found = cx.step((): Result<OrderRecord> => {
+        // Only orders recorded at intake run: a withdrawn one was answered 503 (nothing
+        // created) and must not come back from a message that got through anyway.
+        const order = this.#store.get(request.orderId);
+        if (!order) return fail("not-found", `order ${request.orderId} was never queued`);
+        if (order.fingerprint !== request.fingerprint)
+          return fail("idempotency-key-reused", "another order holds this key");
+        return ok(this.#promote(order, Date.now()));
       });
       if (!found.ok) return found;
       return this.#drive(request.orderId, cx);
@@ -139,6 +145,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       fingerprint: request.fingerprint,
       createdAt: now,
       updatedAt: now,
+      startedAt: as === "queued" ? null : now,
       attempts: 0,
     });
     if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
@@ -151,7 +158,13 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     if (order.phase !== "queued") return order;
     this.timers.cancel(INTAKE_TIMER + order.orderId);
     this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
-    return this.#store.save({ ...order, status: "pending", phase: "acquiring", updatedAt: now });
+    return this.#store.save({
+      ...order,
+      status: "pending",
+      phase: "acquiring",
+      startedAt: now,
+      updatedAt: now,
+    });
   }
 
   #drive(orderId: string, cx: SagaContext): Promise<Result<OrderView>> {
@@ -180,15 +193,22 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     }
   }
 
+  /**
+   * One inventory step. Acquiring is new work and passes the inventory shard's admission;
+   * confirming and compensating finish work already accepted, so they use the reserved lane:
+   * load must never strand an order between its decision and its end.
+   */
   #step(order: OrderRecord, item: OrderItem) {
     const holdId = holdIdOf(order.orderId, item.sku);
     const inventory = this.#router.inventory(item.sku);
     if (order.phase === "acquiring") {
       return inventory.call("placeHold", { ...item, ttlSeconds: HOLD_TTL_SECONDS, holdId });
     }
-    if (order.phase === "committing")
-      return inventory.call("confirmHold", { sku: item.sku, holdId });
-    return inventory.call("releaseHold", { sku: item.sku, holdId, tombstone: true });
+    const finishing = { reserved: true };
+    if (order.phase === "committing") {
+      return inventory.call("confirmHold", { sku: item.sku, holdId }, finishing);
+    }
+    return inventory.call("releaseHold", { sku: item.sku, holdId, compensate: true }, finishing);
   }
 
   /** Applies one round of step outcomes atomically and decides the next phase. */
@@ -217,7 +237,10 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       return this.#compensate(updated, "hold-expired", now);
     }
     if (transient) {
-      if (order.phase === "acquiring" && now - order.createdAt > SAGA_TIMEOUT_MS) {
+      if (
+        order.phase === "acquiring" &&
+        now - (order.startedAt ?? order.createdAt) > SAGA_TIMEOUT_MS
+      ) {
         return this.#compensate(updated, transient.code, now);
       }
       const attempts = order.attempts + 1;
@@ -234,9 +257,10 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
 
   #compensate(order: OrderRecord, reason: string, now: number): OrderRecord {
     const progress = { ...order.progress };
-    for (const [sku, state] of Object.entries(progress)) {
-      // Holds that are pending may have landed without us hearing: release those too.
-      if (state === "pending" || state === "held") progress[sku] = "held";
+    for (const sku of Object.keys(progress)) {
+      // Every item is given back: pending holds may have landed without us hearing, and a
+      // confirmed one (its sibling's hold expired before confirmation) is reversed.
+      progress[sku] = "held";
     }
     return this.#store.save({ ...order, progress, phase: "compensating", reason, updatedAt: now });
   }

@@ -16,6 +16,8 @@ export interface OrderRecord {
   readonly fingerprint: string;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** When the saga began acquiring (a queued order starts later than it was created). */
+  readonly startedAt: number | null;
   readonly attempts: number;
 }
 
@@ -29,6 +31,7 @@ type Row = {
   fingerprint: string;
   created_at: number;
   updated_at: number;
+  started_at: number | null;
   attempts: number;
 };
 
@@ -50,7 +53,7 @@ export class OrderStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS orders (
       order_id TEXT PRIMARY KEY, status TEXT NOT NULL, phase TEXT NOT NULL, items TEXT NOT NULL,
       progress TEXT NOT NULL, reason TEXT, fingerprint TEXT NOT NULL, created_at INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`);
+      updated_at INTEGER NOT NULL, started_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0)`);
   }
 
   get(orderId: string): OrderRecord | undefined {
@@ -68,6 +71,7 @@ export class OrderStore {
       fingerprint: row.fingerprint,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      startedAt: row.started_at,
       attempts: row.attempts,
     };
   }
@@ -79,8 +83,8 @@ export class OrderStore {
   save(o: OrderRecord): OrderRecord {
     this.#sql.exec(
       `INSERT OR REPLACE INTO orders
-       (order_id, status, phase, items, progress, reason, fingerprint, created_at, updated_at, attempts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (order_id, status, phase, items, progress, reason, fingerprint, created_at, updated_at, started_at, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       o.orderId,
       o.status,
       o.phase,
@@ -90,6 +94,7 @@ export class OrderStore {
       o.fingerprint,
       o.createdAt,
       o.updatedAt,
+      o.startedAt,
       o.attempts,
     );
     return o;

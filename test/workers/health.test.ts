@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { http } from "./client";
+import { expectProblem, http } from "./client";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,5 +36,12 @@ describe("health", () => {
     const r = await http("GET", "/no-such-route", { headers: { "X-Request-Id": "req-err-1" } });
     expect(r.status).toBe(404);
     expect(r.headers.get("X-Request-Id")).toBe("req-err-1");
+  });
+});
+
+describe("X-Deadline-Ms on routes without a body", () => {
+  it("is validated on /healthz too: a malformed value is 400 invalid-request", async () => {
+    const r = await http("GET", "/healthz", { headers: { "X-Deadline-Ms": "banana" } });
+    expectProblem(r, 400, "invalid-request");
   });
 });

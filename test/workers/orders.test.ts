@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ShardRouter } from "../../durable-objects";
 import { orderIdOf } from "../../workers/routes/orders";
 import {
   eventually,
@@ -215,5 +217,41 @@ describe("Order saga under faults", () => {
       ),
     ).toBe("confirmed");
     expect(await getSku(a)).toMatchObject({ sold: 3, held: 0 });
+  });
+});
+
+describe("Saga holds belong to their order", () => {
+  it("are out of clients' reach: their ids are not valid hold ids at the edge", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const placed = await placeOrder(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    const sagaHold = `~${placed.json.orderId}.${a}`;
+    expectProblem(
+      await http("POST", `/v1/skus/${a}/holds/${encodeURIComponent(sagaHold)}/confirm`),
+      400,
+      "invalid-request",
+    );
+    expectProblem(
+      await http("DELETE", `/v1/skus/${a}/holds/${encodeURIComponent(sagaHold)}`),
+      400,
+      "invalid-request",
+    );
+    expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
+  });
+
+  it("are given back by compensation even once confirmed, so a rejected order sells nothing", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const inventory = new ShardRouter(env).inventory(a);
+    const holdId = "~o_compensated.x";
+    await inventory.call("placeHold", { sku: a, quantity: 4, ttlSeconds: 60, holdId });
+    await inventory.call("confirmHold", { sku: a, holdId });
+    expect(await getSku(a)).toMatchObject({ sold: 4 });
+    const reversed = await inventory.call("releaseHold", { sku: a, holdId, compensate: true });
+    expect(reversed).toMatchObject({ ok: true, value: { status: "released" } });
+    expect(await getSku(a)).toMatchObject({ sold: 0, held: 0, available: 10 });
+    // Compensation is idempotent: a repeat changes nothing.
+    await inventory.call("releaseHold", { sku: a, holdId, compensate: true });
+    expect(await getSku(a)).toMatchObject({ sold: 0, available: 10 });
   });
 });

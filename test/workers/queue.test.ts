@@ -20,9 +20,12 @@ import {
 const ASYNC = { Prefer: "respond-async" };
 const statusOf = async (orderId: string) => (await http("GET", `/v1/orders/${orderId}`)).json;
 
+/** A queue message as the edge sends it: after the order's intake record. */
 async function message(key: string, items: { sku: string; quantity: number }[]) {
   const orderId = await orderIdOf(key);
-  return { orderId, items, fingerprint: canonicalJson(items), enqueuedAt: Date.now() };
+  const body = { orderId, items, fingerprint: canonicalJson(items), enqueuedAt: Date.now() };
+  await new ShardRouter(env).orders(orderId).call("enqueueOrder", body);
+  return body;
 }
 
 /** Runs the Worker's queue handler on one batch and answers its ack/retry outcome. */
@@ -120,6 +123,14 @@ describe("Orders queue consumer", () => {
     expect(await getSku(a)).toMatchObject({ sold: 2 });
   });
 
+  it("acks a message whose order was never recorded (withdrawn), without creating it", async () => {
+    const orderId = await orderIdOf(uniqueSku("key"));
+    const items = [{ sku: uniqueSku(), quantity: 1 }];
+    const body = { orderId, items, fingerprint: canonicalJson(items), enqueuedAt: Date.now() };
+    expect((await consume(ORDERS_QUEUE, [body])).explicitAcks).toEqual(["m0"]);
+    expect((await http("GET", `/v1/orders/${orderId}`)).status).toBe(404);
+  });
+
   it("acks and drops a malformed message", async () => {
     const result = await consume(ORDERS_QUEUE, [{ nonsense: true }]);
     expect(result.explicitAcks).toEqual(["m0"]);
@@ -129,7 +140,6 @@ describe("Orders queue consumer", () => {
     const a = uniqueSku();
     await putSku(a, 5);
     const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
-    await new ShardRouter(env).orders(body.orderId).call("enqueueOrder", body);
     const result = await consume(ORDERS_DLQ, [body]);
     expect(result.explicitAcks).toEqual(["m0"]);
     expect(await statusOf(body.orderId)).toMatchObject({

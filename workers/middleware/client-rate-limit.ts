@@ -12,7 +12,14 @@ export function clientRateLimit(): MiddlewareHandler<AppEnv> {
     if (c.get("admin")) return next();
     const client = c.req.header("CF-Connecting-IP") ?? "unknown";
     const router = c.get("router");
-    const taken = await router.rateLimiter(client).take(client, router.config.rateLimitPerMinute);
+    let taken: Awaited<ReturnType<ReturnType<typeof router.rateLimiter>["take"]>>;
+    try {
+      taken = await router.rateLimiter(client).take(client, router.config.rateLimitPerMinute);
+    } catch (error) {
+      // The limiter protects the shards; it must not become their single point of failure.
+      console.error(`rate limiter unavailable, letting ${client} through: ${String(error)}`);
+      return next();
+    }
     if (!taken.ok) {
       throw new Problem(
         "rate-limited",

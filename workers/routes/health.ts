@@ -1,13 +1,15 @@
 import type { Hono } from "hono";
 import { ROOT } from "../../durable-objects";
 import type { AppEnv } from "../context";
+import { validate } from "../middleware/validate";
 import { resource } from "../resource";
 
 /** `/healthz` (the edge is alive; touches no object) and `/readyz` (no service is down). */
 export function healthRoutes(app: Hono<AppEnv>): void {
-  resource(app, "/healthz", { GET: [(c) => c.json({ status: "ok" })] });
+  resource(app, "/healthz", { GET: [validate({}), (c) => c.json({ status: "ok" })] });
   resource(app, "/readyz", {
     GET: [
+      validate({}),
       async (c) => {
         const root = c.env.SUPERVISOR.get(c.env.SUPERVISOR.idFromName(ROOT));
         let reasons: string[];

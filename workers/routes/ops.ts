@@ -44,12 +44,13 @@ function faultsEnabled(): MiddlewareHandler<AppEnv> {
 /** Operations: the supervision tree, restarting a service, and fault injection. */
 export function opsRoutes(app: Hono<AppEnv>): void {
   resource(app, "/v1/ops/supervision", {
-    GET: [adminAuth(), async (c) => c.json(await root(c).tree())],
+    GET: [adminAuth(), validate({}), async (c) => c.json(await root(c).tree())],
   });
 
   resource(app, "/v1/ops/supervision/:service/restart", {
     POST: [
       adminAuth(),
+      validate({}),
       async (c) => {
         const service = c.req.param("service") ?? "";
         if (!isService(service)) {
@@ -84,6 +85,7 @@ export function opsRoutes(app: Hono<AppEnv>): void {
     DELETE: [
       faultsEnabled(),
       adminAuth(),
+      validate({}),
       async (c) => {
         const router = c.get("router");
         const shards = SERVICES.flatMap((service) => router.shards(service));

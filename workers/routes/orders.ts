@@ -49,24 +49,27 @@ async function shed(
   refusal: Failure,
 ) {
   const ref = c.get("router").orders(request.orderId);
-  let intake: Reply<OrderView>;
+  let intake: Reply<{ order: OrderView; created: boolean }>;
   try {
     intake = await ref.call("enqueueOrder", request);
   } catch {
     intake = refusal;
   }
   if (!intake.ok) throw fromFailure(intake.code === "idempotency-key-reused" ? intake : refusal);
-  if (intake.value.status !== "queued") return orderResponse(c, intake.value);
+  const { order, created } = intake.value;
+  // An order that already existed (a retry) is answered as it stands; it is on its way.
+  if (!created) return orderResponse(c, order);
   try {
     await c.env.ORDERS_QUEUE.send({ ...request, enqueuedAt: Date.now() }, { contentType: "json" });
   } catch (error) {
     console.error(
       `orders queue refused ${request.orderId} (${shard.name}): ${(error as Error).message}`,
     );
+    // Only the record this request created is withdrawn, so the 503 stays true.
     await ref.call("withdrawQueued", { orderId: request.orderId }).catch(() => undefined);
     throw new Problem("service-unavailable", "orders cannot be queued right now", 5000);
   }
-  return orderResponse(c, intake.value);
+  return orderResponse(c, order);
 }
 
 /** Order routes: placing an order (a saga across inventory shards) and reading it. */
