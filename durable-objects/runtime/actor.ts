@@ -54,9 +54,11 @@ const TIMER_RETRY = { baseMs: 500, capMs: 60_000 };
  * - `onStart()` (optional, default no-op): rebuild in-memory state from storage. Runs once
  *   per incarnation inside `blockConcurrencyWhile`; if it throws, nothing is cached and the
  *   next message runs it again.
- * - `onTimer(timer, cx)` (optional): a timer set with `timers.schedule` came due. Must be
- *   idempotent: a timer fires at least once. If it throws, the actor crashes and the timer is
- *   retried later with backoff instead of burning the platform's six alarm retries.
+ * - `onTimer(timer, cx)` (optional): a timer set with `timers.schedule` came due. A
+ *   synchronous handler commits in one transaction with the timer's consumption; an
+ *   asynchronous one writes through `cx.step` and must be idempotent (a crash between steps
+ *   fires it again). If it throws, the actor crashes and the timer is retried later with
+ *   backoff instead of burning the platform's six alarm retries.
  * - `supervision()` (optional, default unsupervised): where to report exits.
  * - `admissionOptions()` (optional, default none): per-actor admission limits for writes.
  *

@@ -50,3 +50,13 @@ describe("Timers", () => {
     expect((await counterStub(name).stored()).fired).toBe(0);
   });
 });
+
+describe("Timer atomicity", () => {
+  it("rolls back a synchronous handler's writes when it throws, so its retry applies them once", async () => {
+    const name = unique("timer");
+    await counter(name).call("remind", { name: "torn", inMs: 0 });
+    await runInDurableObject(counterStub(name), (actor) => actor.alarm());
+    expect((await counterStub(name).stored()).fired).toBe(0);
+    expect(await counterStub(name).timerDue("torn")).toBeGreaterThan(Date.now());
+  });
+});

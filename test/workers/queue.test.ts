@@ -1,4 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../core/http";
@@ -155,5 +160,25 @@ describe("Orders queue consumer", () => {
     await consume(ORDERS_QUEUE, [body]);
     await consume(ORDERS_DLQ, [body]);
     expect((await statusOf(body.orderId)).status).toBe("confirmed");
+  });
+});
+
+describe("Queued orders' saga timeout", () => {
+  it("counts from when the saga starts, not from when the order was queued", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    const shard = new ShardRouter(env).locate("orders", body.orderId);
+    // The order waited in the queue for six minutes, longer than the saga's 5-minute timeout.
+    await runInDurableObject(env.ORDERS.get(env.ORDERS.idFromName(shard.name)), (_o, state) => {
+      state.storage.sql.exec(
+        "UPDATE orders SET created_at = ? WHERE order_id = ?",
+        Date.now() - 6 * 60_000,
+        body.orderId,
+      );
+    });
+    await injectFault({ service: "inventory", sku: a, kind: "overload" });
+    const reply = await new ShardRouter(env).orders(body.orderId).call("processQueued", body);
+    expect(reply).toMatchObject({ ok: true, value: { status: "pending" } });
   });
 });
