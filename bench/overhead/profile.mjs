@@ -20,29 +20,36 @@ import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
  *   node bench/overhead/profile.mjs [write|read] [config key, default a]
  */
 
+/** Pipeline stages, first match wins; the runtime's files are kept apart (`runtime/<file>`). */
 const GROUPS = [
-  [/^node_modules\/hono\//, "edge: hono (router, context)"],
-  [/^node_modules\/zod\//, "edge: zod (validation)"],
-  [/^workers\/middleware\/client-rate-limit/, "edge: rate limit middleware"],
-  [/^durable-objects\/rate-limit\//, "edge: rate limit leases / limiter object"],
-  [/^core\/regulation\/(token-lease|held-lease)/, "edge: rate limit leases / limiter object"],
-  [/^workers\/middleware\//, "edge: other middleware (request id, deadline, body, validate)"],
+  [/^node_modules\/hono\//, "edge: hono (router, context, body limit)"],
+  [/^node_modules\/zod\//, "edge: body parse + validation"],
+  [/^workers\/middleware\/(json-body|validate)/, "edge: body parse + validation"],
+  [/^workers\/middleware\/client-rate-limit/, "edge: rate limit (leases)"],
+  [/^durable-objects\/rate-limit\//, "edge: rate limit (leases)"],
+  [/^core\/regulation\/(token-lease|held-lease)/, "edge: rate limit (leases)"],
+  [/^workers\/middleware\//, "edge: request id, deadline"],
   [/^workers\/(shard-call|reply|errors)/, "edge: shard call, breaker, reply"],
+  [/^core\/(breaker|backoff)/, "edge: shard call, breaker, reply"],
   [/^workers\//, "edge: routes and app"],
-  [/^core\/breaker\//, "edge: shard call, breaker, reply"],
-  [/^durable-objects\/(routing|config)/, "edge: router and config"],
-  [/^core\/sharding\//, "edge: router and config"],
+  [/^durable-objects\/(routing|config)/, "edge: router, config"],
+  [/^core\/sharding\//, "edge: router, config"],
   [/^durable-objects\/runtime\/actor-ref/, "edge: actor ref (RPC call)"],
-  [/^durable-objects\/runtime\//, "actor: runtime pipeline (durable-objects/runtime)"],
+  [/^durable-objects\/runtime\/actor\.ts/, "actor: runtime/actor.ts (dispatch, transaction)"],
+  [/^durable-objects\/runtime\//, (m) => `actor: runtime/${m.split("/").pop()}`],
   [/^core\/regulation\//, "actor: admission (core/regulation)"],
   [/^durable-objects\/inventory\//, "actor: inventory command + SQL"],
   [/^durable-objects\//, "actor: service shard"],
   [/^core\//, "core: other"],
-  [/^bench\/overhead\//, "bench worker code"],
+  [/^(node_modules\/wrangler\/|\.wrangler\/)/, "wrangler dev shims (every server pays them)"],
   [/^node_modules\//, "other libraries"],
 ];
 
-const groupOf = (module) => GROUPS.find(([re]) => re.test(module))?.[1] ?? module;
+const groupOf = (module) => {
+  const hit = GROUPS.find(([re]) => re.test(module))?.[1];
+  if (typeof hit === "function") return hit(module);
+  return hit ?? module;
+};
 
 /** A tiny Chrome DevTools Protocol client over the inspector's WebSocket. */
 async function connect(inspectorPort) {
@@ -165,7 +172,7 @@ export async function runProfile(workloadKey = "write", configKey = "a", log = c
       .map(([label, us]) => ({ part: label, ms: us / 1000, share: us / busy }))
       .sort((a, b) => b.ms - a.ms);
     log(
-      `profile: ${cfg.name} ${workload.key}, ${result.rps} req/s under the profiler, ${result.ok} answers; busy CPU ${(busy / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms`,
+      `profile: ${cfg.name} ${workload.key}, ${result.rps} req/s under the profiler, ${result.ok} answers; busy CPU ${(busy / 1000).toFixed(0)} ms (${(busy / Math.max(1, result.requests)).toFixed(0)} µs per request), idle ${(idle / 1000).toFixed(0)} ms`,
     );
     printTable(
       rows.map((r) => ({ ...r, perReq: (r.ms * 1000) / Math.max(1, result.requests) })),
