@@ -36,6 +36,12 @@ export interface ClientLeasesOptions {
   maxClients?: number;
   /** After a failed lease call, let the client through without trying for this many ms (an integer >= 1). Default 1,000. */
   failOpenMs?: number;
+  /**
+   * A lease call older than this many ms (an integer >= 1) is no longer waited for: the next
+   * request starts a fresh one. Guards against a call that never settles (its request was
+   * cancelled). Default 5,000.
+   */
+  staleCallMs?: number;
   /** Clock in epoch ms; defaults to `Date.now`. */
   now?: () => number;
 }
@@ -43,6 +49,8 @@ export interface ClientLeasesOptions {
 interface Entry {
   readonly lease: HeldLease;
   inFlight: Promise<void> | undefined;
+  /** When `inFlight` started (the isolate's clock). */
+  inFlightAt: number;
   downUntil: number;
   lastError: string;
 }
@@ -58,6 +66,7 @@ export class ClientLeases {
   readonly #limiter: (client: string) => LeaseSource;
   readonly #maxClients: number;
   readonly #failOpenMs: number;
+  readonly #staleCallMs: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, Entry>();
 
@@ -66,6 +75,7 @@ export class ClientLeases {
     this.#limiter = opts.limiter;
     this.#maxClients = opts.maxClients ?? 10_000;
     this.#failOpenMs = requireInteger("failOpenMs", opts.failOpenMs ?? 1000, 1);
+    this.#staleCallMs = requireInteger("staleCallMs", opts.staleCallMs ?? 5000, 1);
     this.#now = opts.now ?? Date.now;
   }
 
@@ -81,28 +91,41 @@ export class ClientLeases {
       const refusedFor = entry.lease.refusedForMs();
       if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
       if (entry.lease.trySpend()) {
-        if (entry.lease.wantsRefill && entry.inFlight === undefined) {
-          defer(this.#refill(client, entry));
+        if (entry.lease.wantsRefill && this.#current(entry) === undefined) {
+          this.#refill(client, entry, defer);
         }
         return { ok: true, via: "lease" };
       }
       if (this.#now() < entry.downUntil) {
         return { ok: true, via: "fail-open", error: entry.lastError };
       }
-      await (entry.inFlight ?? this.#refill(client, entry));
+      await (this.#current(entry) ?? this.#refill(client, entry, defer));
       // Refused or failed: the checks above answer. Granted: spend, unless concurrent
       // waiters took every token first, and then the loop asks again.
       if (entry.lease.trySpend()) return { ok: true, via: "limiter" };
     }
   }
 
-  /** One lease call for `client`, shared by everyone waiting on it; never rejects. */
-  #refill(client: string, entry: Entry): Promise<void> {
-    // `finally` runs as a later microtask, so it always clears the call it belongs to.
-    const call = this.#call(client, entry).finally(() => {
-      entry.inFlight = undefined;
+  /** The lease call in flight for `entry`, unless it is stale. */
+  #current(entry: Entry): Promise<void> | undefined {
+    if (entry.inFlight === undefined) return undefined;
+    return this.#now() - entry.inFlightAt < this.#staleCallMs ? entry.inFlight : undefined;
+  }
+
+  /**
+   * One lease call for `client`, shared by everyone waiting on it; never rejects. It is
+   * handed to `defer` (`ctx.waitUntil`) even when the request waits for it, so a client
+   * that disconnects does not cancel a call other requests share.
+   */
+  #refill(client: string, entry: Entry, defer: (work: Promise<void>) => void): Promise<void> {
+    const call: Promise<void> = this.#call(client, entry).finally(() => {
+      // A later microtask: `call` is assigned by then. A stale call that settles late must
+      // not clear the fresh one that replaced it.
+      if (entry.inFlight === call) entry.inFlight = undefined;
     });
     entry.inFlight = call;
+    entry.inFlightAt = this.#now();
+    defer(call);
     return call;
   }
 
@@ -121,7 +144,7 @@ export class ClientLeases {
     let entry = this.#entries.get(client);
     if (entry === undefined) {
       const lease = new HeldLease(this.policy, this.#now);
-      entry = { lease, inFlight: undefined, downUntil: 0, lastError: "" };
+      entry = { lease, inFlight: undefined, inFlightAt: 0, downUntil: 0, lastError: "" };
     } else {
       this.#entries.delete(client);
     }

@@ -189,3 +189,31 @@ describe("Failing open", () => {
     }
   });
 });
+
+describe("A lease call that never settles", () => {
+  it("is waited for at most staleCallMs, then a fresh call to the real limiter answers", async () => {
+    let now = Date.now();
+    let calls = 0;
+    // The first call hangs, as a call whose request was cancelled would; the rest reach the
+    // real limiter.
+    const hanging: LeaseSource = { lease: () => new Promise(() => {}) };
+    const leases = new ClientLeases({
+      limitPerMinute: 600,
+      limiter: (client) => (calls++ === 0 ? hanging : realLimiter(client)),
+      now: () => now,
+    });
+    const client = uniqueClient();
+    const deferred: Promise<void>[] = [];
+    let firstSettled = false;
+    void leases
+      .take(client, (work) => deferred.push(work))
+      .then(() => {
+        firstSettled = true;
+      });
+    expect(deferred).toHaveLength(1); // the waited-for call is kept alive by waitUntil too
+    now += 5000;
+    expect(await leases.take(client, () => {})).toEqual({ ok: true, via: "limiter" });
+    expect(calls).toBe(2);
+    expect(firstSettled).toBe(false);
+  });
+});
