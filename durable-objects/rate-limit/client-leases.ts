@@ -88,14 +88,15 @@ export class ClientLeases {
   async take(client: string, defer: (work: Promise<void>) => void): Promise<LeaseOutcome> {
     const entry = this.#entry(client);
     for (;;) {
+      // Leased tokens are spent first: a refused refill must not strand them.
       const refusedFor = entry.lease.refusedForMs();
-      if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
       if (entry.lease.trySpend()) {
-        if (entry.lease.wantsRefill && this.#current(entry) === undefined) {
+        if (entry.lease.wantsRefill && refusedFor === 0 && this.#current(entry) === undefined) {
           this.#refill(client, entry, defer);
         }
         return { ok: true, via: "lease" };
       }
+      if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
       if (this.#now() < entry.downUntil) {
         return { ok: true, via: "fail-open", error: entry.lastError };
       }

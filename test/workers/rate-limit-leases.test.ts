@@ -217,3 +217,27 @@ describe("A lease call that never settles", () => {
     expect(firstSettled).toBe(false);
   });
 });
+
+describe("Refused refills", () => {
+  it("still spends the tokens an isolate holds after a background refill was refused", async () => {
+    const limit = 6000; // leases of 30, refilled at 7 left
+    const client = uniqueClient();
+    const a = holder(limit);
+    const b = holder(limit);
+    // a takes its first lease (30) and spends down to the low-water mark.
+    for (let i = 0; i < 23; i++) expect((await a.take(client)).ok).toBe(true);
+    await a.settle();
+    // b drains everything else, so a's next background refill is refused.
+    await takeUntilRefused(b, client);
+    const held = a.leases.held(client);
+    expect(held).toBeGreaterThan(0);
+    let admitted = 0;
+    for (;;) {
+      const outcome = await a.take(client);
+      await a.settle();
+      if (!outcome.ok) break;
+      admitted += 1;
+    }
+    expect(admitted).toBeGreaterThanOrEqual(held);
+  });
+});
