@@ -100,10 +100,23 @@ export class ClientLeases {
       if (this.#now() < entry.downUntil) {
         return { ok: true, via: "fail-open", error: entry.lastError };
       }
-      await (this.#current(entry) ?? this.#refill(client, entry, defer));
+      await this.#atMostStale(this.#current(entry) ?? this.#refill(client, entry, defer));
       // Refused or failed: the checks above answer. Granted: spend, unless concurrent
       // waiters took every token first, and then the loop asks again.
       if (entry.lease.trySpend()) return { ok: true, via: "limiter" };
+    }
+  }
+
+  /** Waits for `call`, but never longer than `staleCallMs` (then the caller asks afresh). */
+  async #atMostStale(call: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stale = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#staleCallMs);
+    });
+    try {
+      await Promise.race([call, stale]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -216,6 +216,19 @@ describe("A lease call that never settles", () => {
     expect(calls).toBe(2);
     expect(firstSettled).toBe(false);
   });
+
+  it("stops a request waiting on a call that never settles after staleCallMs", async () => {
+    const hanging: LeaseSource = { lease: () => new Promise(() => {}) };
+    let calls = 0;
+    const leases = new ClientLeases({
+      limitPerMinute: 600,
+      limiter: (client) => (calls++ === 0 ? hanging : realLimiter(client)),
+      staleCallMs: 50,
+    });
+    // Real time here: the wait is bounded by a real timer of 50 ms, then a fresh call answers.
+    expect(await leases.take(uniqueClient(), () => {})).toEqual({ ok: true, via: "limiter" });
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe("Refused refills", () => {
