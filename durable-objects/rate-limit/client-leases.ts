@@ -109,7 +109,7 @@ export class ClientLeases {
 
   /** Waits for `call`, but never longer than `staleCallMs` (then the caller asks afresh). */
   async #atMostStale(call: Promise<void>): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const stale = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#staleCallMs);
     });
