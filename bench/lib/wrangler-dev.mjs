@@ -96,6 +96,8 @@ async function startOnce(config, opts) {
   const server = {
     label,
     url: `http://127.0.0.1:${port}`,
+    /** The V8 inspector of the Worker (`/json` lists its targets); bench/overhead/profile.mjs. */
+    inspectorPort,
     pid: child.pid,
     persistTo,
     /** The last 8 kB wrangler printed (warnings and errors only, at `--log-level warn`). */

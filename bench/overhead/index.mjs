@@ -5,95 +5,96 @@ import { runLoad } from "../lib/load.mjs";
 import { envNumber, machine, strict, writeResults } from "../lib/settings.mjs";
 import { round } from "../lib/stats.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
+import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
 import { analyze, report } from "./report.mjs";
 
 /**
- * Runtime overhead (DESIGN "Performance targets"): the product's full-stack read against a
- * bare Worker → Durable Object RPC read and an itty-durable read, each in its own
- * `wrangler dev` on the same machine, one server at a time, rounds interleaved a, b, c,
- * a, b, c … so slow drift of a shared machine hits every configuration alike. Every figure
- * that matters is a ratio to the bare read measured in the same run.
+ * Runtime overhead (DESIGN "Performance targets"): the product's full-stack read and write
+ * against a bare Worker → Durable Object RPC read and write, and the same two requests
+ * through itty-durable, @cloudflare/actors and partyserver, each in its own `wrangler dev`
+ * on the same machine, one server at a time, rounds interleaved a, b, c, d, e, a, b … so slow
+ * drift of a shared machine hits every configuration alike. Every figure that matters is a
+ * ratio to the bare server measured in the same run.
  */
 
-const TOKEN = "bench-token";
-const SKU = "bench-sku";
-
-const CONFIGS = [
-  {
-    key: "a",
-    name: "product",
-    what: "GET /v1/skus/{sku} through the full Bulwark stack (wrangler.toml)",
-    config: "wrangler.toml",
-    vars: { ADMIN_TOKEN: TOKEN },
-    seedHeaders: { authorization: `Bearer ${TOKEN}` },
-  },
-  {
-    key: "b",
-    name: "bare",
-    what: "bare Worker → DurableObject RPC read (bench/overhead/bare)",
-    config: "bench/overhead/bare/wrangler.toml",
-    vars: {},
-    seedHeaders: {},
-  },
-  {
-    key: "c",
-    name: "itty",
-    what: "itty-durable 2.4.1 proxy-stub read (bench/overhead/itty)",
-    config: "bench/overhead/itty/wrangler.toml",
-    vars: {},
-    seedHeaders: {},
-  },
-];
-
 const SKU_VIEW_KEYS = ["available", "held", "sku", "sold", "stock", "version"];
+const HOLD_VIEW_KEYS = ["expiresAt", "holdId", "quantity", "sku", "status"];
 
 function settings() {
+  const only = (process.env.BENCH_CONFIGS ?? "").split(",").filter(Boolean);
   return {
     connections: envNumber("BENCH_CONNECTIONS", 50, { min: 1, integer: true }),
     seconds: envNumber("BENCH_SECONDS", 10, { min: 1 }),
     warmupSeconds: envNumber("BENCH_WARMUP_SECONDS", 2, { min: 0 }),
     rounds: envNumber("BENCH_ROUNDS", 3, { min: 1, integer: true }),
-    aggregate: "median over rounds, per configuration and per metric",
+    configs: only.length > 0 ? only : CONFIGS.map((c) => c.key),
+    aggregate: "median over rounds, per configuration, workload and metric",
   };
 }
 
-/** Starts one configuration, seeds and checks the sku, warms up, measures, stops. */
+const keysOf = (body) =>
+  Object.keys(body ?? {})
+    .sort()
+    .join(",");
+
+/** Seeds the sku and checks both routes answer the product's JSON shapes. */
+async function seedAndCheck(base, cfg) {
+  const url = `${base}/v1/skus/${SKU}`;
+  await expectJson(url, { method: "PUT", headers: cfg.seedHeaders, body: { stock: STOCK } });
+  const read = await expectJson(url);
+  if (keysOf(read.body) !== SKU_VIEW_KEYS.join(",")) {
+    throw new Error(`GET ${url} did not answer a SkuView: ${JSON.stringify(read.body)}`);
+  }
+  const hold = await expectJson(`${url}/holds`, { method: "POST", body: WORKLOADS[1].body }, [201]);
+  if (keysOf(hold.body) !== HOLD_VIEW_KEYS.join(",")) {
+    throw new Error(`POST ${url}/holds did not answer a HoldView: ${JSON.stringify(hold.body)}`);
+  }
+}
+
+/** Starts one configuration, seeds, then warms up and measures each workload; stops. */
 async function sample(cfg, opts, log) {
   const server = await startWranglerDev(cfg.config, { vars: cfg.vars, label: cfg.name });
   try {
-    const url = `${server.url}/v1/skus/${SKU}`;
-    await expectJson(url, { method: "PUT", headers: cfg.seedHeaders, body: { stock: 100 } });
-    const { body } = await expectJson(url);
-    const keys = Object.keys(body ?? {})
-      .sort()
-      .join(",");
-    if (keys !== SKU_VIEW_KEYS.join(",")) {
-      throw new Error(`GET ${url} did not answer a SkuView: ${JSON.stringify(body)}`);
+    await seedAndCheck(server.url, cfg);
+    const results = {};
+    for (const w of WORKLOADS) {
+      const load = {
+        url: `${server.url}${w.path(SKU)}`,
+        method: w.method,
+        headers: w.headers,
+        body: w.body,
+        connections: opts.connections,
+      };
+      if (opts.warmupSeconds > 0) await runLoad({ ...load, seconds: opts.warmupSeconds });
+      const r = await runLoad({ ...load, seconds: opts.seconds });
+      log(
+        `  ${cfg.key} ${cfg.name.padEnd(11)} ${w.key.padEnd(5)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx}  errors ${r.errors}`,
+      );
+      results[w.key] = r;
     }
-    const load = { url, connections: opts.connections };
-    if (opts.warmupSeconds > 0) await runLoad({ ...load, seconds: opts.warmupSeconds });
-    const result = await runLoad({ ...load, seconds: opts.seconds });
-    log(
-      `  ${cfg.key} ${cfg.name.padEnd(7)} ${String(result.rps).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  non2xx ${result.non2xx}  errors ${result.errors}`,
-    );
-    return result;
+    return results;
   } finally {
     await server.stop();
   }
 }
 
 /** Runs every configuration once per round, in order, one server at a time. */
-async function collect(opts, log) {
+async function collect(configs, opts, log) {
   const samples = [];
   for (let n = 1; n <= opts.rounds; n++) {
     log(`round ${n}/${opts.rounds}`);
-    for (const cfg of CONFIGS) {
+    for (const cfg of configs) {
       const load1 = round(loadavg()[0], 2);
       try {
-        samples.push({ round: n, config: cfg.key, load1, ...(await sample(cfg, opts, log)) });
+        const results = await sample(cfg, opts, log);
+        for (const w of WORKLOADS) {
+          samples.push({ round: n, config: cfg.key, workload: w.key, load1, ...results[w.key] });
+        }
       } catch (error) {
         log(`  ${cfg.key} ${cfg.name}: FAILED: ${error.message.split("\n")[0]}`);
-        samples.push({ round: n, config: cfg.key, load1, error: error.message });
+        for (const w of WORKLOADS) {
+          samples.push({ round: n, config: cfg.key, workload: w.key, load1, error: error.message });
+        }
       }
     }
   }
@@ -103,23 +104,24 @@ async function collect(opts, log) {
 /** Runs the overhead bench; resolves to its results object (also written as JSON). */
 export async function runOverhead({ log = console.log } = {}) {
   const opts = settings();
+  const configs = CONFIGS.filter((c) => opts.configs.includes(c.key) || c.key === "b");
   const startedAt = new Date().toISOString();
   log(
-    `overhead: ${opts.rounds} rounds × (a, b, c); each sample: fresh wrangler dev, ${opts.warmupSeconds} s warm-up, ${opts.seconds} s at ${opts.connections} connections (closed loop)`,
+    `overhead: ${opts.rounds} rounds × (${configs.map((c) => c.key).join(", ")}) × (read, write); each sample: fresh wrangler dev, per workload ${opts.warmupSeconds} s warm-up + ${opts.seconds} s at ${opts.connections} connections (closed loop)`,
   );
-  const samples = await collect(opts, log);
-  const analysis = analyze(CONFIGS, samples, opts.rounds);
-  report(CONFIGS, analysis, opts, log);
+  const samples = await collect(configs, opts, log);
+  const analysis = analyze(configs, WORKLOADS, samples, opts.rounds);
+  report(configs, analysis, opts, log);
   const results = {
     bench: "overhead",
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: machine(),
     settings: opts,
-    configs: CONFIGS.map(({ key, name, what, config }) => ({ key, name, what, config })),
+    configs: configs.map(({ key, name, what, config }) => ({ key, name, what, config })),
     samples,
     ...analysis,
-    pass: analysis.targets.throughput.pass === true && analysis.targets.p99.pass === true,
+    pass: Object.values(analysis.targets).every((t) => t.pass === true),
   };
   log(`results: ${writeResults("overhead", results)}`);
   return results;

@@ -1,31 +1,68 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { logEvent } from "../../core/log";
+import type { ShardRouter } from "../../durable-objects";
+import { ClientLeases } from "../../durable-objects/rate-limit/client-leases";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 
 /**
+ * This isolate's token leases, one set per `env` (like `loadConfig`'s cache: one env object
+ * per isolate in production; tests may pass others, with other limits or bindings). Module
+ * scope on purpose: leases are worth something only if they outlive the request.
+ */
+const leasesByEnv = new WeakMap<object, ClientLeases>();
+
+function leasesFor(env: object, router: ShardRouter): ClientLeases {
+  let leases = leasesByEnv.get(env);
+  if (leases === undefined) {
+    // `router.rateLimiter` builds a fresh stub per call (never reuses one a reset broke).
+    leases = new ClientLeases({
+      limitPerMinute: router.config.rateLimitPerMinute,
+      limiter: (client) => router.rateLimiter(client),
+    });
+    leasesByEnv.set(env, leases);
+  }
+  return leases;
+}
+
+/** `ctx.waitUntil` when the request has an execution context (tests may not). */
+function deferrer(c: Context<AppEnv>): (work: Promise<void>) => void {
+  return (work) => {
+    try {
+      c.executionCtx.waitUntil(work);
+    } catch {
+      // No execution context: the work still runs, nothing waits for it.
+    }
+  };
+}
+
+/**
  * Per-client rate limit on state-changing requests (`RATE_LIMIT_PER_MINUTE`, keyed by
  * `CF-Connecting-IP`), counted in the `ClientRateLimiter` object the client hashes to, so it
- * holds across edge isolates. Admin requests are exempt: operators keep a reserved share.
+ * holds across edge isolates. Most requests spend a token this isolate leased beforehand and
+ * pay no round trip (`ClientLeases`). Admin requests are exempt: operators keep a reserved
+ * share. When the limiter cannot be reached the request goes through (fails open).
  */
 export function clientRateLimit(): MiddlewareHandler<AppEnv> {
   return async function clientRateLimitMiddleware(c, next) {
     if (c.get("admin")) return next();
     const client = c.req.header("CF-Connecting-IP") ?? "unknown";
     const router = c.get("router");
-    let taken: Awaited<ReturnType<ReturnType<typeof router.rateLimiter>["take"]>>;
-    try {
-      taken = await router.rateLimiter(client).take(client, router.config.rateLimitPerMinute);
-    } catch (error) {
-      // The limiter protects the shards; it must not become their single point of failure.
-      console.error(`rate limiter unavailable, letting ${client} through: ${String(error)}`);
-      return next();
-    }
+    const taken = await leasesFor(c.env, router).take(client, deferrer(c));
     if (!taken.ok) {
       throw new Problem(
         "rate-limited",
         `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,
         taken.retryAfterMs,
       );
+    }
+    if (taken.via === "fail-open") {
+      // The limiter protects the shards; it must not become their single point of failure.
+      logEvent("warn", "rate-limiter-unavailable", {
+        requestId: c.get("requestId"),
+        client,
+        error: taken.error,
+      });
     }
     await next();
   };

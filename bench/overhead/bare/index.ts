@@ -1,72 +1,72 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  createTables,
+  ExpiryAlarm,
+  getSku,
+  type HoldOutcome,
+  holdBody,
+  holdStatus,
+  json,
+  placeHold,
+  putSku,
+  ROUTE,
+  type SkuView,
+} from "../shared/sku-store";
 
 /**
- * The baseline of the overhead bench: one plain SQLite-backed Durable Object per sku, read
- * over native DO RPC. It answers the same `SkuView` JSON as the product's
- * `GET /v1/skus/{sku}` so the two are comparable byte for byte; everything the product adds
- * (validation, routing by shard, supervision, admission, telemetry) is absent on purpose.
+ * The baseline of the overhead bench: one plain SQLite-backed Durable Object per sku, reached
+ * over native DO RPC. It answers the same `SkuView` / `HoldView` JSON as the product's
+ * `GET /v1/skus/{sku}` and `POST /v1/skus/{sku}/holds`, and a hold checks stock and records
+ * itself in one transaction with its expiry armed, as the product's does; everything the
+ * product adds (validation, rate limit, routing by shard, supervision, admission, telemetry)
+ * is absent on purpose.
  */
 
 interface Env {
   SKUS: DurableObjectNamespace<BareSku>;
 }
 
-interface SkuView {
-  sku: string;
-  stock: number;
-  available: number;
-  held: number;
-  sold: number;
-  version: number;
-}
-
-type SkuRow = { sku: string; stock: number; held: number; sold: number; version: number };
-
 export class BareSku extends DurableObject<Env> {
+  readonly #alarm: ExpiryAlarm;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec(
-      `CREATE TABLE IF NOT EXISTS skus (
-         sku TEXT PRIMARY KEY, stock INTEGER NOT NULL, held INTEGER NOT NULL,
-         sold INTEGER NOT NULL, version INTEGER NOT NULL)`,
-    );
+    createTables(ctx.storage.sql);
+    this.#alarm = new ExpiryAlarm(ctx.storage);
   }
 
-  /** The sku's row as a `SkuView`, or null when it was never stocked. */
   getSku(sku: string): SkuView | null {
-    const row = this.ctx.storage.sql
-      .exec<SkuRow>("SELECT sku, stock, held, sold, version FROM skus WHERE sku = ?", sku)
-      .toArray()[0];
-    return row ? { ...row, available: row.stock - row.held - row.sold } : null;
+    return getSku(this.ctx.storage.sql, sku);
   }
 
-  /** Seeds the bench: sets the sku's stock (creating its row) and bumps its version. */
   putSku(sku: string, stock: number): SkuView {
-    this.ctx.storage.sql.exec(
-      `INSERT INTO skus (sku, stock, held, sold, version) VALUES (?, ?, 0, 0, 1)
-       ON CONFLICT (sku) DO UPDATE SET stock = excluded.stock, version = version + 1`,
-      sku,
-      stock,
-    );
-    return this.getSku(sku) as SkuView;
+    return putSku(this.ctx.storage.sql, sku, stock);
+  }
+
+  placeHold(sku: string, quantity: number, ttlSeconds: number): HoldOutcome {
+    const outcome = placeHold(this.ctx.storage, sku, quantity, ttlSeconds);
+    if ("holdId" in outcome) this.#alarm.cover(Date.parse(outcome.expiresAt));
+    return outcome;
+  }
+
+  override alarm(): void {
+    this.#alarm.fire();
   }
 }
-
-const ROUTE = /^\/v1\/skus\/([A-Za-z0-9][A-Za-z0-9._:-]{0,63})$/;
-
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json" },
-  });
 
 export default {
   async fetch(request, env): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === "/healthz") return json({ status: "ok" });
-    const sku = ROUTE.exec(pathname)?.[1];
+    const [, sku, holds] = ROUTE.exec(pathname) ?? [];
     if (sku === undefined) return json({ code: "not-found" }, 404);
     const stub = env.SKUS.get(env.SKUS.idFromName(sku));
+    if (holds !== undefined) {
+      if (request.method !== "POST") return json({ code: "method-not-allowed" }, 405);
+      const { quantity, ttlSeconds } = await holdBody(request);
+      const outcome = await stub.placeHold(sku, quantity, ttlSeconds);
+      return json(outcome, holdStatus(outcome));
+    }
     if (request.method === "GET") {
       const view = await stub.getSku(sku);
       return view ? json(view) : json({ code: "not-found" }, 404);

@@ -1,25 +1,25 @@
 import { createDurable, withDurables } from "itty-durable";
 import { error, json, Router } from "itty-router";
+import {
+  createTables,
+  ExpiryAlarm,
+  getSku,
+  type HoldOutcome,
+  holdBody,
+  holdStatus,
+  placeHold,
+  putSku,
+  type SkuView,
+} from "../shared/sku-store";
 
 /**
  * The itty-durable variant of the overhead bench: one SQLite-backed object per sku, read
- * through itty-durable's proxy stub. itty-durable 2.4.1 classes do not extend
+ * through itty-durable's proxy stub, and a hold placed the same way. itty-durable 2.4.1 classes do not extend
  * `DurableObject`, so every method call is a `fetch` to the object with its arguments as JSON
  * in a `do-content` header, dispatched by an itty-router inside the object. The edge work
  * (match the route, build the JSON answer) mirrors bench/overhead/bare exactly, so the two
  * differ only in how the object is reached.
  */
-
-interface SkuView {
-  sku: string;
-  stock: number;
-  available: number;
-  held: number;
-  sold: number;
-  version: number;
-}
-
-type SkuRow = { sku: string; stock: number; held: number; sold: number; version: number };
 
 /** The parts of itty's `state` (the object's `DurableObjectState`) this class touches. */
 type IttyState = { storage: DurableObjectStorage };
@@ -28,6 +28,7 @@ type IttyState = { storage: DurableObjectStorage };
 interface SkuStub {
   getSku(sku: string): Promise<SkuView | null>;
   putSku(sku: string, stock: number): Promise<SkuView>;
+  placeHold(sku: string, quantity: number, ttlSeconds: number): Promise<HoldOutcome>;
 }
 
 type SkuRequest = Request & {
@@ -37,38 +38,45 @@ type SkuRequest = Request & {
 
 const Base = createDurable();
 
+/** One `ExpiryAlarm` per object (kept outside the instance: itty proxies it). */
+const alarms = new WeakMap<DurableObjectStorage, ExpiryAlarm>();
+function alarmOf(storage: DurableObjectStorage): ExpiryAlarm {
+  let alarm = alarms.get(storage);
+  if (alarm === undefined) {
+    alarm = new ExpiryAlarm(storage);
+    alarms.set(storage, alarm);
+  }
+  return alarm;
+}
+
 export class IttySku extends Base {
   constructor(state: DurableObjectState, env: Record<string, unknown>) {
     super(state, env);
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS skus (
-         sku TEXT PRIMARY KEY, stock INTEGER NOT NULL, held INTEGER NOT NULL,
-         sold INTEGER NOT NULL, version INTEGER NOT NULL)`,
-    );
+    createTables(this.storage.sql);
   }
 
   /** itty returns a Proxy from its constructor, so no `#private` members here. */
-  get sql(): SqlStorage {
-    return (this.state as IttyState).storage.sql;
+  get storage(): DurableObjectStorage {
+    return (this.state as IttyState).storage;
   }
 
-  /** The sku's row as a `SkuView`, or null when it was never stocked. */
   getSku(sku: string): SkuView | null {
-    const row = this.sql
-      .exec<SkuRow>("SELECT sku, stock, held, sold, version FROM skus WHERE sku = ?", sku)
-      .toArray()[0];
-    return row ? { ...row, available: row.stock - row.held - row.sold } : null;
+    return getSku(this.storage.sql, sku);
   }
 
-  /** Seeds the bench: sets the sku's stock (creating its row) and bumps its version. */
   putSku(sku: string, stock: number): SkuView {
-    this.sql.exec(
-      `INSERT INTO skus (sku, stock, held, sold, version) VALUES (?, ?, 0, 0, 1)
-       ON CONFLICT (sku) DO UPDATE SET stock = excluded.stock, version = version + 1`,
-      sku,
-      stock,
-    );
-    return this.getSku(sku) as SkuView;
+    return putSku(this.storage.sql, sku, stock);
+  }
+
+  /** The same transaction as the bare hold; its expiry armed by the same alarm logic. */
+  placeHold(sku: string, quantity: number, ttlSeconds: number): HoldOutcome {
+    const outcome = placeHold(this.storage, sku, quantity, ttlSeconds);
+    if ("holdId" in outcome) alarmOf(this.storage).cover(Date.parse(outcome.expiresAt));
+    return outcome;
+  }
+
+  alarm(): void {
+    alarmOf(this.storage).fire();
   }
 }
 
@@ -80,6 +88,15 @@ router
   .get("/v1/skus/:sku", async ({ SKUS, params }: SkuRequest) => {
     const view = await SKUS.get(params.sku).getSku(params.sku);
     return view ? json(view) : error(404, { code: "not-found" });
+  })
+  .post("/v1/skus/:sku/holds", withDurables({ parse: true }), async (request: SkuRequest) => {
+    const { quantity, ttlSeconds } = await holdBody(request);
+    const outcome = await request.SKUS.get(request.params.sku).placeHold(
+      request.params.sku,
+      quantity,
+      ttlSeconds,
+    );
+    return json(outcome, { status: holdStatus(outcome) });
   })
   .put("/v1/skus/:sku", async (request: SkuRequest) => {
     const { stock } = (await request.json()) as { stock: number };

@@ -1,0 +1,173 @@
+import {
+  HeldLease,
+  type LeaseGrant,
+  type LeasePolicy,
+  leasePolicy,
+  requireInteger,
+} from "../../core/regulation";
+
+/** The limiter as a lease holder sees it (`ClientRateLimiter`'s RPC). */
+export interface LeaseSource {
+  lease(
+    client: string,
+    limitPerMinute: number,
+    want: number,
+    returned: number,
+  ): Promise<LeaseGrant>;
+}
+
+/**
+ * The outcome of `ClientLeases.take`. `via` says what it cost: `lease` = a local token, no
+ * round trip; `limiter` = the request waited for a lease; `fail-open` = the limiter could
+ * not be reached (within the last `failOpenMs`) and the request was let through.
+ */
+export type LeaseOutcome =
+  | { readonly ok: true; readonly via: "lease" | "limiter" }
+  | { readonly ok: true; readonly via: "fail-open"; readonly error: string }
+  | { readonly ok: false; readonly retryAfterMs: number };
+
+/** Options of `ClientLeases`. */
+export interface ClientLeasesOptions {
+  /** Requests per client per minute (`RATE_LIMIT_PER_MINUTE`). */
+  limitPerMinute: number;
+  /** The limiter object that owns `client`'s bucket. */
+  limiter: (client: string) => LeaseSource;
+  /** Clients remembered at once; the least recently used beyond are forgotten. Default 10,000. */
+  maxClients?: number;
+  /** After a failed lease call, let the client through without trying for this many ms (an integer >= 1). Default 1,000. */
+  failOpenMs?: number;
+  /**
+   * A lease call older than this many ms (an integer >= 1) is no longer waited for: the next
+   * request starts a fresh one. Guards against a call that never settles (its request was
+   * cancelled). Default 5,000.
+   */
+  staleCallMs?: number;
+  /** Clock in epoch ms; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+interface Entry {
+  readonly lease: HeldLease;
+  inFlight: Promise<void> | undefined;
+  /** When `inFlight` started (the isolate's clock). */
+  inFlightAt: number;
+  downUntil: number;
+  lastError: string;
+}
+
+/**
+ * One edge isolate's leases, per client: most requests spend a local token; when a lease
+ * runs low the next one is fetched in the background (`defer` = `ctx.waitUntil`); only a
+ * client with no token left waits for the limiter, and concurrent waiters share one call.
+ * See `core/regulation/token-lease.ts` for the accuracy bound.
+ */
+export class ClientLeases {
+  readonly policy: LeasePolicy;
+  readonly #limiter: (client: string) => LeaseSource;
+  readonly #maxClients: number;
+  readonly #failOpenMs: number;
+  readonly #staleCallMs: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(opts: ClientLeasesOptions) {
+    this.policy = leasePolicy({ limitPerMinute: opts.limitPerMinute });
+    this.#limiter = opts.limiter;
+    this.#maxClients = opts.maxClients ?? 10_000;
+    this.#failOpenMs = requireInteger("failOpenMs", opts.failOpenMs ?? 1000, 1);
+    this.#staleCallMs = requireInteger("staleCallMs", opts.staleCallMs ?? 5000, 1);
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Tokens this isolate holds for `client` right now. */
+  held(client: string): number {
+    return this.#entries.get(client)?.lease.tokens ?? 0;
+  }
+
+  /** Admits or refuses one request of `client`. Never throws. */
+  async take(client: string, defer: (work: Promise<void>) => void): Promise<LeaseOutcome> {
+    const entry = this.#entry(client);
+    for (;;) {
+      // Leased tokens are spent first: a refused refill must not strand them.
+      const refusedFor = entry.lease.refusedForMs();
+      if (entry.lease.trySpend()) {
+        if (entry.lease.wantsRefill && refusedFor === 0 && this.#current(entry) === undefined) {
+          this.#refill(client, entry, defer);
+        }
+        return { ok: true, via: "lease" };
+      }
+      if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
+      if (this.#now() < entry.downUntil) {
+        return { ok: true, via: "fail-open", error: entry.lastError };
+      }
+      await this.#atMostStale(this.#current(entry) ?? this.#refill(client, entry, defer));
+      // Refused or failed: the checks above answer. Granted: spend, unless concurrent
+      // waiters took every token first, and then the loop asks again.
+      if (entry.lease.trySpend()) return { ok: true, via: "limiter" };
+    }
+  }
+
+  /** Waits for `call`, but never longer than `staleCallMs` (then the caller asks afresh). */
+  async #atMostStale(call: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const stale = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#staleCallMs);
+    });
+    try {
+      await Promise.race([call, stale]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The lease call in flight for `entry`, unless it is stale. */
+  #current(entry: Entry): Promise<void> | undefined {
+    if (entry.inFlight === undefined) return undefined;
+    return this.#now() - entry.inFlightAt < this.#staleCallMs ? entry.inFlight : undefined;
+  }
+
+  /**
+   * One lease call for `client`, shared by everyone waiting on it; never rejects. It is
+   * handed to `defer` (`ctx.waitUntil`) even when the request waits for it, so a client
+   * that disconnects does not cancel a call other requests share.
+   */
+  #refill(client: string, entry: Entry, defer: (work: Promise<void>) => void): Promise<void> {
+    const call: Promise<void> = this.#call(client, entry).finally(() => {
+      // A later microtask: `call` is assigned by then. A stale call that settles late must
+      // not clear the fresh one that replaced it.
+      if (entry.inFlight === call) entry.inFlight = undefined;
+    });
+    entry.inFlight = call;
+    entry.inFlightAt = this.#now();
+    defer(call);
+    return call;
+  }
+
+  async #call(client: string, entry: Entry): Promise<void> {
+    try {
+      const { limitPerMinute, size } = this.policy;
+      const returned = entry.lease.takeReturns();
+      entry.lease.apply(await this.#limiter(client).lease(client, limitPerMinute, size, returned));
+    } catch (error) {
+      entry.downUntil = this.#now() + this.#failOpenMs;
+      entry.lastError = String(error);
+    }
+  }
+
+  #entry(client: string): Entry {
+    let entry = this.#entries.get(client);
+    if (entry === undefined) {
+      const lease = new HeldLease(this.policy, this.#now);
+      entry = { lease, inFlight: undefined, inFlightAt: 0, downUntil: 0, lastError: "" };
+    } else {
+      this.#entries.delete(client);
+    }
+    // A Map iterates in insertion order; re-inserting on use keeps the LRU client first.
+    this.#entries.set(client, entry);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.#maxClients) break;
+      this.#entries.delete(oldest);
+    }
+    return entry;
+  }
+}

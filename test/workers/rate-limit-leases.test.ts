@@ -1,0 +1,256 @@
+import { abortAllDurableObjects, createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { leasePolicy, withheldBound } from "../../core/regulation";
+import { ShardRouter } from "../../durable-objects";
+import {
+  ClientLeases,
+  type LeaseOutcome,
+  type LeaseSource,
+} from "../../durable-objects/rate-limit/client-leases";
+import { createApp } from "../../workers/app";
+import { putSku, uniqueSku } from "./client";
+
+/**
+ * Token leasing against the real `ClientRateLimiter` objects. Each `ClientLeases` instance
+ * stands for one edge isolate: separate instances share nothing but the limiter, exactly as
+ * isolates do.
+ */
+
+const router = new ShardRouter(env);
+const realLimiter = (client: string): LeaseSource => router.rateLimiter(client);
+const uniqueClient = () => `203.0.113.${Math.floor(Math.random() * 250)}-${uniqueSku("c")}`;
+
+/** A holder (isolate) with background refills collected, so a test can wait for them. */
+function holder(limitPerMinute: number, now?: () => number) {
+  const pending: Promise<void>[] = [];
+  const leases = new ClientLeases({ limitPerMinute, limiter: realLimiter, now });
+  const take = (client: string): Promise<LeaseOutcome> =>
+    leases.take(client, (work) => pending.push(work));
+  return { leases, take, settle: () => Promise.all(pending) };
+}
+
+/** Takes until the first refusal; counts admissions and how many paid no round trip. */
+async function takeUntilRefused(h: ReturnType<typeof holder>, client: string) {
+  let admitted = 0;
+  let local = 0;
+  for (;;) {
+    const outcome = await h.take(client);
+    if (!outcome.ok) return { admitted, local };
+    expect(outcome.via).not.toBe("fail-open");
+    admitted += 1;
+    if (outcome.via === "lease") local += 1;
+  }
+}
+
+describe("Token leases across isolates", () => {
+  it("four concurrent holders admit the limit to within the documented bound, never more", async () => {
+    const limit = 6000;
+    const client = uniqueClient();
+    const holders = [1, 2, 3, 4].map(() => holder(limit));
+    const startedAt = Date.now();
+    const results = await Promise.all(holders.map((h) => takeUntilRefused(h, client)));
+    const elapsedMs = Date.now() - startedAt;
+    await Promise.all(holders.map((h) => h.settle()));
+
+    const admitted = results.reduce((n, r) => n + r.admitted, 0);
+    const local = results.reduce((n, r) => n + r.local, 0);
+    const held = holders.reduce((n, h) => n + h.leases.held(client), 0);
+    // What one exact bucket allows over the window: the burst plus the refill.
+    const exact = limit + (limit / 60_000) * (elapsedMs + 1);
+    expect(admitted + held).toBeLessThanOrEqual(exact);
+    const bound = withheldBound(leasePolicy({ limitPerMinute: limit }), holders.length);
+    expect(bound / limit).toBeLessThan(0.03);
+    expect(admitted).toBeGreaterThanOrEqual(limit - bound);
+    // Most requests spent a local token: no round trip.
+    expect(local / admitted).toBeGreaterThan(0.9);
+  });
+
+  it("refuses a client over its limit with 429 and Retry-After, counted across two isolates", async () => {
+    const sku = uniqueSku();
+    await putSku(sku, 50);
+    const client = uniqueClient();
+    // Two env objects = two isolates' lease sets, one limiter.
+    const isolates = [1, 2].map(() => ({
+      app: createApp(),
+      env: { ...env, RATE_LIMIT_PER_MINUTE: "6" },
+    }));
+    const send = (i: number) => {
+      const isolate = isolates[i % 2] ?? isolates[0];
+      if (isolate === undefined) throw new Error("no isolate");
+      return isolate.app.fetch(
+        new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
+          body: JSON.stringify({ quantity: 1 }),
+        }),
+        isolate.env,
+        createExecutionContext(),
+      );
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await send(i)).status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(6);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+    const refused = await send(0);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: "rate-limited" });
+    // One token per 10 s at 6/min.
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get("Retry-After"))).toBeLessThanOrEqual(10);
+  });
+
+  it("does not let one client's spending touch another's limit", async () => {
+    const limit = 3;
+    const [a, b] = [uniqueClient(), uniqueClient()];
+    const h = holder(limit);
+    expect((await takeUntilRefused(h, a)).admitted).toBe(3);
+    expect((await takeUntilRefused(h, b)).admitted).toBe(3);
+  });
+});
+
+describe("Lease expiry", () => {
+  it("stops spending an expired lease and hands its unspent tokens back to the limiter", async () => {
+    const limit = 600; // 10 tokens/s, leases of 3
+    const client = uniqueClient();
+    let now = Date.now();
+    const h = holder(limit, () => now);
+    expect(await h.take(client)).toEqual({ ok: true, via: "limiter" });
+    await h.settle();
+    expect(h.leases.held(client)).toBe(2);
+    const before = await router.rateLimiter(client).inspect(client, limit);
+
+    now += h.leases.policy.ttlMs;
+    expect(h.leases.held(client)).toBe(0);
+    expect(await h.take(client)).toEqual({ ok: true, via: "limiter" });
+    const after = await router.rateLimiter(client).inspect(client, limit);
+    // 2 returned, 3 leased: the bucket is 1 lower (plus its refill), not 3.
+    const refill = ((after.at - before.at) * limit) / 60_000;
+    expect(after.tokens).toBeCloseTo(Math.min(limit, before.tokens + refill) - 1, 6);
+  });
+});
+
+describe("Limiter eviction", () => {
+  it("remembers a client's spending across eviction of the limiter object", async () => {
+    const client = uniqueClient();
+    expect((await takeUntilRefused(holder(3), client)).admitted).toBe(3);
+    await abortAllDurableObjects();
+    // A fresh isolate asking a fresh limiter instance: still over the limit.
+    const outcome = await holder(3).take(client);
+    expect(outcome.ok).toBe(false);
+    expect((await router.rateLimiter(client).inspect(client, 3)).tokens).toBeLessThan(1);
+  });
+});
+
+describe("Failing open", () => {
+  /** An object that cannot answer `lease`: the call fails as an unreachable limiter's would. */
+  const broken = (): LeaseSource =>
+    env.SUPERVISOR.get(env.SUPERVISOR.idFromName("not-a-limiter")) as unknown as LeaseSource;
+
+  it("lets requests through while the limiter cannot be reached, and asks again later", async () => {
+    let now = Date.now();
+    let calls = 0;
+    const leases = new ClientLeases({
+      limitPerMinute: 3,
+      limiter: () => {
+        calls += 1;
+        return broken();
+      },
+      now: () => now,
+    });
+    const client = uniqueClient();
+    const outcomes: LeaseOutcome[] = [];
+    for (let i = 0; i < 5; i++) outcomes.push(await leases.take(client, () => {}));
+    expect(outcomes.every((o) => o.ok && o.via === "fail-open")).toBe(true);
+    expect(calls).toBe(1); // one failed call, then a second of letting through without asking
+    now += 1000;
+    await leases.take(client, () => {});
+    expect(calls).toBe(2);
+  });
+
+  it("answers 201 through the HTTP route when the limiter binding is broken", async () => {
+    const sku = uniqueSku();
+    await putSku(sku, 5);
+    const app = createApp();
+    const brokenEnv = { ...env, RATE_LIMITER: env.SUPERVISOR, RATE_LIMIT_PER_MINUTE: "1" };
+    // One client, limit 1: only failing open lets the second and third through.
+    const client = uniqueClient();
+    for (let i = 0; i < 3; i++) {
+      const r = await app.fetch(
+        new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
+          body: JSON.stringify({ quantity: 1 }),
+        }),
+        brokenEnv,
+        createExecutionContext(),
+      );
+      expect(r.status).toBe(201);
+    }
+  });
+});
+
+describe("A lease call that never settles", () => {
+  it("is waited for at most staleCallMs, then a fresh call to the real limiter answers", async () => {
+    let now = Date.now();
+    let calls = 0;
+    // The first call hangs, as a call whose request was cancelled would; the rest reach the
+    // real limiter.
+    const hanging: LeaseSource = { lease: () => new Promise(() => {}) };
+    const leases = new ClientLeases({
+      limitPerMinute: 600,
+      limiter: (client) => (calls++ === 0 ? hanging : realLimiter(client)),
+      now: () => now,
+    });
+    const client = uniqueClient();
+    const deferred: Promise<void>[] = [];
+    let firstSettled = false;
+    void leases
+      .take(client, (work) => deferred.push(work))
+      .then(() => {
+        firstSettled = true;
+      });
+    expect(deferred).toHaveLength(1); // the waited-for call is kept alive by waitUntil too
+    now += 5000;
+    expect(await leases.take(client, () => {})).toEqual({ ok: true, via: "limiter" });
+    expect(calls).toBe(2);
+    expect(firstSettled).toBe(false);
+  });
+
+  it("stops a request waiting on a call that never settles after staleCallMs", async () => {
+    const hanging: LeaseSource = { lease: () => new Promise(() => {}) };
+    let calls = 0;
+    const leases = new ClientLeases({
+      limitPerMinute: 600,
+      limiter: (client) => (calls++ === 0 ? hanging : realLimiter(client)),
+      staleCallMs: 50,
+    });
+    // Real time here: the wait is bounded by a real timer of 50 ms, then a fresh call answers.
+    expect(await leases.take(uniqueClient(), () => {})).toEqual({ ok: true, via: "limiter" });
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("Refused refills", () => {
+  it("still spends the tokens an isolate holds after a background refill was refused", async () => {
+    const limit = 6000; // leases of 30, refilled at 7 left
+    const client = uniqueClient();
+    const a = holder(limit);
+    const b = holder(limit);
+    // a takes its first lease (30) and spends down to the low-water mark.
+    for (let i = 0; i < 23; i++) expect((await a.take(client)).ok).toBe(true);
+    await a.settle();
+    // b drains everything else, so a's next background refill is refused.
+    await takeUntilRefused(b, client);
+    const held = a.leases.held(client);
+    expect(held).toBeGreaterThan(0);
+    let admitted = 0;
+    for (;;) {
+      const outcome = await a.take(client);
+      await a.settle();
+      if (!outcome.ok) break;
+      admitted += 1;
+    }
+    expect(admitted).toBeGreaterThanOrEqual(held);
+  });
+});
