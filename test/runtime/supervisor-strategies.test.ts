@@ -13,7 +13,7 @@ import {
 
 const ROOMY = { intensity: 10, periodMs: 60_000 };
 
-describe("Group restarts, as OTP's strategies define them", () => {
+describe("Group restarts, as OTP's strategies define them", { timeout: 20_000 }, () => {
   it("restarts only the crashed child under one_for_one", async () => {
     const sup = unique("s");
     await supervise(sup, { strategy: "one_for_one", ...ROOMY }, ["a", "b", "c"]);
@@ -89,7 +89,7 @@ describe("Group restarts, as OTP's strategies define them", () => {
   });
 });
 
-describe("Restart types", () => {
+describe("Restart types", { timeout: 20_000 }, () => {
   it("restarts a permanent child even after a normal exit", async () => {
     const sup = unique("s");
     await supervise(sup, ROOMY, ["a"]);

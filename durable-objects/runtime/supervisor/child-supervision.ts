@@ -165,6 +165,7 @@ export class ChildSupervision {
    */
   async terminate(row: ChildRow, reason = "shutdown"): Promise<void> {
     if (row.status === "running") await this.#ports.stop(row.spec, row.generation, reason);
+    if (row.status === "restarting") await this.#keepStopped(row, reason);
     if (row.dynamic || row.spec.restart === "temporary") this.#store.remove(row.id);
     else this.#store.update(row.id, { status: "down", downSince: Date.now() });
   }
@@ -184,6 +185,7 @@ export class ChildSupervision {
       cursor = last.seq;
       const stop = async (row: ChildRow) => {
         if (row.status === "running") await this.#ports.stop(row.spec, row.generation, "shutdown");
+        if (row.status === "restarting") await this.#keepStopped(row, "shutdown");
         if (row.status !== "down")
           this.#store.update(row.id, { status: "down", downSince: Date.now() });
       };
@@ -198,15 +200,10 @@ export class ChildSupervision {
     if (row?.status !== "running") return null;
     if (report.generation !== undefined && report.generation !== row.generation) return null;
     this.#store.update(row.id, { lastReason: report.reason, lastAt: report.at });
-    if (shouldRestart(row.spec.restart, report.reason)) return this.restart(row.id, report.reason);
-    // Not restarted. A Durable Object starts again on its next message, so keep it stopped.
-    if (row.spec.kind === "actor") {
-      await this.#ports.stop(
-        { ...row.spec, shutdown: "brutal_kill" },
-        row.generation,
-        report.reason,
-      );
+    if (shouldRestart(row.spec.restart, report.reason)) {
+      return this.restart(row.id, report.reason, report.at);
     }
+    await this.#keepStopped(row, report.reason);
     if (row.dynamic || row.spec.restart === "temporary") this.#store.remove(row.id);
     else this.#store.update(row.id, { status: "down", downSince: report.at });
     if (row.spec.kind === "supervisor" || !isNormalExit(report.reason)) {
@@ -229,10 +226,16 @@ export class ChildSupervision {
    * that fails leaves that child `restarting` (and the rest of the group down) and asks for
    * a retry by timer; the caller does not wait for it.
    */
-  async restart(id: string, reason: string): Promise<string | null> {
-    const counted = recordRestart(this.#store.history, Date.now(), this.#flags);
+  async restart(id: string, reason: string, at = Date.now()): Promise<string | null> {
+    const counted = recordRestart(this.#store.history, at, this.#flags);
     this.#store.history = counted.history;
     if (counted.exceeded) {
+      // The offender is gone already: no stop hook (OTP deletes it before shutting down).
+      const offender = this.#store.get(id);
+      if (offender) {
+        await this.#keepStopped(offender, "shutdown");
+        this.#store.update(id, { status: "down", downSince: Date.now() });
+      }
       return this.exit(`${MAX_INTENSITY}: ${id}`, {
         type: "gave-up",
         supervisor: this.#host.name,
@@ -289,6 +292,16 @@ export class ChildSupervision {
     await this.terminateAll();
     await this.#host.emit(event);
     return "shutdown";
+  }
+
+  /**
+   * Makes sure a child that is not running stays stopped: a Durable Object starts again on its
+   * next message otherwise. No stop hook (it exited, or its start failed); for a supervisor
+   * that exited by itself this is a no-op.
+   */
+  async #keepStopped(row: ChildRow, reason: string): Promise<void> {
+    const shutdown = row.spec.kind === "actor" ? "brutal_kill" : row.spec.shutdown;
+    await this.#ports.stop({ ...row.spec, shutdown }, row.generation, reason);
   }
 
   /** The children a restart of `failed` touches, in start order (see `affectedChildren`). */

@@ -1,6 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { logEvent } from "../../../core/log";
-import { checkChildSpecs, type ResolvedChildSpec, resolveSpec } from "../../../core/supervision";
+import {
+  checkChildSpecs,
+  isNormalExit,
+  type ResolvedChildSpec,
+  resolveSpec,
+} from "../../../core/supervision";
 import type { ExitReport } from "../actor";
 import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
@@ -459,7 +464,7 @@ function childView(row: ChildRow): ChildView {
     status: row.status,
     restarts: row.restarts,
     lastCrash:
-      row.lastReason !== null && row.lastAt !== null && row.lastReason !== "normal"
+      row.lastReason !== null && row.lastAt !== null && !isNormalExit(row.lastReason)
         ? { reason: row.lastReason, at: new Date(row.lastAt).toISOString() }
         : null,
   };
