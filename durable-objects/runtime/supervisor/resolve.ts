@@ -20,7 +20,7 @@ export function resolveSupervisorSpec(
     flags = parseFlags(input?.flags ?? {}, "flags.");
   } catch (error) {
     return {
-      error: "invalid_child_spec",
+      error: "invalid_flags",
       child: null,
       field: "flags",
       detail: (error as Error).message,
