@@ -1,6 +1,11 @@
 import type { ResolvedChildSpec } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
-import type { ChildRpc, StartOutcome, StopOutcome } from "./child-protocol";
+import {
+  type ChildRpc,
+  type StartOutcome,
+  type StopOutcome,
+  UNKNOWN_GENERATION,
+} from "./child-protocol";
 import type { ObjectAddress } from "./spec";
 
 /**
@@ -44,7 +49,9 @@ export class ChildPorts {
    * when it gets through, unless a newer start superseded it (`generation`).
    */
   async stop(spec: ResolvedChildSpec, generation: number, reason: string): Promise<StopOutcome> {
-    const request = { reason, generation, shutdown: spec.shutdown };
+    // A child taken over without a start has no known generation: no request of ours is stale.
+    const known = generation === UNKNOWN_GENERATION ? undefined : generation;
+    const request = { reason, generation: known, shutdown: spec.shutdown };
     const sent = (async () => this.#stub<ChildRpc>(spec.address).shutdown(request))().catch(
       (error: unknown): StopOutcome => {
         console.error(`supervisor ${this.#owner}: stopping ${spec.id} failed: ${String(error)}`);

@@ -6,6 +6,9 @@ import type { Shutdown } from "../../../core/supervision";
  * the child reports its exits (`ExitReport`, see actor.ts).
  */
 
+/** The generation of a child taken over without a start: any exit report of it counts. */
+export const UNKNOWN_GENERATION = -1;
+
 /** A start by the supervisor: `generation` numbers the child's starts, so stale stops fail. */
 export interface StartRequest {
   readonly generation: number;

@@ -10,7 +10,7 @@ import {
 } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
 import type { ChildPorts } from "./child-ports";
-import type { StartOutcome } from "./child-protocol";
+import { type StartOutcome, UNKNOWN_GENERATION } from "./child-protocol";
 import { MAX_INTENSITY, type SupervisionEvent } from "./events";
 import type { ResolvedSupervisorSpec, SupervisorError } from "./spec";
 import type { ChildRow, SupervisorStore } from "./store";
@@ -23,12 +23,6 @@ export interface SupervisionHost {
   readonly name: string;
   emit(event: SupervisionEvent): Promise<void>;
   scheduleRetry(): Promise<void>;
-}
-
-/** A child to take over as running during a start instead of starting it. */
-export interface Adoption {
-  readonly id: string;
-  readonly generation: number;
 }
 
 /** A start of a new child: started (row kept), ignored (row kept unless dynamic/temporary), failed. */
@@ -68,11 +62,13 @@ export class ChildSupervision {
    * Starts the supervisor from `spec`: every static child in order, then the initial dynamic
    * ones. If one fails, those already started are terminated in reverse order and the start
    * fails naming the child and the reason (OTP's `failed_to_start_child`).
+   *
+   * With `adopt` (a supervisor nobody started, woken up by its first use) the children are
+   * taken over as running instead: a Durable Object starts by itself on its first message,
+   * so they may well be running already, and starting each one would make a supervisor's
+   * first use — often a child's crash report — wait for all of them.
    */
-  async boot(
-    spec: ResolvedSupervisorSpec,
-    adopt: Adoption | null,
-  ): Promise<SupervisorError | null> {
+  async boot(spec: ResolvedSupervisorSpec, adopt: boolean): Promise<SupervisorError | null> {
     this.#store.clearChildren();
     this.#store.history = [];
     this.#store.spec = spec;
@@ -82,8 +78,8 @@ export class ChildSupervision {
       ? spec.dynamicChildren.map((args) => this.instance(args.name))
       : [...spec.children];
     for (const child of starts) {
-      if (child.id === adopt?.id) {
-        this.#adopt(child, simple, adopt.generation);
+      if (adopt) {
+        this.#adopt(child, simple);
         continue;
       }
       const started = this.#store.get(child.id)
@@ -99,17 +95,14 @@ export class ChildSupervision {
     return null;
   }
 
-  /**
-   * Records a child that was already running before this supervisor started (its exit report
-   * is what woke the supervisor up) as running, so that report is handled, not ignored.
-   */
-  #adopt(spec: ResolvedChildSpec, dynamic: boolean, generation: number): void {
+  /** Records a child as running without starting it (see `boot`). */
+  #adopt(spec: ResolvedChildSpec, dynamic: boolean): void {
     this.#store.insert({
       id: spec.id,
       spec,
       dynamic,
       status: "running",
-      generation,
+      generation: UNKNOWN_GENERATION,
       restarts: 0,
       lastReason: null,
       lastAt: null,
@@ -147,7 +140,7 @@ export class ChildSupervision {
 
   /** Starts an existing child again (its next generation); `ignore` leaves it down. */
   async startRow(row: ChildRow): Promise<StartOutcome> {
-    const generation = row.generation + 1;
+    const generation = Math.max(row.generation, 0) + 1;
     const outcome = await this.#ports.start(row.spec, generation);
     if (outcome.ok && outcome.started) {
       this.#store.update(row.id, { status: "running", generation, downSince: null });
@@ -198,7 +191,8 @@ export class ChildSupervision {
     const row = this.#store.get(report.childId);
     // Unknown, already handled, or from an older start: OTP ignores an EXIT it does not expect.
     if (row?.status !== "running") return null;
-    if (report.generation !== undefined && report.generation !== row.generation) return null;
+    const known = report.generation !== undefined && row.generation !== UNKNOWN_GENERATION;
+    if (known && report.generation !== row.generation) return null;
     this.#store.update(row.id, { lastReason: report.reason, lastAt: report.at });
     if (shouldRestart(row.spec.restart, report.reason)) {
       return this.restart(row.id, report.reason, report.at);

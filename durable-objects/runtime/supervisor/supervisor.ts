@@ -9,7 +9,7 @@ import {
 import type { ExitReport } from "../actor";
 import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
-import { type Adoption, ChildSupervision } from "./child-supervision";
+import { ChildSupervision } from "./child-supervision";
 import type { SupervisionEvent } from "./events";
 import { isDynamicArgs, resolveSupervisorSpec } from "./resolve";
 import type {
@@ -94,7 +94,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     return this.#serial(async () => {
       if (request) this.#store.generation = request.generation;
       if (this.#store.phase.phase === "running") return { ok: true, started: true };
-      const failed = await this.#boot(null);
+      const failed = await this.#boot(false);
       return failed ? { ok: false, reason: describeError(failed) } : { ok: true, started: true };
     });
   }
@@ -117,8 +117,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   async childExited(report: ExitReport): Promise<void> {
     const exited = await this.#serial(async () => {
       if (this.#store.phase.phase === "unstarted") {
-        const adopt = { id: report.childId, generation: report.generation ?? 0 };
-        if (await this.#boot(adopt)) return null;
+        if (await this.#boot(true)) return null;
       }
       if (this.#store.phase.phase !== "running") return null;
       return this.#children.onExit(report);
@@ -156,7 +155,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     return this.#serial(async () => {
       if (this.#store.phase.phase === "running") await this.#children.terminateAll();
       this.#store.configured = true;
-      const failed = await this.#children.boot(resolved, null);
+      const failed = await this.#children.boot(resolved, false);
       return failed ?? { ok: true as const, view: this.#view() };
     });
   }
@@ -362,7 +361,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   async #ready(): Promise<SupervisorError | null> {
     if (this.#store.phase.phase === "unstarted") {
       await this.#serial(async () => {
-        if (this.#store.phase.phase === "unstarted") await this.#boot(null);
+        if (this.#store.phase.phase === "unstarted") await this.#boot(true);
       });
     }
     const phase = this.#store.phase;
@@ -396,7 +395,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   }
 
   /** Starts from the configured spec, else the derived one; a bad spec leaves it stopped. */
-  async #boot(adopt: Adoption | null): Promise<SupervisorError | null> {
+  async #boot(adopt: boolean): Promise<SupervisorError | null> {
     const derived = this.#store.configured ? null : this.specFor(this.#name);
     const resolved = derived ? resolveSupervisorSpec(derived) : this.#store.spec;
     if (!resolved || "error" in resolved) {
