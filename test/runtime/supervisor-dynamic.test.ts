@@ -210,10 +210,7 @@ describe("whichChildren, countChildren, checkChildSpecs", { timeout: 20_000 }, (
 });
 
 describe("simple_one_for_one", { timeout: 20_000 }, () => {
-  const template = (sup: string) => ({
-    id: "counter",
-    address: { binding: "EXAMPLE_COUNTER", name: "" },
-  });
+  const template = { id: "counter", address: { binding: "EXAMPLE_COUNTER", name: "" } };
 
   it("starts instances of its one template by name and counts one spec", async () => {
     const sup = unique("d");
@@ -250,14 +247,9 @@ describe("simple_one_for_one", { timeout: 20_000 }, () => {
 
   it("removes an instance on terminateChild and refuses deleteChild and restartChild", async () => {
     const sup = unique("d");
-    const stub = await supervise(
-      sup,
-      { strategy: "simple_one_for_one", ...ROOMY },
-      [template(sup)],
-      {
-        dynamicChildren: [{ name: `${sup}/a` }, { name: `${sup}/b` }],
-      },
-    );
+    const stub = await supervise(sup, { strategy: "simple_one_for_one", ...ROOMY }, [template], {
+      dynamicChildren: [{ name: `${sup}/a` }, { name: `${sup}/b` }],
+    });
     const id = `${sup}/a`;
     expect(await stub.deleteChild(id)).toEqual({ error: "simple_one_for_one", child: id });
     expect(await stub.restartChild(id)).toEqual({ error: "simple_one_for_one", child: id });
