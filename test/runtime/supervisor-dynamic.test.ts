@@ -261,9 +261,7 @@ describe("simple_one_for_one", { timeout: 20_000 }, () => {
 
   it("drops an instance whose start answers ignore, and takes only { name }", async () => {
     const sup = unique("d");
-    const stub = await supervise(sup, { strategy: "simple_one_for_one", ...ROOMY }, [
-      template(sup),
-    ]);
+    const stub = await supervise(sup, { strategy: "simple_one_for_one", ...ROOMY }, [template]);
     await counterStub(`${sup}/a`).ignoreNextStarts(1);
     expect(await stub.startChild({ name: `${sup}/a` })).toEqual({
       ok: true,
