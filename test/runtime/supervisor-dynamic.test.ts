@@ -214,9 +214,7 @@ describe("simple_one_for_one", { timeout: 20_000 }, () => {
 
   it("starts instances of its one template by name and counts one spec", async () => {
     const sup = unique("d");
-    const stub = await supervise(sup, { strategy: "simple_one_for_one", ...ROOMY }, [
-      template(sup),
-    ]);
+    const stub = await supervise(sup, { strategy: "simple_one_for_one", ...ROOMY }, [template]);
     for (const n of ["a", "b", "c"]) {
       expect(await stub.startChild({ name: `${sup}/${n}` })).toEqual({
         ok: true,
