@@ -31,10 +31,9 @@ function settings() {
 
 async function call(url, timeoutMs = 120_000) {
   const res = await fetch(url, { method: "POST", signal: AbortSignal.timeout(timeoutMs) });
-  const body = await res.json();
-  if (!res.ok)
-    throw new Error(`${url} answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
-  return body;
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
 }
 
 /** Fills supervisor `sup` to `size` children, then times each operation `ops` times. */

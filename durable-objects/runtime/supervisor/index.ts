@@ -14,10 +14,5 @@ export type {
   SupervisorSpec,
   SupervisorView,
 } from "./spec";
-export {
-  PAGE_DEFAULT,
-  PAGE_MAX,
-  Supervisor,
-  type SupervisorResult,
-  VIEW_CHILD_LIMIT,
-} from "./supervisor";
+export { Supervisor, type SupervisorResult } from "./supervisor";
+export { PAGE_DEFAULT, PAGE_MAX, VIEW_CHILD_LIMIT } from "./views";

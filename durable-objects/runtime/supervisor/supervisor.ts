@@ -1,11 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { logEvent } from "../../../core/log";
-import {
-  checkChildSpecs,
-  isNormalExit,
-  type ResolvedChildSpec,
-  resolveSpec,
-} from "../../../core/supervision";
+import { checkChildSpecs, type ResolvedChildSpec, resolveSpec } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
 import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
@@ -24,12 +19,7 @@ import type {
   SupervisorView,
 } from "./spec";
 import { type ChildRow, SupervisorStore } from "./store";
-
-/** How many children `view()` lists; page through the rest with `whichChildren`. */
-export const VIEW_CHILD_LIMIT = 1000;
-/** `whichChildren` page size: default and maximum. */
-export const PAGE_DEFAULT = 100;
-export const PAGE_MAX = 1000;
+import { childCounts, childPage, describeError, PAGE_MAX, supervisorView } from "./views";
 
 /** A successful answer carries `ok: true`; a refusal is a `SupervisorError` (`{ error }`). */
 export type SupervisorResult<T extends object = object> =
@@ -156,7 +146,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
       if (this.#store.phase.phase === "running") await this.#children.terminateAll();
       this.#store.configured = true;
       const failed = await this.#children.boot(resolved, false);
-      return failed ?? { ok: true as const, view: this.#view() };
+      return failed ?? { ok: true as const, view: supervisorView(this.#name, this.#store) };
     });
   }
 
@@ -255,17 +245,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   ): Promise<SupervisorResult<{ children: ChildEntry[]; next: string | null }>> {
     const refused = await this.#ready();
     if (refused) return refused;
-    const limit = Math.min(Math.max(Math.trunc(page.limit ?? PAGE_DEFAULT), 1), PAGE_MAX);
-    const after = Number(page.after ?? 0);
-    const rows = this.#store.page(Number.isSafeInteger(after) ? after : 0, limit);
-    const children = rows.map((row) => ({
-      id: row.id,
-      address: row.spec.address,
-      kind: row.spec.kind,
-      status: row.status === "down" ? ("undefined" as const) : row.status,
-    }));
-    const next = rows.length === limit ? String(rows.at(-1)?.seq) : null;
-    return { ok: true, children, next };
+    return { ok: true, ...childPage(this.#store, page) };
   }
 
   /**
@@ -276,9 +256,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   async countChildren(): Promise<SupervisorResult<ChildCounts>> {
     const refused = await this.#ready();
     if (refused) return refused;
-    const { specs, active, supervisors, workers } = this.#store.counts();
-    const simple = this.#store.spec?.flags.strategy === "simple_one_for_one";
-    return { ok: true, specs: simple ? 1 : specs, active, supervisors, workers };
+    return { ok: true, ...childCounts(this.#store) };
   }
 
   /** The spec of child `id` with every default filled in. Errors: `not_found`, `stopped`. */
@@ -306,7 +284,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   /** This supervisor's flags, status, counts and children (one level, first 1000). */
   async view(): Promise<SupervisorView> {
     await this.#ready();
-    return this.#view();
+    return supervisorView(this.#name, this.#store);
   }
 
   /** The whole subtree, nested supervisors included. */
@@ -436,39 +414,4 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
       });
     }
   }
-
-  #view(): SupervisorView {
-    const spec = this.#store.spec;
-    const phase = this.#store.phase;
-    const { specs, active, supervisors, workers } = this.#store.counts();
-    return {
-      id: this.#name,
-      strategy: spec?.flags.strategy ?? "one_for_one",
-      intensity: spec?.flags.intensity ?? 0,
-      periodMs: spec?.flags.periodMs ?? 0,
-      autoShutdown: spec?.flags.autoShutdown ?? "never",
-      status: phase.phase === "running" ? "running" : "stopped",
-      reason: phase.phase === "stopped" ? phase.reason : null,
-      counts: { specs, active, supervisors, workers },
-      children: this.#store.page(0, VIEW_CHILD_LIMIT).map(childView),
-    };
-  }
-}
-
-function childView(row: ChildRow): ChildView {
-  return {
-    id: row.id,
-    kind: row.spec.kind,
-    restart: row.spec.restart,
-    status: row.status,
-    restarts: row.restarts,
-    lastCrash:
-      row.lastReason !== null && row.lastAt !== null && !isNormalExit(row.lastReason)
-        ? { reason: row.lastReason, at: new Date(row.lastAt).toISOString() }
-        : null,
-  };
-}
-
-function describeError(error: SupervisorError): string {
-  return [error.error, error.child, error.field, error.detail].filter((p) => p).join(": ");
 }
