@@ -79,6 +79,18 @@ describe("Shutdown", { timeout: 20_000 }, () => {
     expect(await isStopped(sup, "a")).toBe(true);
   });
 
+  it("ignores a stop request older than the child's last start, as OTP ignores a stale pid", async () => {
+    const stub = counterStub(`${unique("sd")}/a`);
+    expect(await stub.start({ generation: 2 })).toEqual({ ok: true, started: true });
+    expect(await stub.shutdown({ reason: "shutdown", generation: 1, shutdown: 100 })).toBe("stale");
+    expect(await stub.call("add", { by: 1 })).toMatchObject({ ok: true });
+    expect(await stub.shutdown({ reason: "shutdown", generation: 2, shutdown: 100 })).toBe("done");
+    expect(await stub.call("add", { by: 1 })).toMatchObject({
+      ok: false,
+      code: "service-unavailable",
+    });
+  });
+
   it("terminates every dynamic child of a simple_one_for_one supervisor when it shuts down", async () => {
     const sup = unique("sd");
     const names = ["a", "b", "c", "d", "e"];

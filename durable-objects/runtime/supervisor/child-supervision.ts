@@ -147,7 +147,10 @@ export class ChildSupervision {
     } else if (outcome.ok && (row.dynamic || row.spec.restart === "temporary")) {
       this.#store.remove(row.id);
     } else {
-      this.#store.update(row.id, { status: "down", generation, downSince: Date.now() });
+      // Ignored or failed: still not running. A failure keeps the time it went down, so a
+      // refused `restartChild` changes nothing but the generation its child has seen.
+      const downSince = outcome.ok ? Date.now() : (row.downSince ?? Date.now());
+      this.#store.update(row.id, { status: "down", generation, downSince });
     }
     return outcome;
   }
