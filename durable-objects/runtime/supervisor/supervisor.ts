@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { logEvent } from "../../../core/log";
-import { checkChildSpecs, type ResolvedChildSpec, resolveSpec } from "../../../core/supervision";
+import { checkChildSpecs, type ResolvedChildSpec } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
 import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
+import { childToStart, refuseUnlessDown } from "./child-requests";
 import { ChildSupervision } from "./child-supervision";
 import type { SupervisionEvent } from "./events";
-import { isDynamicArgs, resolveSupervisorSpec } from "./resolve";
+import { resolveSupervisorSpec } from "./resolve";
 import type {
   ChildCounts,
   ChildEntry,
@@ -164,26 +165,11 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     specOrArgs: ChildSpec | DynamicArgs,
   ): Promise<SupervisorResult<{ id: string; started: boolean }>> {
     return this.#call<{ id: string; started: boolean }>(async (spec) => {
+      const child = childToStart(this.#store, spec, specOrArgs, (name) =>
+        this.#children.instance(name),
+      );
+      if ("error" in child) return child;
       const simple = spec.flags.strategy === "simple_one_for_one";
-      let child: ResolvedChildSpec;
-      if (simple) {
-        if (!isDynamicArgs(specOrArgs)) {
-          return {
-            error: "invalid_args",
-            detail: "a simple_one_for_one supervisor starts { name }",
-          };
-        }
-        child = this.#children.instance(specOrArgs.name);
-      } else {
-        const checked = resolveSpec(specOrArgs, spec.flags.autoShutdown);
-        if ("error" in checked) return checked;
-        child = checked.spec;
-      }
-      const existing = this.#store.get(child.id);
-      if (existing) {
-        const error = existing.status === "running" ? "already_started" : "already_present";
-        return { error, child: child.id };
-      }
       const started = await this.#children.startNew(child, simple);
       if (!started.ok) return { error: "start_failed", child: child.id, detail: started.reason };
       return { ok: true, id: child.id, started: started.started };
@@ -210,7 +196,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
    */
   async deleteChild(id: string): Promise<SupervisorResult> {
     return this.#call<object>(async (spec) => {
-      const refused = this.#refuseIfNotDown(spec, id);
+      const refused = refuseUnlessDown(this.#store, spec, id);
       if (refused) return refused;
       this.#store.remove(id);
       return { ok: true };
@@ -224,7 +210,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
    */
   async restartChild(id: string): Promise<SupervisorResult<{ started: boolean }>> {
     return this.#call<{ started: boolean }>(async (spec) => {
-      const refused = this.#refuseIfNotDown(spec, id);
+      const refused = refuseUnlessDown(this.#store, spec, id);
       if (refused) return refused;
       const row = this.#store.get(id) as ChildRow;
       const outcome = await this.#children.startRow(row);
@@ -361,15 +347,6 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
       }
       return work(spec);
     });
-  }
-
-  #refuseIfNotDown(spec: ResolvedSupervisorSpec, id: string): SupervisorError | null {
-    if (spec.flags.strategy === "simple_one_for_one")
-      return { error: "simple_one_for_one", child: id };
-    const row = this.#store.get(id);
-    if (!row) return { error: "not_found", child: id };
-    if (row.status !== "down") return { error: row.status, child: id };
-    return null;
   }
 
   /** Starts from the configured spec, else the derived one; a bad spec leaves it stopped. */
