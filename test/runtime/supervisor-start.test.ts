@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../durable-objects";
+import type { ActorInspection } from "../../durable-objects/runtime";
 import { supervisionSpec } from "../../durable-objects/supervision";
 import {
   child,
@@ -73,6 +74,27 @@ describe("Starting a supervisor", { timeout: 20_000 }, () => {
       child: `${sup}/b`,
     });
     expect(await stub.countChildren()).toMatchObject({ ok: true, specs: 1, active: 1 });
+  });
+
+  it("takes its children over on first use without starting them, so the first exit report it hears counts", async () => {
+    // "orders" is the reference tree's service supervisor: nobody configured or started it.
+    const orders = supervisor("orders");
+    const shard = () =>
+      env.ORDERS.get(env.ORDERS.idFromName("orders-3")) as unknown as {
+        inspect(): Promise<ActorInspection>;
+      };
+    expect(await orders.countChildren()).toMatchObject({ ok: true, specs: 16, active: 16 });
+    expect((await shard().inspect()).status).toBe("idle");
+    const report = { childId: "orders-3", reason: "boom", at: Date.now(), generation: 7 };
+    await orders.childExited(report);
+    expect((await orders.view()).children[3]).toMatchObject({
+      id: "orders-3",
+      status: "running",
+      restarts: 1,
+    });
+    // The restart numbered the child's start: a report from the old incarnation is stale now.
+    await orders.childExited(report);
+    expect((await orders.view()).children[3]).toMatchObject({ restarts: 1 });
   });
 
   it("runs the reference service supervisor as simple_one_for_one over one shard template when configured so", async () => {
