@@ -1,9 +1,10 @@
 import type { RestartStrategy } from "./flags";
 
 /**
- * The children to restart, in start order, when `failedId` fails under `strategy` (see
- * `RestartStrategy`). An id not in `childIdsInStartOrder` is no longer supervised, so
- * nothing is affected and the result is empty.
+ * The children a restart of `failedId` touches under `strategy`, in start order (see
+ * `RestartStrategy`): they are terminated in the reverse of this order (the failed child
+ * excepted, it is gone already), then started in this order. An id not in
+ * `childIdsInStartOrder` is no longer supervised, so nothing is affected.
  */
 export function affectedChildren(
   strategy: RestartStrategy,
@@ -14,6 +15,7 @@ export function affectedChildren(
   if (index === -1) return [];
   switch (strategy) {
     case "one_for_one":
+    case "simple_one_for_one":
       return [failedId];
     case "one_for_all":
       return [...childIdsInStartOrder];

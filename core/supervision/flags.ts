@@ -1,21 +1,37 @@
 /**
- * Which children restart when one fails:
+ * Which children restart when one fails (OTP's strategies):
  * - `one_for_one`: only the failed child.
- * - `one_for_all`: every child.
- * - `rest_for_one`: the failed child and every child started after it.
+ * - `one_for_all`: every other child is terminated (reverse start order), then all restart.
+ * - `rest_for_one`: the children started after the failed one are terminated (reverse start
+ *   order), then the failed child and those after it restart, in start order.
+ * - `simple_one_for_one`: `one_for_one` over dynamic instances of one template child spec.
  */
-export type RestartStrategy = "one_for_one" | "one_for_all" | "rest_for_one";
+export type RestartStrategy = "one_for_one" | "one_for_all" | "rest_for_one" | "simple_one_for_one";
 
 /** Every `RestartStrategy`, for validation and documentation. */
 export const RESTART_STRATEGIES: readonly RestartStrategy[] = [
   "one_for_one",
   "one_for_all",
   "rest_for_one",
+  "simple_one_for_one",
 ];
 
 /**
- * A supervisor's restart policy, as in OTP: if more than `intensity` restarts happen
- * within `periodMs`, the supervisor gives up and escalates instead of looping.
+ * When a supervisor shuts itself down because `significant` children exited by themselves:
+ * `never` (significant children are refused), `any_significant`, `all_significant`.
+ */
+export type AutoShutdown = "never" | "any_significant" | "all_significant";
+
+/** Every `AutoShutdown` value. */
+export const AUTO_SHUTDOWNS: readonly AutoShutdown[] = [
+  "never",
+  "any_significant",
+  "all_significant",
+];
+
+/**
+ * A supervisor's flags, as OTP's `sup_flags()`: if more than `intensity` restarts happen
+ * within `periodMs`, the supervisor terminates its children and itself (reason `shutdown`).
  */
 export interface SupervisorFlags {
   /** Optional; defaults to `one_for_one`. */
@@ -24,13 +40,16 @@ export interface SupervisorFlags {
   intensity: number;
   /** The sliding window, ms, an integer >= 1. Optional; defaults to 5000. */
   periodMs: number;
+  /** Optional; defaults to `never`. */
+  autoShutdown: AutoShutdown;
 }
 
-/** OTP's defaults: `one_for_one`, at most 1 restart per 5 seconds. */
+/** OTP's `?default_flags`: `one_for_one`, at most 1 restart per 5 seconds, no auto shutdown. */
 export const DEFAULT_FLAGS: SupervisorFlags = {
   strategy: "one_for_one",
   intensity: 1,
   periodMs: 5000,
+  autoShutdown: "never",
 };
 
 /**
@@ -47,17 +66,31 @@ export function parseFlags(
     /^[A-Z0-9_]+$/.test(fieldPrefix) && fieldPrefix !== ""
       ? fieldPrefix + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()
       : fieldPrefix + key;
-  const { strategy = DEFAULT_FLAGS.strategy } = input;
-  if (!RESTART_STRATEGIES.some((s) => s === strategy)) {
-    throw new Error(
-      `${name("strategy")} must be one of ${RESTART_STRATEGIES.join(", ")}, got ${describeValue(strategy)}`,
-    );
-  }
   return {
-    strategy: strategy as RestartStrategy,
+    strategy: oneOf(name("strategy"), input.strategy, RESTART_STRATEGIES, DEFAULT_FLAGS.strategy),
     intensity: parseInteger(name("intensity"), input.intensity, DEFAULT_FLAGS.intensity, 0),
     periodMs: parseInteger(name("periodMs"), input.periodMs, DEFAULT_FLAGS.periodMs, 1),
+    autoShutdown: oneOf(
+      name("autoShutdown"),
+      input.autoShutdown,
+      AUTO_SHUTDOWNS,
+      DEFAULT_FLAGS.autoShutdown,
+    ),
   };
+}
+
+function oneOf<T extends string>(
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) {
+    throw new Error(`${field} must be one of ${allowed.join(", ")}, got ${describeValue(value)}`);
+  }
+  return found;
 }
 
 function parseInteger(field: string, value: unknown, fallback: number, min: number): number {
@@ -74,6 +107,7 @@ function parseInteger(field: string, value: unknown, fallback: number, min: numb
   return parsed;
 }
 
-function describeValue(value: unknown): string {
+/** A value as an error message quotes it. */
+export function describeValue(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }

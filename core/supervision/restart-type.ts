@@ -1,16 +1,21 @@
 /**
  * When a child is restarted after it exits:
  * - `permanent`: always.
- * - `transient`: only after an abnormal exit (any reason but `normal` or `shutdown`).
- * - `temporary`: never.
+ * - `transient`: only after an abnormal exit (any reason but `normal`, `shutdown` or
+ *   `shutdown:<detail>`).
+ * - `temporary`: never; its spec is removed when it exits.
  */
 export type RestartType = "permanent" | "transient" | "temporary";
 
-/** Exit reasons that mean the child stopped on purpose. */
-const NORMAL_REASONS: ReadonlySet<string> = new Set(["normal", "shutdown"]);
+/** Every `RestartType`. */
+export const RESTART_TYPES: readonly RestartType[] = ["permanent", "transient", "temporary"];
 
-/** Whether `reason` is a deliberate exit (`normal`, `shutdown`) rather than a crash. */
-export const isNormalExit = (reason: string): boolean => NORMAL_REASONS.has(reason);
+/**
+ * Whether `reason` is a clean exit: `normal`, `shutdown`, or `shutdown:<detail>` (OTP's
+ * `{shutdown, Term}`). Anything else is abnormal (a crash).
+ */
+export const isNormalExit = (reason: string): boolean =>
+  reason === "normal" || reason === "shutdown" || reason.startsWith("shutdown:");
 
 /** Whether a child of `type` that exited with `reason` should be restarted (see `RestartType`). */
 export function shouldRestart(type: RestartType, reason: string): boolean {

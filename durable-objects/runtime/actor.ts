@@ -12,10 +12,17 @@ import type {
 } from "./commands";
 import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { IdempotencyStore } from "./idempotency";
-import { ActorLifecycle } from "./lifecycle";
+import { ActorLifecycle, type StartHookResult } from "./lifecycle";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
 import { SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
+import {
+  type StartOutcome,
+  type StartRequest,
+  type StopOutcome,
+  type StopRequest,
+  withinBudget,
+} from "./supervisor/child-protocol";
 import { CommandStatsSink, type TelemetrySink } from "./telemetry";
 import { type DueTimer, Timers } from "./timers";
 
@@ -25,11 +32,16 @@ export interface SupervisorLink {
   readonly childId: string;
 }
 
-/** A child's exit as its supervisor hears it. `reason` is `normal` for a deliberate exit. */
+/**
+ * A child's exit as its supervisor hears it. `reason` is `normal` (or `shutdown`,
+ * `shutdown:<detail>`) for a deliberate exit, anything else for a crash. `generation` is the
+ * start it belongs to (omitted: the current one); a report of an older start is ignored.
+ */
 export interface ExitReport {
   readonly childId: string;
   readonly reason: string;
   readonly at: number;
+  readonly generation?: number;
 }
 
 /** What `inspect()` answers: the actor's lifecycle, load, faults and per-command telemetry. */
@@ -53,7 +65,12 @@ const TIMER_RETRY = { baseMs: 500, capMs: 60_000 };
  * - `service` (required): the service name reported in telemetry.
  * - `onStart()` (optional, default no-op): rebuild in-memory state from storage. Runs once
  *   per incarnation inside `blockConcurrencyWhile`; if it throws, nothing is cached and the
- *   next message runs it again.
+ *   next message runs it again. Returning `"ignore"` (OTP's `ignore`) declines to run: the
+ *   actor stays stopped, and a supervisor's start reports it as not started, not failed.
+ * - `onStop(reason)` (optional, default no-op): the supervisor is terminating this actor
+ *   (reason `shutdown`, or the reason given). Runs after new commands are already refused,
+ *   within the child spec's `shutdown` budget (default 5000 ms); past it the actor is
+ *   stopped without waiting for the hook. Not run on a crash nor under `brutal_kill`.
  * - `onTimer(timer, cx)` (optional): a timer set with `timers.schedule` came due. A
  *   synchronous handler commits in one transaction with the timer's consumption; an
  *   asynchronous one writes through `cx.step` and must be idempotent (a crash between steps
@@ -105,7 +122,9 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     this.telemetry = this.#stats;
   }
 
-  protected onStart(): void | Promise<void> {}
+  protected onStart(): StartHookResult | Promise<StartHookResult> {}
+
+  protected onStop(_reason: string): void | Promise<void> {}
 
   protected onTimer(timer: DueTimer, _cx: SagaContext): void | Promise<void> {
     throw new Error(`${this.service}: no handler for timer "${timer.name}"`);
@@ -179,6 +198,41 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     this.#lifecycle.reset();
     this.#sagas.clear();
     this.#lifecycle.setStopped(reason);
+  }
+
+  /**
+   * Supervisor entry (OTP's start function): a fresh incarnation rebuilt from storage by
+   * `onStart`, numbered `generation`. Answers started, ignored, or the start failure.
+   */
+  async start(request: StartRequest): Promise<StartOutcome> {
+    this.#lifecycle.reset();
+    this.#sagas.clear();
+    this.#lifecycle.setStopped(null);
+    this.#lifecycle.setGeneration(request.generation);
+    const error = await this.#lifecycle.ensureStarted();
+    if (error) return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    if (this.#lifecycle.stopped) return { ok: true, started: false };
+    await this.timers.arm();
+    return { ok: true, started: true };
+  }
+
+  /**
+   * Supervisor entry (OTP's shutdown): refuse new commands at once, run `onStop(reason)`
+   * within the `shutdown` budget (skipped for `brutal_kill`), then drop in-memory state. A
+   * request for an older `generation` than the running one is stale and changes nothing.
+   */
+  async shutdown(request: StopRequest): Promise<StopOutcome> {
+    if (request.generation !== undefined && request.generation < this.#lifecycle.generation) {
+      return "stale";
+    }
+    this.#lifecycle.setStopped(request.reason);
+    const outcome =
+      request.shutdown === "brutal_kill"
+        ? "skipped"
+        : await withinBudget(async () => this.onStop(request.reason), request.shutdown);
+    this.#lifecycle.reset();
+    this.#sagas.clear();
+    return outcome;
   }
 
   /** Lifecycle, load, injected faults and per-command telemetry of this incarnation. */
@@ -416,7 +470,12 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     const link = this.supervision();
     if (!link) return;
     try {
-      await link.supervisor.childExited({ childId: link.childId, reason, at: Date.now() });
+      await link.supervisor.childExited({
+        childId: link.childId,
+        reason,
+        at: Date.now(),
+        generation: this.#lifecycle.generation,
+      });
     } catch (error) {
       // The crash is already handled locally; a supervisor that cannot hear it is logged.
       console.error(`${this.name}: could not report exit to supervisor: ${String(error)}`);

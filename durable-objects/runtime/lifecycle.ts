@@ -10,14 +10,19 @@ export type ActorStatus = "idle" | "running" | "stopped";
  * supervisor stopped it). A stopped actor still starts — its state is rebuilt so intake
  * commands can record work — but refuses every other command until restarted.
  */
+/** What an actor's start hook may answer: nothing (started) or `"ignore"` (OTP's `ignore`). */
+// biome-ignore lint/suspicious/noConfusingVoidType: hooks written as `(): void` must still fit.
+export type StartHookResult = void | "ignore";
+
 export class ActorLifecycle {
   readonly #ctx: DurableObjectState;
-  readonly #onStart: () => void | Promise<void>;
+  readonly #onStart: () => StartHookResult | Promise<StartHookResult>;
   #started = false;
   #stopped: boolean | undefined;
+  #generation: number | undefined;
   #incarnation = 0;
 
-  constructor(ctx: DurableObjectState, onStart: () => void | Promise<void>) {
+  constructor(ctx: DurableObjectState, onStart: () => StartHookResult | Promise<StartHookResult>) {
     this.#ctx = ctx;
     this.#onStart = onStart;
     ctx.storage.sql.exec(
@@ -50,7 +55,8 @@ export class ActorLifecycle {
       if (this.#started) return null;
       try {
         this.#incarnation += 1;
-        await this.#onStart();
+        // `ignore`: the start hook declined to run; the actor stays stopped until started again.
+        if ((await this.#onStart()) === "ignore") this.setStopped("ignore");
         this.#started = true;
         return null;
       } catch (error) {
@@ -76,5 +82,26 @@ export class ActorLifecycle {
       );
     }
     this.#stopped = reason !== null;
+  }
+
+  /**
+   * Which start by its supervisor this incarnation belongs to (0 before any). A stop request
+   * or an exit report of an older generation is stale: the supervisor has moved on.
+   */
+  get generation(): number {
+    this.#generation ??= Number(
+      this.#ctx.storage.sql
+        .exec<{ value: string }>("SELECT value FROM _bulwark_lifecycle WHERE key = 'generation'")
+        .toArray()[0]?.value ?? 0,
+    );
+    return this.#generation;
+  }
+
+  setGeneration(generation: number): void {
+    this.#ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO _bulwark_lifecycle (key, value) VALUES ('generation', ?)",
+      String(generation),
+    );
+    this.#generation = generation;
   }
 }

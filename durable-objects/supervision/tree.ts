@@ -8,14 +8,23 @@ export const ROOT = "root";
  * The reference system's supervision tree, derived from configuration:
  *
  * ```
- * root (one_for_one)
- * ├── inventory (service flags) ── inventory-0 … inventory-N-1
- * └── orders    (service flags) ── orders-0 … orders-N-1
+ * root (one_for_one, 1 restart / 5 s)
+ * ├── inventory (SUPERVISOR_* flags) ── inventory-0 … inventory-N-1
+ * └── orders    (SUPERVISOR_* flags) ── orders-0 … orders-N-1
  * ```
  *
- * The root's children are `temporary`: a service supervisor that gives up is not restarted
- * by the root but marked `down` (like an OTP application that stopped), its commands fail
- * fast, and it comes back through the admin restart or, after `DOWN_RECOVERY_MS`, the cron.
+ * The services are `transient` child supervisors. A service supervisor that reaches its
+ * restart intensity exits with reason `shutdown` — a clean exit for a `transient` child — so
+ * the root does not restart it: it keeps its spec and shows it `down` (like an OTP
+ * application that stopped), its commands fail fast, and it comes back through the admin
+ * restart (`restartChild`) or, `DOWN_RECOVERY_MS` after it went down, the cron (`tick`).
+ * A service that crashed in any other way would be restarted by the root.
+ *
+ * Shards are the service supervisor's children, in shard order. With
+ * `SUPERVISOR_STRATEGY=simple_one_for_one` they are instances of one template, started by
+ * name right after the supervisor starts; with `one_for_one` (the default API.md documents),
+ * `one_for_all` or `rest_for_one` they are static children. No child is `significant`: no
+ * service or shard finishing on purpose means its supervisor's work is done.
  */
 export function supervisionSpec(config: BulwarkConfig, name: string): SupervisorSpec | null {
   if (name === ROOT) {
@@ -25,7 +34,7 @@ export function supervisionSpec(config: BulwarkConfig, name: string): Supervisor
       children: SERVICES.map((service) => ({
         id: service,
         kind: "supervisor",
-        restart: "temporary",
+        restart: "transient",
         address: { binding: "SUPERVISOR", name: service },
       })),
     };
@@ -33,12 +42,20 @@ export function supervisionSpec(config: BulwarkConfig, name: string): Supervisor
   const service = SERVICES.find((s) => s === name);
   if (!service) return null;
   const { shards, flags, binding } = config.services[service];
+  const parent = { address: { binding: "SUPERVISOR", name: ROOT }, childId: service };
+  if (flags.strategy === "simple_one_for_one") {
+    return {
+      flags,
+      parent,
+      children: [{ id: "shard", address: { binding, name: "" } }],
+      dynamicChildren: shards.shardNames().map((shard) => ({ name: shard })),
+    };
+  }
   return {
     flags,
-    parent: { address: { binding: "SUPERVISOR", name: ROOT }, childId: service },
-    children: shards.shardNames().map((shard) => ({
-      id: shard,
-      address: { binding, name: shard },
-    })),
+    parent,
+    children: shards
+      .shardNames()
+      .map((shard) => ({ id: shard, address: { binding, name: shard } })),
   };
 }

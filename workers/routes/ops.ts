@@ -59,7 +59,16 @@ export function opsRoutes(app: Hono<AppEnv>): void {
             `unknown service "${service}"; services are ${SERVICES.join(", ")}`,
           );
         }
-        const child = await root(c).restartChild(service);
+        // OTP's restart_child: a service that runs answers `running`, a no-op here.
+        const restarted = await root(c).restartChild(service);
+        if ("error" in restarted && restarted.error === "not_found") {
+          throw new Problem("not-found", `service ${service} is not supervised`);
+        }
+        if ("error" in restarted && restarted.error !== "running") {
+          const why = [restarted.error, restarted.detail].filter(Boolean).join(": ");
+          throw new Problem("service-unavailable", `service ${service} did not start: ${why}`);
+        }
+        const child = (await root(c).tree()).children.find((entry) => entry.id === service);
         if (!child?.supervisor)
           throw new Problem("not-found", `service ${service} is not supervised`);
         return c.json(child.supervisor);

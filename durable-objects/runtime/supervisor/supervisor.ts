@@ -1,60 +1,63 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  affectedChildren,
-  DEFAULT_FLAGS,
-  isNormalExit,
-  parseFlags,
-  recordRestart,
-  type SupervisorFlags,
-  shouldRestart,
-} from "../../../core/supervision";
+import { logEvent } from "../../../core/log";
+import { checkChildSpecs, type ResolvedChildSpec } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
-import type { ChildSpec, ChildView, ObjectAddress, SupervisorSpec, SupervisorView } from "./spec";
-import { type ChildRecord, SupervisorStore } from "./store";
+import { ChildPorts } from "./child-ports";
+import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
+import { childToStart, refuseUnlessDown } from "./child-requests";
+import { ChildSupervision } from "./child-supervision";
+import type { SupervisionEvent } from "./events";
+import { resolveSupervisorSpec } from "./resolve";
+import type {
+  ChildCounts,
+  ChildEntry,
+  ChildSpec,
+  ChildView,
+  DynamicArgs,
+  ResolvedSupervisorSpec,
+  SupervisorError,
+  SupervisorSpec,
+  SupervisorView,
+} from "./spec";
+import { type ChildRow, SupervisorStore } from "./store";
+import { childCounts, childPage, describeError, PAGE_MAX, supervisorView } from "./views";
 
-/** The reason a supervisor reports when it gives up, as OTP names it. */
-export const MAX_INTENSITY = "reached_max_restart_intensity";
+/** A successful answer carries `ok: true`; a refusal is a `SupervisorError` (`{ error }`). */
+export type SupervisorResult<T extends object = object> =
+  | ({ readonly ok: true } & T)
+  | SupervisorError;
 
-/** What a supervisor tells its observers (alarms and notifications hook in here). */
-export type SupervisionEvent =
-  | {
-      readonly type: "restarted";
-      readonly supervisor: string;
-      readonly child: string;
-      readonly reason: string;
-    }
-  | { readonly type: "gave-up"; readonly supervisor: string; readonly offender: string }
-  | { readonly type: "child-down"; readonly supervisor: string; readonly child: string }
-  | { readonly type: "child-up"; readonly supervisor: string; readonly child: string };
-
-interface ChildRpc {
-  restart(): Promise<unknown>;
-  stop(reason: string): Promise<unknown>;
-}
-interface SupervisorRpc {
-  childExited(report: ExitReport): Promise<unknown>;
-  restartTree(): Promise<unknown>;
-  stopTree(reason: string): Promise<unknown>;
+interface TreeRpc {
   tree(): Promise<SupervisorView>;
 }
 
 /**
- * A supervisor with OTP semantics, as a Durable Object. Children report exits with
- * `childExited`; the supervisor applies its strategy to the affected children, counting every
- * restart (failed ones too) in a sliding window kept in storage. More than `intensity`
- * restarts within `periodMs` and it gives up: it stops every child, records
- * `reached_max_restart_intensity` naming the offender, and escalates to its parent, which
- * treats it as a crashed child and applies its own strategy.
+ * A supervisor with OTP's semantics, as a Durable Object (see the README's "Supervisor"
+ * section for the whole contract). Every mutation — API calls, exit reports, the retry timer,
+ * starts and terminations by its parent — runs one at a time, as an OTP supervisor handles one
+ * message at a time; exits it reports to its own parent are sent after that section ends, so
+ * a parent and a child never wait on each other.
  *
  * The spec comes from `configure(spec)` (stored) or, failing that, from `specFor(name)`,
- * which a subclass overrides to derive a static tree from configuration.
+ * which a subclass overrides to derive a static tree from configuration. It starts on first
+ * use (any call) and stays started until it exits (intensity reached, automatic shutdown,
+ * terminated by its parent); then its API answers `{ error: "stopped" }` until `start()`.
  */
 export class Supervisor<E = unknown> extends DurableObject<E> {
   readonly #store: SupervisorStore;
+  readonly #ports: ChildPorts;
+  readonly #children: ChildSupervision;
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     this.#store = new SupervisorStore(ctx.storage.sql);
+    this.#ports = new ChildPorts(env, this.#name);
+    this.#children = new ChildSupervision(this.#store, this.#ports, {
+      name: this.#name,
+      emit: (event) => this.#emit(event),
+      scheduleRetry: () => this.ctx.storage.setAlarm(Date.now() + (this.#store.spec?.retryMs ?? 0)),
+    });
   }
 
   /** The spec of supervisor `name` when none was configured; `null` if it is unknown. */
@@ -62,268 +65,330 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     return null;
   }
 
-  /** Observes supervision events (alarms, notifications); the default only logs. */
+  /** Observes supervision events (alarms, notifications); the default logs them. */
   protected onEvent(event: SupervisionEvent): void | Promise<void> {
-    console.log(`supervision: ${JSON.stringify(event)}`);
+    logEvent("info", `supervisor-${event.type}`, { ...event });
   }
 
   get #name(): string {
     return this.ctx.id.name ?? this.ctx.id.toString();
   }
 
-  #spec(): SupervisorSpec {
-    const spec = this.#store.spec ?? this.specFor(this.#name);
-    if (!spec) throw new Error(`supervisor "${this.#name}" has no spec`);
-    return spec;
-  }
-
-  #flags(): SupervisorFlags {
-    return parseFlags({ ...DEFAULT_FLAGS, ...this.#spec().flags });
-  }
-
-  /** Stores an explicit spec, replacing the derived one. Validates the flags eagerly. */
-  async configure(spec: SupervisorSpec): Promise<SupervisorView> {
-    parseFlags({ ...DEFAULT_FLAGS, ...spec.flags });
-    const ids = new Set(spec.children.map((c) => c.id));
-    if (ids.size !== spec.children.length) throw new Error("child ids must be unique");
-    this.#store.spec = spec;
-    return this.view();
-  }
-
-  /** A child exited (crash, normal exit, or a child supervisor giving up). */
-  async childExited(report: ExitReport): Promise<void> {
-    if (this.#store.stoppedReason !== null) return; // gave up: its children are stopped
-    const child = this.#spec().children.find((c) => c.id === report.childId);
-    if (!child) {
-      console.error(`supervisor ${this.#name}: exit of unknown child ${report.childId}`);
-      return;
-    }
-    const record = this.#store.child(child.id);
-    this.#store.updateChild(child.id, { lastReason: report.reason, lastAt: report.at });
-    if (!shouldRestart(child.restart ?? "permanent", report.reason)) {
-      const down = child.kind === "supervisor" || !isNormalExit(report.reason);
-      this.#store.updateChild(child.id, {
-        status: down ? "down" : "exited",
-        downSince: record.downSince ?? report.at,
-      });
-      // A DO starts again on its next message, so "not restarted" means stopped explicitly.
-      if ((child.kind ?? "actor") === "actor") await this.#actor(child.address).stop(report.reason);
-      if (down) await this.onEvent({ type: "child-down", supervisor: this.#name, child: child.id });
-      return;
-    }
-    await this.#restartAfter(child.id, report.at, report.reason);
-  }
-
-  /** Counts a restart in the window, then restarts per strategy or gives up. */
-  async #restartAfter(childId: string, at: number, reason: string): Promise<void> {
-    const flags = this.#flags();
-    const counted = recordRestart(this.#store.history, at, flags);
-    this.#store.history = counted.history;
-    if (counted.exceeded) {
-      await this.#giveUp(childId);
-      return;
-    }
-    const specs = this.#spec().children;
-    const ids = affectedChildren(
-      flags.strategy,
-      specs.map((c) => c.id),
-      childId,
-    );
-    // Restarting awaits each child, and other exits, a give-up or an admin restart may be
-    // handled meanwhile: the epoch tells this flow when it has become stale.
-    const epoch = this.#store.epoch;
-    for (const id of ids) {
-      const spec = specs.find((c) => c.id === id);
-      if (!spec) continue;
-      if (this.#store.epoch !== epoch) return;
-      const failed = await this.#restartChild(spec, id === childId, epoch);
-      if (failed !== null) {
-        // A failed restart counts toward intensity, as in OTP; try again or give up.
-        await this.#restartAfter(id, Date.now(), failed);
-        return;
-      }
-    }
-    await this.onEvent({ type: "restarted", supervisor: this.#name, child: childId, reason });
-  }
+  // ---- the child protocol (what a parent supervisor calls) ----
 
   /**
-   * Restarts one child; answers the failure reason, or `null` on success (or when the flow
-   * went stale). If the tree was stopped while this restart was in flight, the child is
-   * stopped again: a give-up must not be undone by a restart that started before it.
+   * Starts this supervisor (OTP's `start_link`): from its spec, with a fresh restart window
+   * and every child started in order. Already running: answers started, changes nothing.
+   * Its parent calls it; an operator may too, to bring a stopped supervisor back.
    */
-  async #restartChild(spec: ChildSpec, counted: boolean, epoch: number): Promise<string | null> {
-    this.#store.updateChild(spec.id, { status: "restarting" });
-    let failure: string | null = null;
-    try {
-      if (spec.kind === "supervisor") await this.#supervisor(spec.address).restartTree();
-      else await this.#actor(spec.address).restart();
-    } catch (error) {
-      failure = `restart failed: ${error instanceof Error ? error.message : String(error)}`;
-    }
-    // Counters are read after the await, so concurrent restarts never lose an increment.
-    const restarts = this.#store.child(spec.id).restarts + (counted || failure ? 1 : 0);
-    const stopped = this.#store.stoppedReason;
-    if (this.#store.epoch !== epoch && stopped !== null) {
-      this.#store.updateChild(spec.id, { status: "stopped", restarts });
-      await this.#stopChild(spec, stopped);
-      return null;
-    }
-    this.#store.updateChild(
-      spec.id,
-      failure ? { restarts } : { status: "running", restarts, downSince: null },
-    );
-    return failure;
-  }
-
-  async #giveUp(offender: string): Promise<void> {
-    const reason = `${MAX_INTENSITY}: ${offender}`;
-    this.#store.stoppedReason = reason;
-    this.#store.bumpEpoch();
-    await this.#stopChildren(reason);
-    await this.onEvent({ type: "gave-up", supervisor: this.#name, offender });
-    const parent = this.#spec().parent;
-    if (parent) {
-      await this.#supervisor(parent.address).childExited({
-        childId: parent.childId,
-        reason,
-        at: Date.now(),
-      });
-    }
-  }
-
-  async #stopChildren(reason: string): Promise<void> {
-    await Promise.all(
-      this.#spec().children.map((spec) => {
-        this.#store.updateChild(spec.id, { status: "stopped" });
-        return this.#stopChild(spec, reason);
-      }),
-    );
-  }
-
-  async #stopChild(spec: ChildSpec, reason: string): Promise<void> {
-    try {
-      if (spec.kind === "supervisor") await this.#supervisor(spec.address).stopTree(reason);
-      else await this.#actor(spec.address).stop(reason);
-    } catch (error) {
-      console.error(`supervisor ${this.#name}: stopping ${spec.id} failed: ${String(error)}`);
-    }
-  }
-
-  /** Parent (or admin) entry: a fresh window, status running, every child restarted. */
-  async restartTree(): Promise<SupervisorView> {
-    this.#store.stoppedReason = null;
-    this.#store.history = [];
-    const epoch = this.#store.bumpEpoch();
-    for (const spec of this.#spec().children) {
-      const failed = await this.#restartChild(spec, false, epoch);
-      if (failed !== null) throw new Error(`${this.#name}: child ${spec.id} ${failed}`);
-    }
-    return this.view();
-  }
-
-  /** Parent entry: this supervisor's parent gave up, so everything below stops. */
-  async stopTree(reason: string): Promise<void> {
-    this.#store.stoppedReason = reason;
-    this.#store.bumpEpoch();
-    await this.#stopChildren(reason);
-  }
-
-  /**
-   * Brings child `id` back: a `down` or stopped supervisor child gets a fresh window and
-   * restarted children; an actor child is restarted. A child that is up is left alone (no-op).
-   * Answers `null` for an unknown child.
-   */
-  async restartChild(id: string): Promise<ChildView | null> {
-    const spec = this.#spec().children.find((c) => c.id === id);
-    if (!spec) return null;
-    const record = this.#store.child(id);
-    const view = spec.kind === "supervisor" ? await this.#supervisor(spec.address).tree() : null;
-    const up = record.status === "running" && (view === null || view.status === "running");
-    if (!up) {
-      const failed = await this.#restartChild(spec, false, this.#store.epoch);
-      if (failed !== null) throw new Error(`${this.#name}: ${id} ${failed}`);
-      await this.onEvent({ type: "child-up", supervisor: this.#name, child: id });
-    }
-    return (await this.tree()).children.find((c) => c.id === id) ?? null;
-  }
-
-  /** Backoff-timed recovery: restarts `down` children that have been down for `recoveryMs`. */
-  async tick(now = Date.now()): Promise<string[]> {
-    const recoveryMs = this.#spec().recoveryMs ?? 0;
-    if (recoveryMs <= 0) return [];
-    const due = this.#spec().children.filter((spec) => {
-      const record = this.#store.child(spec.id);
-      return record.status === "down" && (record.downSince ?? now) + recoveryMs <= now;
+  async start(request?: StartRequest): Promise<StartOutcome> {
+    return this.#serial(async () => {
+      if (request) this.#store.generation = request.generation;
+      if (this.#store.phase.phase === "running") return { ok: true, started: true };
+      const failed = await this.#boot(false);
+      return failed ? { ok: false, reason: describeError(failed) } : { ok: true, started: true };
     });
-    for (const spec of due) await this.restartChild(spec.id);
-    return due.map((spec) => spec.id);
   }
 
-  /** Ids of children that are `down` (their service fails fast until recovered). */
-  async downChildren(): Promise<string[]> {
-    return this.#spec()
-      .children.filter((spec) => this.#store.child(spec.id).status === "down")
-      .map((spec) => spec.id);
+  /** Terminated by its parent: every child is terminated (see Shutdown), then this stops. */
+  async shutdown(request: StopRequest): Promise<StopOutcome> {
+    return this.#serial(async () => {
+      if (request.generation !== undefined && request.generation < this.#store.generation) {
+        return "stale";
+      }
+      const phase = this.#store.phase.phase;
+      if (phase === "stopped") return "done";
+      this.#store.phase = { phase: "stopped", reason: request.reason };
+      if (phase === "running") await this.#children.terminateAll();
+      return "done";
+    });
   }
 
-  /** This supervisor's flags, status and children (one level). */
+  /** A child exited (a crash, a deliberate exit, or a child supervisor that exited). */
+  async childExited(report: ExitReport): Promise<void> {
+    const exited = await this.#serial(async () => {
+      if (this.#store.phase.phase === "unstarted") {
+        if (await this.#boot(true)) return null;
+      }
+      if (this.#store.phase.phase !== "running") return null;
+      return this.#children.onExit(report);
+    });
+    if (exited !== null) await this.#reportExit(exited);
+  }
+
+  /** The retry timer: a failed restart is tried again (and counted) here, never in a caller. */
+  override async alarm(): Promise<void> {
+    try {
+      const exited = await this.#serial(async () =>
+        this.#store.phase.phase === "running" ? this.#children.retry() : null,
+      );
+      if (exited !== null) await this.#reportExit(exited);
+    } catch (error) {
+      // Never into the platform's six alarm retries: log and try again on our own timer.
+      logEvent("error", "supervisor-retry-crashed", {
+        supervisor: this.#name,
+        error: String(error),
+      });
+      await this.ctx.storage.setAlarm(Date.now() + 1000);
+    }
+  }
+
+  // ---- configuration ----
+
+  /**
+   * Validates `spec`, stores it in place of the derived one, and (re)starts this supervisor
+   * from it: running children are terminated first. Answers the view, or the spec error
+   * (nothing changed) or the boot failure (`failed_to_start_child`; the supervisor is stopped).
+   */
+  async configure(spec: SupervisorSpec): Promise<SupervisorResult<{ view: SupervisorView }>> {
+    const resolved = resolveSupervisorSpec(spec);
+    if ("error" in resolved) return resolved;
+    return this.#serial(async () => {
+      if (this.#store.phase.phase === "running") await this.#children.terminateAll();
+      this.#store.configured = true;
+      const failed = await this.#children.boot(resolved, false);
+      return failed ?? { ok: true as const, view: supervisorView(this.#name, this.#store) };
+    });
+  }
+
+  // ---- OTP's API ----
+
+  /**
+   * Adds and starts a child: a child spec (`one_for_one`, `one_for_all`, `rest_for_one`), or
+   * `{ name }` for a `simple_one_for_one` instance of the template. Answers `{ ok, id,
+   * started }` (`started: false`: its start answered `ignore`; a static spec is kept, a
+   * dynamic or temporary one is not). Errors: `already_started` (a running child has that id),
+   * `already_present` (its spec is there but it does not run), `start_failed` (nothing kept),
+   * a spec error, `invalid_args`, `stopped`.
+   */
+  async startChild(
+    specOrArgs: ChildSpec | DynamicArgs,
+  ): Promise<SupervisorResult<{ id: string; started: boolean }>> {
+    return this.#call<{ id: string; started: boolean }>(async (spec) => {
+      const child = childToStart(this.#store, spec, specOrArgs, (name) =>
+        this.#children.instance(name),
+      );
+      if ("error" in child) return child;
+      const simple = spec.flags.strategy === "simple_one_for_one";
+      const started = await this.#children.startNew(child, simple);
+      if (!started.ok) return { error: "start_failed", child: child.id, detail: started.reason };
+      return { ok: true, id: child.id, started: started.started };
+    });
+  }
+
+  /**
+   * Terminates child `id` (see Shutdown: its `shutdown` budget, reason `shutdown`). Its spec is
+   * kept (`down`) unless it is temporary or a `simple_one_for_one` instance. Terminating a
+   * child that does not run just marks it `down`. Errors: `not_found`, `stopped`.
+   */
+  async terminateChild(id: string): Promise<SupervisorResult> {
+    return this.#call<object>(async () => {
+      const row = this.#store.get(id);
+      if (!row) return { error: "not_found", child: id };
+      await this.#children.terminate(row);
+      return { ok: true };
+    });
+  }
+
+  /**
+   * Removes the spec of child `id`, which must not run. Errors: `running`, `restarting`,
+   * `not_found`, `simple_one_for_one` (instances are removed by `terminateChild`), `stopped`.
+   */
+  async deleteChild(id: string): Promise<SupervisorResult> {
+    return this.#call<object>(async (spec) => {
+      const refused = refuseUnlessDown(this.#store, spec, id);
+      if (refused) return refused;
+      this.#store.remove(id);
+      return { ok: true };
+    });
+  }
+
+  /**
+   * Starts child `id` again, whose spec is kept and which does not run. Answers `{ ok,
+   * started }` (`started: false`: `ignore`). Errors: `running`, `restarting`, `not_found`,
+   * `simple_one_for_one`, `start_failed` (the spec is kept), `stopped`.
+   */
+  async restartChild(id: string): Promise<SupervisorResult<{ started: boolean }>> {
+    return this.#call<{ started: boolean }>(async (spec) => {
+      const refused = refuseUnlessDown(this.#store, spec, id);
+      if (refused) return refused;
+      const row = this.#store.get(id) as ChildRow;
+      const outcome = await this.#children.startRow(row);
+      if (!outcome.ok) return { error: "start_failed", child: id, detail: outcome.reason };
+      if (outcome.started)
+        await this.#emit({ type: "child-up", supervisor: this.#name, child: id });
+      return { ok: true, started: outcome.started };
+    });
+  }
+
+  /**
+   * One page of children in start order: `{ id, address, kind, status }`, status `running`,
+   * `restarting` or `undefined` (OTP's "no process"). `limit` 1–1000 (default 100); pass the
+   * answer's `next` as `after` for the next page (`null`: no more). Errors: `stopped`.
+   */
+  async whichChildren(
+    page: { after?: string | null; limit?: number } = {},
+  ): Promise<SupervisorResult<{ children: ChildEntry[]; next: string | null }>> {
+    const refused = await this.#ready();
+    if (refused) return refused;
+    return { ok: true, ...childPage(this.#store, page) };
+  }
+
+  /**
+   * OTP's `count_children`: `specs` (children, running or not; 1 — the template — for
+   * `simple_one_for_one`), `active` (running), `supervisors` and `workers` (by kind,
+   * running or not). Constant time: the counts are kept as children change. Errors: `stopped`.
+   */
+  async countChildren(): Promise<SupervisorResult<ChildCounts>> {
+    const refused = await this.#ready();
+    if (refused) return refused;
+    return { ok: true, ...childCounts(this.#store) };
+  }
+
+  /** The spec of child `id` with every default filled in. Errors: `not_found`, `stopped`. */
+  async getChildSpec(id: string): Promise<SupervisorResult<{ spec: ResolvedChildSpec }>> {
+    const refused = await this.#ready();
+    if (refused) return refused;
+    const row = this.#store.get(id);
+    return row ? { ok: true, spec: row.spec } : { error: "not_found", child: id };
+  }
+
+  /**
+   * OTP's `check_childspecs`: whether `specs` are valid and their ids unique, under
+   * `autoShutdown` (default: this supervisor's flag). Changes nothing; works when stopped.
+   */
+  async checkChildSpecs(
+    specs: readonly ChildSpec[],
+    autoShutdown = this.#store.spec?.flags.autoShutdown,
+  ): Promise<SupervisorResult> {
+    const checked = checkChildSpecs(specs, autoShutdown);
+    return "error" in checked ? checked : { ok: true };
+  }
+
+  // ---- Bulwark's additions: introspection and recovery ----
+
+  /** This supervisor's flags, status, counts and children (one level, first 1000). */
   async view(): Promise<SupervisorView> {
-    const flags = this.#flags();
-    const stopped = this.#store.stoppedReason;
-    return {
-      id: this.#name,
-      strategy: flags.strategy,
-      intensity: flags.intensity,
-      periodMs: flags.periodMs,
-      status: stopped === null ? "running" : "stopped",
-      reason: stopped,
-      children: this.#spec().children.map((spec) => childView(spec, this.#store.child(spec.id))),
-    };
+    await this.#ready();
+    return supervisorView(this.#name, this.#store);
   }
 
   /** The whole subtree, nested supervisors included. */
   async tree(): Promise<SupervisorView> {
     const view = await this.view();
-    const specs = this.#spec().children;
     const children = await Promise.all(
-      view.children.map(async (child) => {
-        const spec = specs.find((c) => c.id === child.id);
-        if (spec?.kind !== "supervisor") return child;
-        return { ...child, supervisor: await this.#supervisor(spec.address).tree() };
+      view.children.map(async (child): Promise<ChildView> => {
+        const row = child.kind === "supervisor" ? this.#store.get(child.id) : null;
+        if (!row) return child;
+        const supervisor = await this.#ports.supervisor<TreeRpc>(row.spec.address).tree();
+        return { ...child, supervisor };
       }),
     );
     return { ...view, children };
   }
 
-  #namespace(address: ObjectAddress): DurableObjectNamespace {
-    const namespace = (this.env as Record<string, unknown>)[address.binding];
-    if (!namespace || typeof (namespace as DurableObjectNamespace).idFromName !== "function") {
-      throw new Error(`supervisor ${this.#name}: no Durable Object binding "${address.binding}"`);
+  /** Ids of child supervisors that are down (a service that fails fast until recovered). */
+  async downChildren(): Promise<string[]> {
+    if (await this.#ready()) return [];
+    return this.#store
+      .withStatus("down", PAGE_MAX)
+      .filter((row) => row.spec.kind === "supervisor")
+      .map((row) => row.id);
+  }
+
+  /**
+   * Backoff-timed recovery (not in OTP): restarts child supervisors that have been down for
+   * `recoveryMs` by `now`. Answers the ids it tried.
+   */
+  async tick(now = Date.now()): Promise<string[]> {
+    if (await this.#ready()) return [];
+    const recoveryMs = this.#store.spec?.recoveryMs ?? 0;
+    if (recoveryMs <= 0) return [];
+    const due = (await this.downChildren()).filter((id) => {
+      const row = this.#store.get(id);
+      return row !== null && (row.downSince ?? now) + recoveryMs <= now;
+    });
+    for (const id of due) await this.restartChild(id);
+    return due;
+  }
+
+  // ---- internals ----
+
+  /** Runs `work` after every earlier mutation finished. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Starts this supervisor on first use; answers `stopped` when it is not running. */
+  async #ready(): Promise<SupervisorError | null> {
+    if (this.#store.phase.phase === "unstarted") {
+      await this.#serial(async () => {
+        if (this.#store.phase.phase === "unstarted") await this.#boot(true);
+      });
     }
-    return namespace as DurableObjectNamespace;
+    const phase = this.#store.phase;
+    if (phase.phase === "running") return null;
+    return { error: "stopped", detail: phase.phase === "stopped" ? phase.reason : undefined };
   }
 
-  #actor(address: ObjectAddress): ChildRpc {
-    const ns = this.#namespace(address);
-    return ns.get(ns.idFromName(address.name)) as unknown as ChildRpc;
+  /** An API call: started, running, and serialized with every other mutation. */
+  async #call<T extends object>(
+    work: (spec: ResolvedSupervisorSpec) => Promise<SupervisorResult<T>>,
+  ): Promise<SupervisorResult<T>> {
+    const refused = await this.#ready();
+    if (refused) return refused;
+    return this.#serial(async () => {
+      const spec = this.#store.spec;
+      const phase = this.#store.phase;
+      if (phase.phase !== "running" || !spec) {
+        return { error: "stopped", detail: phase.phase === "stopped" ? phase.reason : undefined };
+      }
+      return work(spec);
+    });
   }
 
-  #supervisor(address: ObjectAddress): SupervisorRpc {
-    const ns = this.#namespace(address);
-    return ns.get(ns.idFromName(address.name)) as unknown as SupervisorRpc;
+  /** Starts from the configured spec, else the derived one; a bad spec leaves it stopped. */
+  async #boot(adopt: boolean): Promise<SupervisorError | null> {
+    const derived = this.#store.configured ? null : this.specFor(this.#name);
+    const resolved = derived ? resolveSupervisorSpec(derived) : this.#store.spec;
+    if (!resolved || "error" in resolved) {
+      const error = resolved ?? { error: "invalid_supervisor_spec" as const, detail: "no spec" };
+      this.#store.phase = { phase: "stopped", reason: describeError(error) };
+      logEvent("error", "supervisor-spec-invalid", { supervisor: this.#name, ...error });
+      return error;
+    }
+    return this.#children.boot(resolved, adopt);
   }
-}
 
-function childView(spec: ChildSpec, record: ChildRecord): ChildView {
-  return {
-    id: spec.id,
-    kind: spec.kind ?? "actor",
-    restart: spec.restart ?? "permanent",
-    status: record.status,
-    restarts: record.restarts,
-    lastCrash:
-      record.lastReason !== null && record.lastAt !== null && record.lastReason !== "normal"
-        ? { reason: record.lastReason, at: new Date(record.lastAt).toISOString() }
-        : null,
-  };
+  async #reportExit(reason: string): Promise<void> {
+    const parent = this.#store.spec?.parent;
+    if (!parent) return;
+    const report = {
+      childId: parent.childId,
+      reason,
+      at: Date.now(),
+      generation: this.#store.generation,
+    };
+    try {
+      await this.#ports.parent(parent.address).childExited(report);
+    } catch (error) {
+      logEvent("error", "supervisor-report-failed", {
+        supervisor: this.#name,
+        error: String(error),
+      });
+    }
+  }
+
+  async #emit(event: SupervisionEvent): Promise<void> {
+    try {
+      await this.onEvent(event);
+    } catch (error) {
+      logEvent("error", "supervisor-event-hook-failed", {
+        supervisor: this.#name,
+        error: String(error),
+      });
+    }
+  }
 }
