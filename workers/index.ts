@@ -7,6 +7,7 @@ export {
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,
   InventoryShard,
+  MetricsMonitor,
   OrderShard,
 } from "../durable-objects";
 
