@@ -104,6 +104,18 @@ export const FAMILIES = {
       ...l,
     })),
   },
+  alarmsActive: {
+    name: "bulwark_alarms_active",
+    type: "gauge",
+    help: "Active alarms by severity (from the alarm manager).",
+    labels: ["severity"],
+  },
+  notifications: {
+    name: "bulwark_notifications_total",
+    type: "counter",
+    help: "Alarm notifications by delivery outcome (from the alarm manager).",
+    labels: ["outcome"],
+  },
   orders: {
     name: "bulwark_orders_total",
     type: "counter",
@@ -129,12 +141,20 @@ export const FAMILIES = {
 
 export type FamilyId = keyof typeof FAMILIES;
 
-/** Families the monitor aggregates (the rest come from other sources at scrape time). */
+/** Families read from elsewhere at scrape time: the root supervisor and the alarm manager. */
+const SCRAPED_ELSEWHERE = new Set<string>([
+  FAMILIES.serviceUp.name,
+  FAMILIES.alarmsActive.name,
+  FAMILIES.notifications.name,
+]);
+
+/** Families the monitor aggregates. */
 export const MONITORED: readonly FamilySpec[] = Object.values(FAMILIES).filter(
-  (spec) => spec.name !== FAMILIES.serviceUp.name,
+  (spec) => !SCRAPED_ELSEWHERE.has(spec.name),
 );
 
-/** Business counters actors may emit through `Actor.count` (family name → its spec). */
-export const familyByName = new Map<string, FamilySpec>(
-  Object.values(FAMILIES).map((spec) => [spec.name, spec]),
-);
+/** Exposition order: the catalog's. */
+export const FAMILY_ORDER: readonly string[] = Object.values(FAMILIES).map((spec) => spec.name);
+
+/** Monitored families by name: what reporters may send (`Actor.count` included). */
+export const familyByName = new Map<string, FamilySpec>(MONITORED.map((spec) => [spec.name, spec]));
