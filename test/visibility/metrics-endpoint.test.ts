@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import type { ParsedFamily } from "parse-prometheus-text-format";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HistogramSeries } from "../../core/metrics";
+import { alarmManager } from "../../durable-objects/visibility/alarms";
 import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import {
@@ -51,9 +52,6 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     const { contentType } = await scrape();
     expect(contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
     for (const spec of Object.values(FAMILIES)) {
-      if (spec.name === FAMILIES.alarmsActive.name || spec.name === FAMILIES.notifications.name) {
-        continue; // from the alarm manager, when bound
-      }
       const family = families.find((f) => f.name === spec.name);
       expect(family, spec.name).toBeDefined();
       expect(family?.type, spec.name).toBe(spec.type.toUpperCase());
@@ -72,6 +70,24 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     );
     expect(series?.counts.length).toBe(FAMILIES.httpDuration.buckets.length + 1);
     expect(series?.counts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reads alarms per severity and notification outcomes from the alarm manager at scrape time", async () => {
+    const active = (f: ParsedFamily[], severity: string) =>
+      sample(f, FAMILIES.alarmsActive.name, { severity }) ?? -1;
+    const before = (await scrape()).families;
+    for (const severity of ["critical", "major", "minor", "warning"]) {
+      expect(active(before, severity)).toBeGreaterThanOrEqual(0);
+    }
+    for (const outcome of ["delivered", "retried", "dead-lettered"]) {
+      expect(sample(before, FAMILIES.notifications.name, { outcome })).toBeGreaterThanOrEqual(0);
+    }
+    const sku = uniqueSku();
+    await alarmManager(env).raise({ name: "stock-depleted", source: sku });
+    const raised = (await scrape()).families; // no flush involved: read when scraped
+    expect(active(raised, "warning") - active(before, "warning")).toBe(1);
+    await alarmManager(env).clear("stock-depleted", sku);
+    expect(active((await scrape()).families, "warning")).toBe(active(before, "warning"));
   });
 
   it("answers OpenMetrics 1.0 when Accept asks for it, ending in # EOF", async () => {
