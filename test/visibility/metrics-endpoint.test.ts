@@ -161,13 +161,14 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     expect(holds(after, "expired") - before).toBe(1);
   });
 
-  it("counts orders by status and a crash as a restart of its service", async () => {
+  it("counts orders by status, a crash as a restart of its service, and nothing for the crashed command's rolled-back hold", async () => {
     const sku = uniqueSku();
     await putSku(sku, 2);
     const before = await settledScrape([
       FAMILIES.orders.name,
       FAMILIES.restarts.name,
       FAMILIES.actorMessages.name,
+      FAMILIES.holds.name,
     ]);
     const restarts = (f: ParsedFamily[]) =>
       sample(f, FAMILIES.restarts.name, { service: "inventory" }) ?? 0;
@@ -180,6 +181,7 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
       body: { service: "inventory", sku, kind: "crash" },
     });
     expect((await hold(sku)).status).toBe(500);
+    expect((await hold(sku)).status).toBe(201); // the next commit must not carry the crashed count
     const crashes = (f: ParsedFamily[]) =>
       sample(f, FAMILIES.actorMessages.name, { service: "inventory", outcome: "internal-error" }) ??
       0;
@@ -187,12 +189,16 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
       (f) =>
         restarts(f) > restarts(before) &&
         orders(f, "rejected") > orders(before, "rejected") &&
+        holds(f, "placed") - holds(before, "placed") >= 2 &&
         crashes(f) > crashes(before),
     );
     expect(orders(after, "confirmed") - orders(before, "confirmed")).toBe(1);
     expect(orders(after, "rejected") - orders(before, "rejected")).toBe(1);
     expect(restarts(after) - restarts(before)).toBe(1);
     expect(crashes(after) - crashes(before)).toBe(1);
+    // The confirmed order's saga placed one hold and the last request another; the crashed
+    // hold rolled back and counts nothing.
+    expect(holds(after, "placed") - holds(before, "placed")).toBe(2);
   });
 
   it("counts load shedding where it is decided: a shard's overload refusal, and an order diverted to the queue", async () => {
