@@ -6,7 +6,7 @@ import type { MetricsBatch } from "../../durable-objects/visibility/metrics/batc
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import { unique } from "../runtime/helpers";
 
-/** A fresh, private monitor per test (the deployment's one is `deployment`). */
+/** A fresh, private monitor per test (the deployment's one is `metrics`). */
 const monitor = () => env.METRICS.get(env.METRICS.idFromName(unique("monitor-")));
 
 const shed = (service: string, reason: string, value: number) => ({
@@ -134,5 +134,21 @@ describe("MetricsMonitor", () => {
         batch("e", 1, Date.now(), { counters: [shed("orders", "rate-limited", 4)] }),
       ),
     ).toEqual({ applied: false });
+  });
+});
+
+describe("the overload alarm's poll", () => {
+  it("reads the deployment's monitor: refusals flushed there are what the alarm manager sees", async () => {
+    const { pollLoadSignals } = await import("../../durable-objects/visibility/alarms/signals");
+    const { MONITOR_NAME } = await import("../../durable-objects/visibility/metrics/batch");
+    const now = Date.now();
+    const before = await pollLoadSignals(env, now);
+    const refusals = (signals: typeof before) =>
+      signals.find((s) => s.service === "orders")?.refusals ?? 0;
+    const deployment = env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME));
+    await deployment.ingest(
+      batch(unique("poll-"), 1, now, { counters: [shed("orders", "overloaded", 3)] }),
+    );
+    expect(refusals(await pollLoadSignals(env, now)) - refusals(before)).toBe(3);
   });
 });
