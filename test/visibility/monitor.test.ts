@@ -6,7 +6,7 @@ import type { MetricsBatch } from "../../durable-objects/visibility/metrics/batc
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import { unique } from "../runtime/helpers";
 
-/** A fresh, private monitor per test (the deployment's one is `metrics`). */
+/** A fresh, private monitor per test (the deployment's one is `deployment`). */
 const monitor = () => env.METRICS.get(env.METRICS.idFromName(unique("monitor-")));
 
 const shed = (service: string, reason: string, value: number) => ({

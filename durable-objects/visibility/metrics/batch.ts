@@ -32,4 +32,4 @@ export interface LoadSignal {
 }
 
 /** The well-known name of the one monitor object of a deployment. */
-export const MONITOR_NAME = "metrics";
+export const MONITOR_NAME = "deployment";

@@ -18,7 +18,7 @@ import { sanitize } from "./validate";
 export const LOAD_REFUSALS = new Set(["overloaded"]);
 
 /**
- * The deployment's metrics monitor: one object (`METRICS`, name `metrics`) that every
+ * The deployment's metrics monitor: one object (`METRICS`, name `deployment`) that every
  * edge isolate, actor and supervisor flushes batches of deltas to, at most about once a
  * second each — never once per request. Counters and histogram buckets are cumulative in
  * SQLite, so they survive the eviction of this object and of every reporter; gauges are the
