@@ -15,3 +15,4 @@ export {
   NOTIFICATIONS_DLQ,
   NOTIFICATIONS_QUEUE,
 } from "./visibility/alarms";
+export { MetricsMonitor } from "./visibility/metrics/monitor";

@@ -2,15 +2,18 @@ import { logEvent } from "../core/log";
 import { alarmManager, NOTIFICATIONS_DLQ, NOTIFICATIONS_QUEUE, ROOT } from "../durable-objects";
 import { alarmConfig } from "../durable-objects/visibility/alarms";
 import { app } from "./app";
+import { countedBatch } from "./queue/counted-batch";
 import { ORDERS_DLQ } from "./queue/messages";
 import { deadLetteredNotifications, deliverNotifications } from "./queue/notifications-consumer";
 import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
+import { edgeReporter, flushLater } from "./visibility/edge-metrics";
 
 export {
   AlarmManager,
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,
   InventoryShard,
+  MetricsMonitor,
   OrderShard,
 } from "../durable-objects";
 
@@ -18,11 +21,16 @@ export {
 export default {
   fetch: app.fetch,
 
-  async queue(batch, env) {
-    if (batch.queue === ORDERS_DLQ) await consumeDeadLetters(batch, env);
-    else if (batch.queue === NOTIFICATIONS_QUEUE) await deliverNotifications(batch, env);
-    else if (batch.queue === NOTIFICATIONS_DLQ) await deadLetteredNotifications(batch, env);
-    else await consumeOrders(batch, env);
+  async queue(raw, env, ctx) {
+    const batch = edgeReporter(env) ? countedBatch(raw) : raw;
+    try {
+      if (batch.queue === ORDERS_DLQ) await consumeDeadLetters(batch, env);
+      else if (batch.queue === NOTIFICATIONS_QUEUE) await deliverNotifications(batch, env);
+      else if (batch.queue === NOTIFICATIONS_DLQ) await deadLetteredNotifications(batch, env);
+      else await consumeOrders(batch, env);
+    } finally {
+      flushLater(ctx);
+    }
   },
 
   /**
@@ -41,6 +49,6 @@ export default {
     }
     const root = env.SUPERVISOR.get(env.SUPERVISOR.idFromName(ROOT));
     const recovered = await root.tick(controller.scheduledTime);
-    if (recovered.length > 0) console.log(`cron: recovered ${recovered.join(", ")}`);
+    if (recovered.length > 0) logEvent("info", "services-recovered", { services: recovered });
   },
 } satisfies ExportedHandler<Cloudflare.Env, unknown>;

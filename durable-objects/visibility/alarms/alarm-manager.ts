@@ -5,6 +5,7 @@ import {
   alarmId,
   bySeverity,
   definitionOf,
+  IDLE,
   isAlarmName,
   observe,
   SEVERITIES,
@@ -354,7 +355,11 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     const id = alarmId(name, source);
     const windows: ThresholdWindows =
       name === "overload" ? this.#config.overload : this.#config.backlog;
-    const step = observe(this.#store.thresholdState(id), breaching, now, windows);
+    // Samples arrive from several callers (timer, consumers, cron); one older than the last
+    // is stale news and must not reset a window that a newer sample started.
+    const previous = this.#store.threshold(id);
+    if (previous && now < previous.sampledAt) return;
+    const step = observe(previous ?? IDLE, breaching, now, windows);
     this.#store.saveThreshold(id, name, source, step.state, now);
     if (step.transition === "raise") await this.#raise({ name, source }, now);
     if (step.transition === "clear") await this.#clear(id, now, null);
