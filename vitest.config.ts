@@ -25,6 +25,8 @@ export default defineConfig({
                 // Metrics flush often, so handlers that wait on waitUntil (getQueueResult)
                 // are not held for a whole second by the flush behind them.
                 METRICS_FLUSH_MS: "100",
+                // Fast notification retries, so the real queue reaches its DLQ in seconds.
+                NOTIFY_RETRY_BASE_MS: "0",
               },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },

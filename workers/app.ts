@@ -4,6 +4,7 @@ import type { AppEnv } from "./context";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
+import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
@@ -27,6 +28,7 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
+  alarmRoutes(app);
   metricsRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");

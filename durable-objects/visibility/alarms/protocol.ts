@@ -1,5 +1,5 @@
 import type { Alarm, AlarmEvent, AlarmName, AlarmSummary, Severity } from "../../../core/alarms";
-import type { Delivery } from "./store";
+import type { Delivery } from "./delivery-log";
 
 /** The well-known name of the one alarm manager object (binding `ALARMS`). */
 export const ALARM_MANAGER = "alarms";
@@ -71,6 +71,8 @@ export interface AttemptReport {
   readonly statusCode: number | null;
   readonly outcome: "delivered" | "retried" | "gone";
   readonly url: string;
+  /** For `retried`: how long the queue waits before the next attempt. */
+  readonly retryInMs?: number;
 }
 
 /** `GET /v1/ops/notifications`: the delivery log plus whether notifications are on. */
