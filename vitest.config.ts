@@ -18,10 +18,15 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "test-admin-token",
                 FAULT_INJECTION: "on",
-                NOTIFY_WEBHOOK_SECRET: "test-webhook-secret",
+                NOTIFY_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldC0zMi1ieXRlcy1sb25n",
                 // Fast saga resumes and queue retries, so recovery tests finish in seconds.
                 ORDERS_RESUME_MS: "100",
                 QUEUE_RETRY_BASE_MS: "0",
+                // Metrics flush often, so handlers that wait on waitUntil (getQueueResult)
+                // are not held for a whole second by the flush behind them.
+                METRICS_FLUSH_MS: "100",
+                // Fast notification retries, so the real queue reaches its DLQ in seconds.
+                NOTIFY_RETRY_BASE_MS: "0",
               },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },

@@ -4,10 +4,13 @@ import type { AppEnv } from "./context";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
+import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
 import { skuRoutes } from "./routes/skus";
+import { httpMetrics } from "./visibility/http-metrics";
+import { metricsRoutes } from "./visibility/metrics-route";
 
 /**
  * The edge: stateless, one middleware order for every request — request id → deadline →
@@ -16,7 +19,7 @@ import { skuRoutes } from "./routes/skus";
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId(), deadline(), async function shardRouter(c, next) {
+  app.use(httpMetrics(), requestId(), deadline(), async function shardRouter(c, next) {
     c.set("router", new ShardRouter(c.env));
     c.set("admin", false);
     await next();
@@ -25,6 +28,8 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
+  alarmRoutes(app);
+  metricsRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");
   });

@@ -35,6 +35,14 @@ export const CONFIGS = [
     seedHeaders: { authorization: `Bearer ${TOKEN}` },
   },
   {
+    key: "v",
+    name: "product, visibility off",
+    what: "the same full stack with VISIBILITY=off: no metrics recorded or flushed (the cost of visibility is a/v)",
+    config: "wrangler.toml",
+    vars: { ...PRODUCT_VARS, VISIBILITY: "off" },
+    seedHeaders: { authorization: `Bearer ${TOKEN}` },
+  },
+  {
     key: "b",
     name: "bare",
     what: "bare Worker → DurableObject over native RPC (bench/overhead/bare)",

@@ -11,6 +11,9 @@ export const TARGETS = {
   write: { throughputRatioMin: 0.9, p99RatioMax: 1.3 },
 };
 
+/** DESIGN: visibility costs at most 3 % throughput — the product (a) against itself with it off (v). */
+export const VISIBILITY_RATIO_MIN = 0.97;
+
 const ratio = (x, y) => (x == null || y == null || !y ? null : round(x / y, 3));
 const medianOf = (values) => (values.length ? median(values) : null);
 
@@ -49,6 +52,12 @@ function ratiosOf(configs, workloads, get) {
       out[`${w.key}.p99.${key}/b`] = x && b ? ratio(x.p99, b.p99) : null;
     }
   }
+  // The cost of visibility: the product against itself with VISIBILITY=off.
+  for (const w of workloads) {
+    const a = get("a", w.key);
+    const v = get("v", w.key);
+    if (a && v) out[`${w.key}.throughput.a/v`] = ratio(a.rps, v.rps);
+  }
   return out;
 }
 
@@ -67,6 +76,14 @@ function targetsOf(ratios) {
       value: p99,
       pass: p99 === null ? null : p99 <= t.p99RatioMax,
     };
+    const av = ratios[`${workload}.throughput.a/v`] ?? null;
+    if (av !== null) {
+      targets[`${workload}Visibility`] = {
+        target: `${workload} a/v >= ${VISIBILITY_RATIO_MIN}`,
+        value: av,
+        pass: av >= VISIBILITY_RATIO_MIN,
+      };
+    }
   }
   return targets;
 }
@@ -142,6 +159,8 @@ export function report(configs, analysis, opts, log) {
       ["read.p99.a/b", "read p99 a/b", fixed(3)],
       ["write.throughput.a/b", "write a/b", fixed(3)],
       ["write.p99.a/b", "write p99 a/b", fixed(3)],
+      ["read.throughput.a/v", "read a/v", fixed(3)],
+      ["write.throughput.a/v", "write a/v", fixed(3)],
     ],
     log,
   );

@@ -1,6 +1,8 @@
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
+import { FAMILIES } from "../visibility/metrics/catalog";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
@@ -20,10 +22,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   #store!: InventoryStore;
   /** SKUs changed by the current message; published once it commits. */
   readonly #changed = new Set<string>();
+  /** `stock-depleted` edges of the current message; reported once it commits. */
+  #stockAlarms!: StockAlarmReporter;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
     this.#changed.clear();
+    this.#stockAlarms = new StockAlarmReporter(this.env);
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
@@ -72,6 +77,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
       this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });
+      this.count(FAMILIES.holds.name, { outcome: "placed" });
       return ok(holdView(hold));
     }),
 
@@ -126,6 +132,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       now,
     );
     this.timers.cancel(HOLD_TIMER + holdId);
+    this.count(FAMILIES.holds.name, { outcome: to });
+    if (to === "confirmed") this.count(FAMILIES.unitsSold.name, {}, hold.quantity);
     return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
   }
 
@@ -134,6 +142,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     const row = this.#store.sku(hold.sku);
     if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
     this.#saveSku(row, { ...row, sold: row.sold - hold.quantity }, now);
+    this.count(FAMILIES.holds.name, { outcome: "released" });
     return holdView(this.#store.saveHold({ ...hold, status: "released" }));
   }
 
@@ -150,14 +159,19 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#store.saveHold({ ...hold, status: "expired" });
     this.#saveSku(row, { ...row, held: row.held - hold.quantity }, now);
     this.timers.cancel(HOLD_TIMER + hold.hold_id);
+    this.count(FAMILIES.holds.name, { outcome: "expired" });
   }
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
     const saved = this.#store.saveSku(after);
-    if (!depleted(before) && depleted(saved))
+    if (!depleted(before) && depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-depleted", now);
-    if (depleted(before) && !depleted(saved))
+      this.#stockAlarms.edge(saved.sku, true);
+    }
+    if (depleted(before) && !depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-replenished", now);
+      this.#stockAlarms.edge(saved.sku, false);
+    }
     this.#changed.add(saved.sku);
     return skuView(saved);
   }
@@ -169,6 +183,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   }
 
   protected override onCommitted(): void {
+    const reported = this.#stockAlarms.flush();
+    if (reported) this.ctx.waitUntil(reported);
     for (const sku of this.#changed) {
       const row = this.#store.sku(sku);
       if (!row) continue;

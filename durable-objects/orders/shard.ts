@@ -1,4 +1,5 @@
 import { exponential } from "../../core/backoff";
+import { logEvent } from "../../core/log";
 import { loadConfig } from "../config";
 import { ShardRouter } from "../routing";
 import {
@@ -13,6 +14,7 @@ import {
   write,
 } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { FAMILIES } from "../visibility/metrics/catalog";
 import type { OrderItem, OrderRequest, OrdersProtocol, OrderView } from "./protocol";
 import {
   attempt,
@@ -148,8 +150,10 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       startedAt: as === "queued" ? null : now,
       attempts: 0,
     });
-    if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
-    else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
+    if (as === "queued") {
+      this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
+      this.count(FAMILIES.orders.name, { status: "queued" });
+    } else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
     return ok(order);
   }
 
@@ -233,7 +237,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     if (order.phase === "committing" && refused) {
       // Only reachable if holds expired between the decision and confirmation (inventory
       // unreachable for longer than the hold margin): undo what can still be undone.
-      console.error(`order ${orderId}: confirmation refused (${refused.code}); compensating`);
+      logEvent("error", "order-confirmation-refused", { orderId, code: refused.code });
       return this.#compensate(updated, "hold-expired", now);
     }
     if (transient) {
@@ -273,6 +277,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   ) {
     this.timers.cancel(SAGA_TIMER + order.orderId);
     this.timers.cancel(INTAKE_TIMER + order.orderId);
+    this.count(FAMILIES.orders.name, { status });
     return this.#store.save({ ...order, status, reason, phase: "final", updatedAt: now });
   }
 

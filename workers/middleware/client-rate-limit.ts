@@ -4,6 +4,7 @@ import type { ShardRouter } from "../../durable-objects";
 import { ClientLeases } from "../../durable-objects/rate-limit/client-leases";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
+import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
 
 /**
  * This isolate's token leases, one set per `env` (like `loadConfig`'s cache: one env object
@@ -50,6 +51,7 @@ export function clientRateLimit(): MiddlewareHandler<AppEnv> {
     const router = c.get("router");
     const taken = await leasesFor(c.env, router).take(client, deferrer(c));
     if (!taken.ok) {
+      countShed(serviceOfRoute(c.req.routePath), "rate-limited");
       throw new Problem(
         "rate-limited",
         `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,

@@ -1,6 +1,8 @@
 import { fullJitter } from "../../core/backoff";
+import { logEvent } from "../../core/log";
 import { ShardRouter } from "../../durable-objects";
-import { isOrderMessage, type OrderMessage } from "./messages";
+import { reportBacklog, reportDeadLetters, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
+import { isOrderMessage, ORDERS_DLQ, type OrderMessage } from "./messages";
 
 /** The longest a retried message waits. */
 const RETRY_CAP_MS = 60_000;
@@ -21,23 +23,28 @@ export function retryDelaySeconds(attempts: number, baseMs: number, hintMs = 0):
  * later one for the same shard in this batch — is retried with backoff instead of hammered.
  * A message that exhausts `max_retries` goes to the dead-letter queue. Processing is
  * idempotent by `orderId`, as at-least-once delivery requires.
+ *
+ * Each batch reports its oldest message's age (`queue-backlog`). While that alarm slows
+ * intake, the first load refusal backs off the whole batch (not only its shard) and retries
+ * wait `SLOW_INTAKE_RETRY_FACTOR` times longer, so a saturated system is not hammered.
  */
 export async function consumeOrders(
   batch: MessageBatch<unknown>,
   env: Cloudflare.Env,
 ): Promise<void> {
   const router = new ShardRouter(env);
-  const base = router.config.queueRetryBaseMs;
+  const { slow } = await reportBacklog(batch, env);
+  const base = router.config.queueRetryBaseMs * (slow ? SLOW_INTAKE_RETRY_FACTOR : 1);
   const backingOff = new Map<string, number>();
   for (const message of batch.messages) {
     if (!isOrderMessage(message.body)) {
-      console.error(`orders queue: dropping malformed message ${message.id}`);
+      logEvent("error", "queue-message-malformed", { queue: batch.queue, messageId: message.id });
       message.ack();
       continue;
     }
     const order: OrderMessage = message.body;
     const shard = router.locate("orders", order.orderId).name;
-    const hint = backingOff.get(shard);
+    const hint = backingOff.get(slow ? "*" : shard);
     if (hint !== undefined) {
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base, hint) });
       continue;
@@ -50,7 +57,7 @@ export async function consumeOrders(
       if (reply.ok) {
         message.ack();
       } else if (LATER.has(reply.code)) {
-        backingOff.set(shard, reply.retryAfterMs ?? 1000);
+        backingOff.set(slow ? "*" : shard, reply.retryAfterMs ?? 1000);
         message.retry({
           delaySeconds: retryDelaySeconds(message.attempts, base, reply.retryAfterMs),
         });
@@ -59,11 +66,15 @@ export async function consumeOrders(
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
       } else {
         // A definitive answer (e.g. the key is taken by another order): nothing to retry.
-        console.error(`orders queue: ${orderId} answered ${reply.code}: ${reply.detail}`);
+        logEvent("warn", "queued-order-refused", {
+          orderId,
+          code: reply.code,
+          detail: reply.detail,
+        });
         message.ack();
       }
     } catch (error) {
-      console.error(`orders queue: ${orderId} failed: ${(error as Error).message}`);
+      logEvent("error", "queued-order-failed", { orderId, error: (error as Error).message });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     }
   }
@@ -96,4 +107,5 @@ export async function consumeDeadLetters(
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     }
   }
+  await reportDeadLetters(ORDERS_DLQ, batch.messages.length, env);
 }

@@ -1,9 +1,11 @@
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, orderBody } from "../../core/http";
+import { logEvent } from "../../core/log";
 import type { OrderView, ShardAddress } from "../../durable-objects";
 import type { OrderRequest } from "../../durable-objects/orders/protocol";
 import type { Failure, Reply } from "../../durable-objects/runtime";
+import { queueingOrders } from "../automation";
 import type { AppEnv } from "../context";
 import { fromFailure, Problem } from "../errors";
 import { clientRateLimit } from "../middleware/client-rate-limit";
@@ -12,6 +14,7 @@ import { input, validate } from "../middleware/validate";
 import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
 import { breakerFor, guarded, underPressure } from "../shard-call";
+import { countShed } from "../visibility/edge-metrics";
 
 /** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
 const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
@@ -62,13 +65,18 @@ async function shed(
   try {
     await c.env.ORDERS_QUEUE.send({ ...request, enqueuedAt: Date.now() }, { contentType: "json" });
   } catch (error) {
-    console.error(
-      `orders queue refused ${request.orderId} (${shard.name}): ${(error as Error).message}`,
-    );
+    logEvent("error", "orders-queue-refused", {
+      requestId: c.get("requestId"),
+      orderId: request.orderId,
+      shard: shard.name,
+      error: (error as Error).message,
+    });
     // Only the record this request created is withdrawn, so the 503 stays true.
     await ref.call("withdrawQueued", { orderId: request.orderId }).catch(() => undefined);
+    countShed(shard.service, "service-unavailable");
     throw new Problem("service-unavailable", "orders cannot be queued right now", 5000);
   }
+  countShed(shard.service, "queued");
   return orderResponse(c, order);
 }
 
@@ -92,8 +100,10 @@ export function orderRoutes(app: Hono<AppEnv>): void {
         const shard = router.locate("orders", orderId);
         const async = prefersAsync(c);
         // Back pressure: a client that accepts 202 is queued before it piles onto a shard
-        // whose circuit is open or whose last answers said work is already waiting.
-        if (async && (breakerFor(shard.name).state === "open" || underPressure(shard.name))) {
+        // whose circuit is open or whose last answers said work is already waiting, or
+        // while automation queues orders under a sustained overload alarm.
+        const pressed = breakerFor(shard.name).state === "open" || underPressure(shard.name);
+        if (async && (pressed || queueingOrders(c))) {
           return shed(c, shard, request, {
             ok: false,
             code: "overloaded",

@@ -65,9 +65,13 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     return null;
   }
 
-  /** Observes supervision events (alarms, notifications); the default logs them. */
+  /**
+   * Observes supervision events (metrics, alarms, notifications). The default writes one
+   * structured log line per event (`supervisor-restarted`, `supervisor-gave-up`, ...).
+   */
   protected onEvent(event: SupervisionEvent): void | Promise<void> {
-    logEvent("info", `supervisor-${event.type}`, { ...event });
+    const level = event.type === "gave-up" || event.type === "child-down" ? "warn" : "info";
+    logEvent(level, `supervisor-${event.type}`, { ...event });
   }
 
   get #name(): string {

@@ -1,0 +1,148 @@
+import { logEvent } from "../../../core/log";
+import { DeltaAggregator, type GaugeReport } from "../../../core/metrics";
+import { type MetricsBatch, MONITOR_NAME } from "./batch";
+import { FAMILIES } from "./catalog";
+
+/** The monitor as a reporter sees it. */
+export interface MonitorRpc {
+  ingest(batch: MetricsBatch): Promise<{ applied: boolean }>;
+}
+
+/** The monitor stub of a deployment, fresh for each flush (a broken stub is never reused). */
+export const monitorOf = (env: Cloudflare.Env) => (): MonitorRpc =>
+  env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME));
+
+export interface ReporterOptions {
+  /** Who reports, for logs (`edge`, an object's name). */
+  readonly name: string;
+  readonly monitor: () => MonitorRpc;
+  /** The shortest time between two flushes (`METRICS_FLUSH_MS`). */
+  readonly flushMs: number;
+  /** Current gauge values, read at each flush (actors report their admission load). */
+  readonly gauges?: () => GaugeReport[];
+  /** Consecutive failed flushes after which the loop stops until the next record. */
+  readonly maxFailures?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Aggregates one isolate's or object's metrics in memory and hands them to the monitor in
+ * batches, at most once per `flushMs`, off the request path: recording is a map update, and
+ * `schedule()` makes sure one flush is pending. A flush waits out the rest of the interval,
+ * then sends everything recorded so far; records made after it started get the next one. The
+ * caller that created a flush passes its promise to `waitUntil` (at the edge), so an idle
+ * isolate's last requests still arrive within `flushMs` plus a round trip. Every flush ends:
+ * no loop outlives its `waitUntil`.
+ *
+ * A failed flush is logged (`metrics-flush-failed`), never thrown, and retried within the
+ * same flush up to `maxFailures` times (default 5) one interval apart; after that the next
+ * record retries. The same batch — same `seq` — is sent until the monitor acknowledges it,
+ * and the monitor applies each `seq` of a source once, so a batch that was applied but whose
+ * answer was lost is not counted twice. Deltas recorded meanwhile wait for the next batch.
+ */
+export class MetricsReporter {
+  readonly deltas = new DeltaAggregator();
+  readonly #options: ReporterOptions;
+  readonly #source = crypto.randomUUID();
+  #seq = 0;
+  #unacked: MetricsBatch | null = null;
+  /** The flush that has not cut its batch yet: new records ride it. */
+  #pendingFlush: Promise<void> | null = null;
+  /** The latest flush: the next one starts after it, so batches go out one at a time. */
+  #lastFlush: Promise<void> = Promise.resolve();
+  #lastFlushAt = 0;
+  #lastGauges = "";
+
+  constructor(options: ReporterOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Makes sure a flush will carry what was recorded so far. Answers the new flush's promise
+   * (never rejecting) when this call created it, `null` when one was already pending.
+   */
+  schedule(): Promise<void> | null {
+    if (this.#pendingFlush) return null;
+    const previous = this.#lastFlush;
+    const flush = (async () => {
+      await previous;
+      await sleep(Math.max(0, this.#lastFlushAt + this.#options.flushMs - Date.now()));
+      this.#pendingFlush = null; // from here on, new records need the next flush
+      const maxFailures = this.#options.maxFailures ?? 5;
+      for (let failures = 0; !(await this.flush()) && ++failures < maxFailures; ) {
+        await sleep(this.#options.flushMs);
+      }
+    })();
+    this.#pendingFlush = flush;
+    this.#lastFlush = flush;
+    return flush;
+  }
+
+  #gaugesChanged(): boolean {
+    return (
+      this.#options.gauges !== undefined && JSON.stringify(this.#gauges()) !== this.#lastGauges
+    );
+  }
+
+  #gauges(): GaugeReport[] {
+    return this.#options.gauges?.() ?? [];
+  }
+
+  /**
+   * Sends the unacknowledged batch if there is one, then cuts and sends a new one from the
+   * deltas (and changed gauges). Answers whether everything was taken. Never throws.
+   */
+  async flush(): Promise<boolean> {
+    this.#lastFlushAt = Date.now();
+    if (this.#unacked && !(await this.#send(this.#unacked))) return false;
+    if (this.deltas.empty && !this.#gaugesChanged()) return true;
+    this.#unacked = this.#cut();
+    return this.#send(this.#unacked);
+  }
+
+  async #send(batch: MetricsBatch): Promise<boolean> {
+    try {
+      await this.#options.monitor().ingest(batch);
+      if (this.#unacked === batch) this.#unacked = null;
+      return true;
+    } catch (error) {
+      logEvent("warn", "metrics-flush-failed", {
+        reporter: this.#options.name,
+        seq: batch.seq,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+  }
+
+  #cut(): MetricsBatch {
+    const { counters, histograms } = this.deltas.drain();
+    const at = Date.now();
+    summarizeShedding(this.#options.name, counters);
+    const batch: MetricsBatch = {
+      source: this.#source,
+      seq: ++this.#seq,
+      at,
+      counters,
+      histograms,
+    };
+    if (!this.#options.gauges) return batch;
+    const values = this.#gauges();
+    this.#lastGauges = JSON.stringify(values);
+    return { ...batch, gauges: { reporter: this.#options.name, values } };
+  }
+}
+
+/** One log line per batch that shed work: counts per service and reason, never per request. */
+function summarizeShedding(
+  reporter: string,
+  counters: readonly { family: string; labels: Readonly<Record<string, string>>; value: number }[],
+): void {
+  const shed = counters.filter((c) => c.family === FAMILIES.shed.name);
+  if (shed.length === 0) return;
+  logEvent("info", "shed-summary", {
+    reporter,
+    shed: shed.map((c) => ({ service: c.labels.service, reason: c.labels.reason, count: c.value })),
+  });
+}
