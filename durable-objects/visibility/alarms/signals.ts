@@ -17,7 +17,10 @@ interface LoadSource {
 
 interface RootSupervisor {
   downChildren(): Promise<string[]>;
-  restartChild(id: string): Promise<{ status: string } | null>;
+  /** OTP's `restart_child`: `{ ok, started }`, or `{ error }` (`running` means it is up). */
+  restartChild(
+    id: string,
+  ): Promise<{ ok: true; started: boolean } | { error: string; detail?: string }>;
 }
 
 function named<T>(env: Cloudflare.Env, binding: string, name: string): T | null {
@@ -66,11 +69,11 @@ export async function recoverService(
   const root = named<RootSupervisor>(env, "SUPERVISOR", ROOT);
   if (!root) return { ok: false, error: "no SUPERVISOR binding" };
   try {
-    const child = await root.restartChild(service);
-    if (child === null) return { ok: false, error: `${service} is not supervised` };
-    return child.status === "running"
-      ? { ok: true }
-      : { ok: false, error: `${service} is ${child.status}` };
+    const restarted = await root.restartChild(service);
+    if (!("error" in restarted)) return { ok: true };
+    if (restarted.error === "running") return { ok: true };
+    const why = [restarted.error, restarted.detail].filter(Boolean).join(": ");
+    return { ok: false, error: `${service} did not start: ${why}` };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
