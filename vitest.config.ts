@@ -1,5 +1,30 @@
+import { existsSync, readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
+import { dotenvKeys, pinnedBindings } from "./test/config/test-bindings.ts";
+
+/** Keys of the local settings files the pool would otherwise read into the tests' env. */
+const localKeys = [".dev.vars", ".env"].flatMap((file) =>
+  existsSync(file) ? dotenvKeys(readFileSync(file, "utf8")) : [],
+);
+
+/**
+ * The workers tests' bindings: every `wrangler.toml` var at its committed value, then the
+ * test values below. Nothing comes from `.dev.vars` (test/config/test-bindings.ts).
+ */
+const workerBindings = pinnedBindings(
+  unstable_readConfig({ config: "./wrangler.toml" }).vars,
+  {
+    ADMIN_TOKEN: "test-admin-token",
+    FAULT_INJECTION: "on",
+    NOTIFY_WEBHOOK_SECRET: "test-webhook-secret",
+    // Fast saga resumes and queue retries, so recovery tests finish in seconds.
+    ORDERS_RESUME_MS: "100",
+    QUEUE_RETRY_BASE_MS: "0",
+  },
+  localKeys,
+);
 
 /**
  * Two projects: `workers` runs inside workerd against the real bindings of
@@ -15,21 +40,22 @@ export default defineConfig({
             main: "./test/worker.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: {
-                ADMIN_TOKEN: "test-admin-token",
-                FAULT_INJECTION: "on",
-                NOTIFY_WEBHOOK_SECRET: "test-webhook-secret",
-                // Fast saga resumes and queue retries, so recovery tests finish in seconds.
-                ORDERS_RESUME_MS: "100",
-                QUEUE_RETRY_BASE_MS: "0",
-              },
+              bindings: { ...workerBindings, TEST_PINNED_VARS: JSON.stringify(workerBindings) },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },
               },
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"] },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**", "test/scripts/**"],
+        },
+      },
+      {
+        // The Node scripts behind npm start / npm test / npm run demo, and the test config.
+        test: { name: "scripts", include: ["test/scripts/**/*.test.ts"], environment: "node" },
       },
       {
         test: {
