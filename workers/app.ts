@@ -4,6 +4,7 @@ import type { AppEnv } from "./context";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
+import { openApiRoutes } from "./openapi";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
@@ -25,6 +26,7 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
+  openApiRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");
   });
