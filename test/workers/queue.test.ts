@@ -33,15 +33,26 @@ async function message(key: string, items: { sku: string; quantity: number }[]) 
   return body;
 }
 
-/** Runs the Worker's queue handler on one batch and answers its ack/retry outcome. */
+/**
+ * Runs the Worker's queue handler on one batch and answers its ack/retry outcome, plus the
+ * options of every `retry()` call (`getQueueResult` does not report the delay).
+ */
 async function consume(queue: string, bodies: unknown[]) {
   const batch = createMessageBatch(
     queue,
     bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
   );
+  const retryOptions: Record<string, QueueRetryOptions | undefined> = {};
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    message.retry = (options?: QueueRetryOptions) => {
+      retryOptions[message.id] = options;
+      retry(options);
+    };
+  }
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
-  return getQueueResult(batch, ctx);
+  return { ...(await getQueueResult(batch, ctx)), retryOptions };
 }
 
 describe("Shedding to the orders queue", () => {
@@ -106,13 +117,16 @@ describe("Orders queue consumer", () => {
     expect((await statusOf(body.orderId)).status).toBe("confirmed");
   });
 
-  it("retries with a delay when the shard is overloaded, and never calls it again in that batch", async () => {
+  it("retries after at least the shard's Retry-After when it is overloaded, and never calls it again in that batch", async () => {
     const a = uniqueSku();
     await putSku(a, 5);
     const first = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
     await injectFault({ service: "orders", orderId: first.orderId, kind: "overload", count: 1 });
     const result = await consume(ORDERS_QUEUE, [first, first]);
+    // The injected overload says Retry-After 1 s; the test's QUEUE_RETRY_BASE_MS is 0, so
+    // any delay here comes from honouring the shard's hint.
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m0", "m1"]);
+    expect(result.retryOptions).toEqual({ m0: { delaySeconds: 1 }, m1: { delaySeconds: 1 } });
     // The second message was held back without a call: the fault still has no count left over.
     const shard = new ShardRouter(env).locate("orders", first.orderId);
     expect(await new ShardRouter(env).actor(shard).inspect()).toMatchObject({ faults: [] });
