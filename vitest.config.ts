@@ -50,6 +50,9 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
+          // A ceiling, not a measurement: crash and restart paths take seconds on a loaded
+          // 2-core machine, and no test may fail for that.
+          testTimeout: 30_000,
           exclude: ["test/e2e/**", "test/scripts/**"],
         },
       },
