@@ -13,8 +13,9 @@ const localKeys = [".dev.vars", ".env"].flatMap((file) =>
  * The workers tests' bindings: every `wrangler.toml` var at its committed value, then the
  * test values below. Nothing comes from `.dev.vars` (test/config/test-bindings.ts).
  */
+const wrangler = unstable_readConfig({ config: "./wrangler.toml" });
 const workerBindings = pinnedBindings(
-  unstable_readConfig({ config: "./wrangler.toml" }).vars,
+  wrangler.vars,
   {
     ADMIN_TOKEN: "test-admin-token",
     FAULT_INJECTION: "on",
@@ -40,7 +41,12 @@ export default defineConfig({
             main: "./test/worker.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ...workerBindings, TEST_PINNED_VARS: JSON.stringify(workerBindings) },
+              bindings: {
+                ...workerBindings,
+                TEST_PINNED_VARS: JSON.stringify(workerBindings),
+                // Queue consumers' settings, so tests derive their budgets from them.
+                TEST_QUEUE_CONSUMERS: JSON.stringify(wrangler.queues.consumers ?? []),
+              },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },
               },

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     EXAMPLE_COUNTER: DurableObjectNamespace<import("./fixtures/example-counter").ExampleCounter>;
     /** Test-only binding (vitest.config.ts): JSON of every var the test config pins. */
     TEST_PINNED_VARS: string;
+    /** Test-only binding (vitest.config.ts): JSON of wrangler.toml's queue consumers. */
+    TEST_QUEUE_CONSUMERS: string;
   }
 }

@@ -117,7 +117,7 @@ describe("GET /v1/skus/:sku/events", () => {
     expect(restocked).toMatchObject({ stock: 9, available: 9 });
   });
 
-  it("sends a stock message when a hold expires on its own", async () => {
+  it("sends a stock message when an unconfirmed hold expires through its shard's alarm", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
     const listener = await listen(sku);
