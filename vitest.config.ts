@@ -2,7 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
+import { isExpectedNoise, silenceExpectedOutput } from "./test/config/quiet.ts";
 import { dotenvKeys, pinnedBindings } from "./test/config/test-bindings.ts";
+
+// A green run prints only what means something (test/config/quiet.ts).
+silenceExpectedOutput(process.stdout);
+silenceExpectedOutput(process.stderr);
 
 /** Keys of the local settings files the pool would otherwise read into the tests' env. */
 const localKeys = [".dev.vars", ".env"].flatMap((file) =>
@@ -34,6 +39,7 @@ const workerBindings = pinnedBindings(
  */
 export default defineConfig({
   test: {
+    onConsoleLog: (log) => (isExpectedNoise(log) ? false : undefined),
     projects: [
       {
         plugins: [

@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardRouter } from "../../durable-objects";
 import { fail, ok, type Reply } from "../../durable-objects/runtime";
 import { createApp } from "../../workers/app";
@@ -10,6 +10,7 @@ import { expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
 const hold = (sku: string) => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await http("DELETE", "/v1/ops/faults", { admin: true });
   await http("POST", "/v1/ops/supervision/inventory/restart", { admin: true });
 });
@@ -65,13 +66,18 @@ describe("Edge retries of broken RPC", () => {
   });
 
   it("gives up after two retries and answers internal-error", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const flaky = flakyShard(3);
     const reply = await guarded(flaky.shard, { idempotent: true, deadline: undefined }, flaky.send);
     expect(reply).toMatchObject({ ok: false, code: "internal-error" });
     expect(flaky.calls()).toBe(3);
+    expect(logged).toHaveBeenCalledWith(
+      `shard ${flaky.shard.name}: RPC failed: Network connection lost.`,
+    );
   });
 
   it("never retries a command that is not idempotent", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const flaky = flakyShard(1);
     const reply = await guarded(
       flaky.shard,
@@ -80,6 +86,7 @@ describe("Edge retries of broken RPC", () => {
     );
     expect(reply).toMatchObject({ ok: false, code: "internal-error" });
     expect(flaky.calls()).toBe(1);
+    expect(logged).toHaveBeenCalledTimes(1);
   });
 
   it("never retries an overloaded answer", async () => {
