@@ -87,15 +87,9 @@ function main() {
   prepare("npm start");
   ensureDevVars();
   const listen = port();
-  const args = [
-    "dev",
-    "--persist-to",
-    ".wrangler/state",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(listen),
-  ];
+  // A `--persist-to` given after `--` replaces the default state directory.
+  const state = parsed.args.includes("--persist-to") ? [] : ["--persist-to", ".wrangler/state"];
+  const args = ["dev", ...state, "--ip", "127.0.0.1", "--port", String(listen)];
   if (parsed.vars.FAULT_INJECTION === "on")
     console.log("Fault injection is on: /v1/ops/faults answers.");
   const child = spawn(join(root, "node_modules", ".bin", "wrangler"), [...args, ...parsed.args], {
