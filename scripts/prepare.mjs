@@ -7,10 +7,24 @@
  * how a second terminal knows the first one is there.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { engineFloor, installDecision, meetsFloor } from "./lib/install-state.mjs";
+import {
+  engineFloor,
+  installDecision,
+  lockDrift,
+  meetsFloor,
+  processesUsing,
+} from "./lib/install-state.mjs";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const usersDir = join(root, ".wrangler", "users");
@@ -43,6 +57,46 @@ function otherUsers() {
   return users;
 }
 
+/** This process and its ancestors (Linux `/proc`; empty elsewhere). */
+function selfAndAncestors() {
+  const chain = [];
+  for (let pid = process.pid; pid > 1 && chain.length < 64; ) {
+    chain.push(pid);
+    const stat = readProc(pid, "stat");
+    const parent = Number(stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!Number.isInteger(parent) || parent <= 1) break;
+    pid = parent;
+  }
+  return chain;
+}
+
+function readProc(pid, file) {
+  try {
+    return file === "cwd"
+      ? readlinkSync(`/proc/${pid}/cwd`)
+      : readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Unregistered processes running from this checkout (a `npx wrangler dev` of one's own),
+ * found through Linux `/proc`; elsewhere only registered runs are seen.
+ */
+function unregisteredUsers() {
+  if (!existsSync("/proc/self/cmdline")) return [];
+  const processes = [];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const command = readProc(pid, "cmdline")?.split("\0").join(" ").trim();
+    const cwd = readProc(pid, "cwd");
+    if (command && cwd) processes.push({ pid, cwd, command });
+  }
+  return processesUsing(processes, root, selfAndAncestors());
+}
+
 /** Registers this process as using `node_modules` until it exits. */
 function register(what) {
   mkdirSync(usersDir, { recursive: true });
@@ -67,11 +121,12 @@ function checkNode() {
  */
 export function prepare(what) {
   checkNode();
-  const decision = installDecision({
-    lock: readJson(join(root, "package-lock.json")),
-    installed: readJson(join(root, "node_modules", ".package-lock.json")),
-    otherUsers: otherUsers(),
-  });
+  const lock = readJson(join(root, "package-lock.json"));
+  const installed = readJson(join(root, "node_modules", ".package-lock.json"));
+  // Who else runs from node_modules matters only when it would be reinstalled.
+  const users =
+    lockDrift(lock, installed) === null ? [] : [...otherUsers(), ...unregisteredUsers()];
+  const decision = installDecision({ lock, installed, otherUsers: users });
   if (decision.action === "refuse") {
     console.error(
       `node_modules is out of date (${decision.reason}), but ${decision.users.join(", ")} is running from it.\n` +

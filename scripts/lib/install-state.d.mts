@@ -20,3 +20,8 @@ export function installDecision(input: {
   installed: Lockfile | null;
   otherUsers: string[];
 }): InstallDecision;
+export function processesUsing(
+  processes: { pid: number; cwd: string; command: string }[],
+  root: string,
+  self: number[],
+): string[];

@@ -66,3 +66,20 @@ export function installDecision({ lock, installed, otherUsers }) {
   if (otherUsers.length > 0) return { action: "refuse", reason: drift, users: otherUsers };
   return { action: "install", reason: drift };
 }
+
+/**
+ * Servers and test runs from this checkout that `npm start`/`npm test` did not register (a
+ * `npx wrangler dev` or `npx vitest` of one's own): each `{ pid, cwd, command }` that runs
+ * wrangler, vitest or workerd from `<root>/node_modules/` or from `root`. `self` holds this process and its ancestors, never counted.
+ */
+export function processesUsing(processes, root, self) {
+  const modules = `${root}/node_modules/`;
+  return processes
+    .filter(({ pid }) => !self.includes(pid))
+    .filter(
+      ({ cwd, command }) =>
+        /\b(wrangler|vitest|workerd)\b/.test(command) &&
+        (command.includes(modules) || cwd === root),
+    )
+    .map(({ pid, command }) => `${command.split(" ").slice(0, 3).join(" ")} (pid ${pid})`);
+}

@@ -6,6 +6,7 @@ import {
   type Lockfile,
   lockDrift,
   meetsFloor,
+  processesUsing,
 } from "../../scripts/lib/install-state.mjs";
 
 const lock: Lockfile = {
@@ -88,5 +89,30 @@ describe("Node floor", () => {
     expect(locked.packages["node_modules/vite"]?.engines?.node).toMatch(/\^20\.19\.0/);
     expect(locked.packages["node_modules/rolldown"]?.engines?.node).toMatch(/\^20\.19\.0/);
     expect(() => engineFloor("^20")).toThrow(/engines.node must be/);
+  });
+});
+
+describe("processesUsing: servers started without npm start", () => {
+  it("finds wrangler, vitest or workerd running from this checkout, never itself or its parents", () => {
+    const found = processesUsing(
+      [
+        { pid: 5, cwd: "/r", command: "/usr/bin/node /r/node_modules/.bin/wrangler dev" },
+        {
+          pid: 6,
+          cwd: "/elsewhere",
+          command: "/r/node_modules/@cloudflare/workerd-linux-64/bin/workerd serve",
+        },
+        { pid: 7, cwd: "/r", command: "npm start" },
+        { pid: 8, cwd: "/r", command: "node /r/node_modules/.bin/vitest run" },
+        { pid: 9, cwd: "/other", command: "node /other/node_modules/.bin/wrangler dev" },
+        { pid: 10, cwd: "/r", command: "/r/node_modules/@biomejs/cli-linux-x64/biome lsp-proxy" },
+      ],
+      "/r",
+      [8, 7],
+    );
+    expect(found).toEqual([
+      "/usr/bin/node /r/node_modules/.bin/wrangler dev (pid 5)",
+      "/r/node_modules/@cloudflare/workerd-linux-64/bin/workerd serve (pid 6)",
+    ]);
   });
 });
