@@ -12,7 +12,7 @@ const stateDir = mkdtempSync(join(tmpdir(), "bulwark-npm-start-"));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 /** Polls `url` until it answers 200; throws with the server's output past `ms`. */
-async function until200(url: string, ms: number, output: () => string): Promise<void> {
+async function until(url: string, ms: number, output: () => string): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     const ok = await fetch(url)
@@ -25,9 +25,9 @@ async function until200(url: string, ms: number, output: () => string): Promise<
 }
 
 describe("npm start (scripts/dev.mjs)", () => {
-  it("serves with --faults and --var applied, registers itself while it runs, and stops on SIGTERM", async () => {
+  it("serves with --faults and --var applied, fires the minute cron, registers itself, and stops on SIGTERM", async () => {
     const [port, inspector] = await freeLoopbackPorts(2);
-    const args = ["--faults", "--var", `ADMIN_TOKEN:${TOKEN}`, "--var", "RATE_LIMIT_PER_MINUTE:2"];
+    const args = ["--faults", "--var", `ADMIN_TOKEN:${TOKEN}`, "--var", "DOWN_RECOVERY_MS:1"];
     const wrangler = [
       "--inspector-port",
       String(inspector),
@@ -49,36 +49,37 @@ describe("npm start (scripts/dev.mjs)", () => {
     });
     const base = `http://127.0.0.1:${port}`;
     try {
-      await until200(`${base}/healthz`, 90_000, () => output);
-      expect(output).toContain("Firing cron * * * * * on schedule");
+      await until(`${base}/healthz`, 90_000, () => output);
       expect(existsSync(join(".wrangler", "users", `${child.pid}.json`))).toBe(true);
 
+      // --var ADMIN_TOKEN reached the Worker (.dev.vars holds another token) and --faults
+      // turned fault injection on: a crash loop takes inventory down.
       const admin = { authorization: `Bearer ${TOKEN}` };
-      const seeded = await fetchJson(`${base}/v1/skus/start-e2e`, {
-        method: "PUT",
-        headers: admin,
-        json: { stock: 5 },
-      });
-      expect(seeded.status).toBe(200);
-      // --faults: fault injection answers instead of 404.
-      const cleared = await fetchJson(`${base}/v1/ops/faults`, {
-        method: "DELETE",
-        headers: admin,
-      });
-      expect(cleared.status).toBe(200);
-      // --var RATE_LIMIT_PER_MINUTE:2 reached the Worker: the third write is refused.
-      const holds = [];
-      for (let i = 0; i < 3; i++) {
-        holds.push(
-          (
-            await fetchJson(`${base}/v1/skus/start-e2e/holds`, {
-              method: "POST",
-              json: { quantity: 1 },
-            })
-          ).status,
-        );
+      const skus = Array.from({ length: 16 }, (_, i) => `start-e2e-${i}`);
+      for (const sku of skus) {
+        const put = await fetchJson(`${base}/v1/skus/${sku}`, {
+          method: "PUT",
+          headers: admin,
+          json: { stock: 5 },
+        });
+        expect(put.status).toBe(200);
       }
-      expect(holds).toEqual([201, 201, 429]);
+      const armed = await fetchJson(`${base}/v1/ops/faults`, {
+        method: "POST",
+        headers: admin,
+        json: { service: "inventory", kind: "crash" },
+      });
+      expect(armed.status).toBe(201);
+      for (const sku of skus) {
+        await fetchJson(`${base}/v1/skus/${sku}/holds`, { method: "POST", json: { quantity: 1 } });
+      }
+      await fetchJson(`${base}/v1/ops/faults`, { method: "DELETE", headers: admin });
+      expect((await fetchJson(`${base}/readyz`)).status).toBe(503);
+
+      // Nobody restarts it: only the minute cron that npm start fires can bring it back
+      // (DOWN_RECOVERY_MS 1), at the next minute boundary.
+      const nextMinuteMs = 60_000 - (Date.now() % 60_000);
+      await until(`${base}/readyz`, nextMinuteMs + 30_000, () => output);
     } finally {
       const exited = once(child, "exit");
       child.kill("SIGTERM");
@@ -86,5 +87,5 @@ describe("npm start (scripts/dev.mjs)", () => {
     }
     expect(existsSync(join(".wrangler", "users", `${child.pid}.json`))).toBe(false);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-  }, 150_000);
+  }, 240_000);
 });
