@@ -1,6 +1,8 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { openApiDocument } from "../../workers/openapi/document";
+import { ROUTES } from "../../workers/openapi/routes";
 
 describe("OpenAPI document (validated by @apidevtools/swagger-parser)", () => {
   it("is a valid OpenAPI 3.1 document with every $ref resolvable", async () => {
@@ -29,5 +31,39 @@ describe("OpenAPI document (validated by @apidevtools/swagger-parser)", () => {
       expect(text, header).toContain(`"${header}"`);
     }
     expect(text).toContain('"scheme":"bearer"');
+  });
+
+  it("describes the shapes routes to come need: optional bodies, query parameters, answers without a body", async () => {
+    const doc = openApiDocument([
+      ...ROUTES,
+      {
+        method: "get",
+        path: "/",
+        tag: "reference",
+        summary: "Redirect",
+        answers: { 302: { description: "to /dashboard", headers: ["Location"] } },
+      },
+      {
+        method: "post",
+        path: "/v1/ops/alarms/:id/ack",
+        tag: "operations",
+        summary: "Acknowledge",
+        admin: true,
+        params: { id: z.string() },
+        body: z.strictObject({ note: z.string().max(500).optional() }),
+        bodyRequired: false,
+        query: { before: z.string().regex(/^[0-9]+$/) },
+        answers: { 200: { description: "the alarm", schema: z.object({ id: z.string() }) } },
+      },
+    ]) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    await SwaggerParser.validate(structuredClone(doc) as never);
+    const ack = doc.paths["/v1/ops/alarms/{id}/ack"]?.post as {
+      requestBody: { required: boolean };
+      parameters: { name: string; in: string }[];
+    };
+    expect(ack.requestBody.required).toBe(false);
+    expect(ack.parameters).toContainEqual(expect.objectContaining({ name: "before", in: "query" }));
+    const redirect = doc.paths["/"]?.get as { responses: Record<string, Record<string, unknown>> };
+    expect(redirect.responses["302"]).not.toHaveProperty("content");
   });
 });

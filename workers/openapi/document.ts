@@ -43,7 +43,13 @@ function parameters(route: RouteSpec): Json[] {
     required: true,
     schema: jsonSchema(schema, "input"),
   }));
-  const extra: Json[] = [];
+  const query = Object.entries(route.query ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: false,
+    schema: jsonSchema(schema, "input"),
+  }));
+  const extra: Json[] = [...query];
   if (route.idempotencyKey) {
     extra.push({
       name: "Idempotency-Key",
@@ -105,6 +111,7 @@ function answerResponse(answer: RouteAnswer): Json {
   const headers: Json = { "X-Request-Id": REQUEST_ID };
   for (const name of answer.headers ?? [])
     headers[name] = name === "Location" ? LOCATION : RETRY_AFTER;
+  if (answer.schema === undefined) return { description: answer.description, headers };
   return {
     description: answer.description,
     headers,
@@ -157,7 +164,7 @@ function operation(route: RouteSpec): Json {
   if (route.admin) op.security = [{ adminToken: [] }];
   if (route.body) {
     op.requestBody = {
-      required: true,
+      required: route.bodyRequired ?? true,
       content: { "application/json": { schema: jsonSchema(route.body, "input") } },
     };
   }

@@ -26,7 +26,8 @@ import {
 /** A success (or documented non-problem) answer of a route. */
 export interface RouteAnswer {
   readonly description: string;
-  readonly schema: z.ZodType;
+  /** The body; omit it for an answer without one (a redirect). */
+  readonly schema?: z.ZodType;
   /** Default `application/json`. */
   readonly contentType?: string;
   /** Response headers beyond `X-Request-Id` (which every answer has). */
@@ -53,6 +54,10 @@ export interface RouteSpec {
   readonly params?: Readonly<Record<string, z.ZodType>>;
   /** The JSON body the edge validates (adds 415, 413, 400). */
   readonly body?: z.ZodType;
+  /** Whether the body may be left out (e.g. an optional note). Default `true`: required. */
+  readonly bodyRequired?: boolean;
+  /** Query parameters the route validates, e.g. `{ before: beforeQuery }`; all optional. */
+  readonly query?: Readonly<Record<string, z.ZodType>>;
   readonly idempotencyKey?: "optional" | "required";
   /** Accepts `Prefer: respond-async` (RFC 7240). */
   readonly prefer?: boolean;
