@@ -54,6 +54,10 @@ describe("npm start (scripts/dev.mjs)", () => {
 
       // --var ADMIN_TOKEN reached the Worker (.dev.vars holds another token) and --faults
       // turned fault injection on: a crash loop takes inventory down.
+      // The cron fires at every minute boundary: take the service down right after one, so
+      // no tick can bring it back before the check below sees it down.
+      const sinceMinute = Date.now() % 60_000;
+      if (sinceMinute > 30_000) await new Promise((r) => setTimeout(r, 60_000 - sinceMinute + 500));
       const admin = { authorization: `Bearer ${TOKEN}` };
       const skus = Array.from({ length: 16 }, (_, i) => `start-e2e-${i}`);
       for (const sku of skus) {
