@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -28,7 +28,12 @@ describe("npm start (scripts/dev.mjs)", () => {
   it("serves with --faults and --var applied, fires the minute cron, registers itself, and stops on SIGTERM", async () => {
     const [port, inspector] = await freeLoopbackPorts(2);
     const args = ["--faults", "--var", `ADMIN_TOKEN:${TOKEN}`, "--var", "DOWN_RECOVERY_MS:1"];
+    // Like the harness, keep this checkout's .dev.vars (local settings) out of the test.
+    const envFile = join(stateDir, "empty.env");
+    writeFileSync(envFile, "");
     const wrangler = [
+      "--env-file",
+      envFile,
       "--inspector-port",
       String(inspector),
       "--persist-to",
