@@ -53,6 +53,8 @@ function placeAsync(sku: string): Promise<JsonResponse> {
   });
 }
 
+const POLL_BATCH = 20;
+
 /** Polls every order until all are final; throws past `ms`, naming those still open. */
 async function awaitFinal(
   ids: string[],
@@ -62,8 +64,12 @@ async function awaitFinal(
   const until = Date.now() + ms;
   let open = ids;
   for (;;) {
-    const answers = await Promise.all(open.map((id) => getOrder(api, id)));
-    for (const [i, res] of answers.entries()) views.set(open[i] ?? "", record(res.body));
+    // A few reads at a time: 300 at once can starve a loaded machine past a read's timeout.
+    for (let i = 0; i < open.length; i += POLL_BATCH) {
+      const batch = open.slice(i, i + POLL_BATCH);
+      const answers = await Promise.all(batch.map((id) => getOrder(api, id)));
+      for (const [j, res] of answers.entries()) views.set(batch[j] ?? "", record(res.body));
+    }
     open = open.filter((id) => !FINAL.has(String(views.get(id)?.status)));
     if (open.length === 0) return views;
     if (Date.now() > until) {

@@ -10,6 +10,7 @@ describe("expected noise of a green run", () => {
       "uncaught exception; source = Uncaught (in promise); stack = Error: start failed (4 failures left)\n    at ExampleCounter.onStart (test/fixtures/example-counter.ts:37:13)",
       'supervision: {"type":"gave-up","supervisor":"inventory","offender":"inventory-2"}',
       "exception = workerd/api/web-socket.c++:821: disconnected: WebSocket peer disconnected",
+      "NOSENTRY SQLite alarm handler canceled with requestScheduledAlarm.; scheduledTime = 1796175622.109s",
       '[mf:warn] Moving message "abc" on queue "bulwark-orders" to dead letter queue "bulwark-orders-dlq" after 9 failed attempts...',
     ]) {
       expect(isExpectedNoise(line), line).toBe(true);
