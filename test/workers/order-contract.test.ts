@@ -76,18 +76,28 @@ describe("Retrying an order with the same key", () => {
   });
 });
 
+/** Two skus on different inventory shards. */
+function skusOnTwoShards(): [string, string] {
+  const router = new ShardRouter(env);
+  const a = uniqueSku("conf-a");
+  for (;;) {
+    const b = uniqueSku("conf-b");
+    if (router.locate("inventory", b).index !== router.locate("inventory", a).index) return [a, b];
+  }
+}
+
 describe("A saga whose confirmation is refused", () => {
   it("is compensated and rejected with reason hold-expired, leaving nothing held or sold", async () => {
-    const [a, b] = [uniqueSku("conf-a"), uniqueSku("conf-b")];
+    const [a, b] = skusOnTwoShards();
     await putSku(a, 5);
     await putSku(b, 5);
     const key = uniqueSku("key");
     const orderId = await orderIdOf(key);
     const holdA = holdIdOf(orderId, a);
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    // Slow a's next two writes (the hold, then its confirmation) so the hold can be taken
-    // away between the saga's decision and its confirmation, as an expiry would.
-    await injectFault({ service: "inventory", sku: a, kind: "latency", ms: 1500, count: 2 });
+    // b's hold is slow, so the saga is still acquiring when a's hold is already placed: a's
+    // hold is taken away in that window, as an expiry would, before the saga confirms it.
+    await injectFault({ service: "inventory", sku: b, kind: "latency", ms: 5000, count: 1 });
     const placing = placeOrder(key, [
       { sku: a, quantity: 1 },
       { sku: b, quantity: 1 },
@@ -100,6 +110,8 @@ describe("A saga whose confirmation is refused", () => {
       .inventory(a)
       .call("releaseHold", { sku: a, holdId: holdA }, { reserved: true });
     expect(released).toMatchObject({ ok: true, value: { status: "released" } });
+    // The window was real: b's hold had not been placed yet when a's was taken away.
+    expect(await atShard.getHold(b, holdIdOf(orderId, b))).toBe("not-found");
     const r = await placing;
     expect(r.status).toBe(409);
     expect(r.json).toMatchObject({ orderId, status: "rejected", reason: "hold-expired" });
