@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 /**
- * `npm start`: runs Bulwark locally under `wrangler dev`, on 127.0.0.1:${PORT:-8787}, with
- * state kept in `.wrangler/state` across runs.
+ * `npm start [-- --faults] [-- --var KEY:VALUE ...] [-- other wrangler dev flags]`: runs
+ * Bulwark locally under `wrangler dev` on 127.0.0.1:${PORT:-8787}, state in `.wrangler/state`.
  *
- * It creates `.dev.vars` from `.dev.vars.example` on first run, because admin endpoints
- * answer 401 while ADMIN_TOKEN is unset. It starts wrangler directly (not via npx) and
- * forwards SIGINT/SIGTERM to it, because npx leaves wrangler and workerd running when its
- * own process is killed.
+ * Before starting it checks Node and installs the locked dependencies if they are missing or
+ * stale (`prepare.mjs`), creates `.dev.vars` from `.dev.vars.example` on first run (admin
+ * endpoints answer 401 while ADMIN_TOKEN is unset), and while the server runs it fires the
+ * crons of `wrangler.toml` on their schedule through `/cdn-cgi/handler/scheduled`, because
+ * `wrangler dev` never fires them itself and recovery by cron would otherwise never happen
+ * locally. It starts wrangler directly (not via npx) and forwards SIGINT/SIGTERM, because
+ * npx leaves wrangler and workerd running when its own process is killed.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { join } from "node:path";
+import { cronMatches, cronsOf } from "./lib/cron.mjs";
+import { devArgs } from "./lib/dev-args.mjs";
+import { offlineEnv, prepare, root } from "./prepare.mjs";
 
 /** Copies the example vars on first run; their token is only good for this machine. */
 function ensureDevVars() {
@@ -43,29 +46,65 @@ function exitStatus(code, signal) {
   return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
 }
 
+/**
+ * Fires each cron of `wrangler.toml` at the start of every minute it matches (UTC), as the
+ * platform does in production. Failures are printed; the server keeps running.
+ */
+function fireCrons(base) {
+  const crons = cronsOf(readFileSync(join(root, "wrangler.toml"), "utf8"));
+  if (crons.length === 0) return;
+  for (const cron of crons) cronMatches(cron, new Date()); // unsupported syntax fails now
+  console.log(`Firing cron ${crons.join(", ")} on schedule (wrangler dev does not by itself).`);
+  const tick = async () => {
+    const now = new Date();
+    for (const cron of crons.filter((c) => cronMatches(c, now))) {
+      const url = `${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+        await response.arrayBuffer();
+        if (!response.ok)
+          console.error(`cron ${cron}: the scheduled handler answered ${response.status}`);
+      } catch (error) {
+        if (error.cause?.code !== "ECONNREFUSED") console.error(`cron ${cron}: ${error.message}`);
+      }
+    }
+  };
+  const schedule = () => {
+    const wait = 60_000 - (Date.now() % 60_000) + 50;
+    setTimeout(() => tick().finally(schedule), wait).unref();
+  };
+  schedule();
+}
+
 function main() {
+  let parsed;
+  try {
+    parsed = devArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  prepare("npm start");
   ensureDevVars();
-  const args = [
-    "dev",
-    "--persist-to",
-    ".wrangler/state",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port()),
-  ];
-  const child = spawn(join(root, "node_modules", ".bin", "wrangler"), args, {
+  const listen = port();
+  // A `--persist-to` given after `--` replaces the default state directory.
+  const state = parsed.args.includes("--persist-to") ? [] : ["--persist-to", ".wrangler/state"];
+  const args = ["dev", ...state, "--ip", "127.0.0.1", "--port", String(listen)];
+  if (parsed.vars.FAULT_INJECTION === "on")
+    console.log("Fault injection is on: /v1/ops/faults answers.");
+  const child = spawn(join(root, "node_modules", ".bin", "wrangler"), [...args, ...parsed.args], {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    env: offlineEnv,
   });
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => child.kill(signal));
   }
   child.on("error", (error) => {
-    console.error(`Could not start wrangler (run \`npm ci\` first?): ${error.message}`);
+    console.error(`Could not start wrangler: ${error.message}`);
     process.exit(1);
   });
+  child.on("spawn", () => fireCrons(`http://127.0.0.1:${listen}`));
   child.on("exit", (code, signal) => process.exit(exitStatus(code, signal)));
 }
 

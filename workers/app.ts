@@ -4,6 +4,7 @@ import type { AppEnv } from "./context";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
+import { openApiRoutes } from "./openapi";
 import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
@@ -30,6 +31,7 @@ export function createApp(): Hono<AppEnv> {
   opsRoutes(app);
   alarmRoutes(app);
   metricsRoutes(app);
+  openApiRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");
   });

@@ -27,7 +27,7 @@ export function judge(on, off) {
       pass: on.audit.lost + off.audit.lost === 0,
     },
     retryAfter: {
-      target: "every 503 of the regulated run carries Retry-After (API.md)",
+      target: "every 503 of the regulated run carries Retry-After (docs/api.md)",
       value: on.refusedWithoutRetryAfter,
       pass: on.refusedWithoutRetryAfter === 0,
     },

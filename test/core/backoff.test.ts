@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { exponential, fullJitter } from "../../core/backoff";
 
 const opts = { baseMs: 100, capMs: 5000 };
@@ -46,9 +46,20 @@ describe("fullJitter", () => {
     expect(fullJitter(4, { baseMs: 0, capMs: 1000 }, () => 0.7)).toBe(0);
   });
 
-  it("uses Math.random by default", () => {
-    const delay = fullJitter(2, opts);
-    expect(delay).toBeGreaterThanOrEqual(0);
-    expect(delay).toBeLessThan(400);
+  it("draws from Math.random when no random source is given", () => {
+    const random = vi.spyOn(Math, "random");
+    random.mockReturnValueOnce(0.25).mockReturnValueOnce(0.75);
+    expect([fullJitter(2, opts), fullJitter(2, opts)]).toEqual([100, 300]);
+    expect(random).toHaveBeenCalledTimes(2);
   });
+
+  it("spreads real retries over the window instead of repeating one delay", () => {
+    const delays = new Set(Array.from({ length: 200 }, () => fullJitter(5, opts)));
+    // 200 uniform draws from 3200 values: fewer than 100 distinct is vanishingly unlikely.
+    expect(delays.size).toBeGreaterThan(100);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });

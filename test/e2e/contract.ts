@@ -1,5 +1,5 @@
 /**
- * Test vocabulary for Bulwark's HTTP contract (API.md): one dev server per test file, the
+ * Test vocabulary for Bulwark's HTTP contract (docs/api.md): one dev server per test file, the
  * admin header, unique names, and the problem+json check every error answer must pass.
  */
 import { afterAll, beforeAll, expect } from "vitest";

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,12 +70,15 @@ export async function startDev(opts: StartDevOptions = {}): Promise<DevServer> {
   const stateDir = mkdtempSync(join(tmpdir(), "bulwark-e2e-"));
   const logs = new LogBuffer();
   const vars = { ...DEFAULT_VARS, ...opts.vars };
-  const child = await spawnWrangler(wranglerArgs(port, inspectorPort, stateDir, vars), logs).catch(
-    (error: unknown) => {
-      rmSync(stateDir, { recursive: true, force: true });
-      throw new Error(`could not start ${WRANGLER} (run \`npm ci\` first?)`, { cause: error });
-    },
-  );
+  // An explicit (empty) env file makes wrangler skip `.dev.vars`: local settings of
+  // `npm start` never reach an e2e server; its vars are wrangler.toml's plus `vars`.
+  const envFile = join(stateDir, "empty.env");
+  writeFileSync(envFile, "");
+  const args = [...wranglerArgs(port, inspectorPort, stateDir, vars), "--env-file", envFile];
+  const child = await spawnWrangler(args, logs).catch((error: unknown) => {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw new Error(`could not start ${WRANGLER} (run \`npm ci\` first?)`, { cause: error });
+  });
   const pid = child.pid;
   guard(pid, stateDir, opts.persist === true);
   const url = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 /**
- * Reads `GET /v1/ops/supervision` by the fields API.md pins, not by its nesting, which the
+ * Reads `GET /v1/ops/supervision` by the fields docs/api.md pins, not by its nesting, which the
  * contract leaves to the implementer: a supervisor is any object with `strategy`,
  * `intensity`, `periodMs` and `status`; a child any other object with `id`, `status`,
  * `restarts` and `lastCrash`.

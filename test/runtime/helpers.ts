@@ -43,7 +43,10 @@ export async function incarnations(name: string, ids: string[]) {
   return out;
 }
 
-/** Polls `probe` until it holds (or fails after `ms`): for effects of alarms and queues. */
+/**
+ * Polls `probe` until `ok` holds and answers that value; throws once `ms` passed without it,
+ * naming the last value seen, so a test never goes on with a value that did not pass.
+ */
 export async function eventually<T>(
   probe: () => Promise<T>,
   ok: (v: T) => boolean,
@@ -52,7 +55,10 @@ export async function eventually<T>(
   const until = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (ok(value) || Date.now() > until) return value;
+    if (ok(value)) return value;
+    if (Date.now() > until) {
+      throw new Error(`condition not met within ${ms} ms; last value: ${JSON.stringify(value)}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

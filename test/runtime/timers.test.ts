@@ -52,7 +52,7 @@ describe("Timers", () => {
 });
 
 describe("Timer atomicity", () => {
-  it("rolls back a synchronous handler's writes when it throws, so its retry applies them once", async () => {
+  it("rolls back a synchronous handler's writes when it throws and keeps the timer for a later retry", async () => {
     const name = unique("timer");
     await counter(name).call("remind", { name: "torn", inMs: 0 });
     await runInDurableObject(counterStub(name), (actor) => actor.alarm());

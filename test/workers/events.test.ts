@@ -24,8 +24,20 @@ interface Listener {
 
 const open: WebSocket[] = [];
 
-afterEach(() => {
-  for (const ws of open.splice(0)) ws.close(1000, "test over");
+/**
+ * Closes every socket a test opened and waits for the server's close frame, so no socket
+ * outlives its test (an abandoned one makes workerd log "WebSocket peer disconnected").
+ */
+afterEach(async () => {
+  await Promise.all(
+    open.splice(0).map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          ws.addEventListener("close", () => resolve());
+          ws.close(1000, "test over");
+        }),
+    ),
+  );
 });
 
 /** Opens `/v1/skus/{sku}/events` through the edge, as a browser would. */
@@ -117,7 +129,7 @@ describe("GET /v1/skus/:sku/events", () => {
     expect(restocked).toMatchObject({ stock: 9, available: 9 });
   });
 
-  it("sends a stock message when a hold expires on its own", async () => {
+  it("sends a stock message when an unconfirmed hold expires through its shard's alarm", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
     const listener = await listen(sku);

@@ -294,7 +294,7 @@ describe("DELETE /v1/skus/:sku/holds/:holdId", () => {
 });
 
 describe("hold expiry", () => {
-  it("expires a hold at expiresAt and returns its quantity to available without client action", async () => {
+  it("expires a hold at expiresAt when its shard's alarm fires, returning its quantity to available", async () => {
     const { sku, holdId } = await skuWithHold(5, 2, 1);
     const before = await getSku(sku);
     expect(await expireHold(sku, holdId)).toMatchObject({ holdId, status: "expired" });

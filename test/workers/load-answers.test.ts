@@ -1,9 +1,9 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardRouter } from "../../durable-objects";
 import { createApp } from "../../workers/app";
-import { recordLoad, underPressure } from "../../workers/shard-call";
+import { breakerFor, recordLoad, underPressure } from "../../workers/shard-call";
 import { expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
 
 const hold = (sku: string) => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } });
@@ -34,15 +34,30 @@ describe("Circuit breaker at the edge", () => {
   // intensity (5 in 10 s), so a second crash-driven test in this window would take it down.
   it("opens after 5 consecutive crashes, fails fast, then lets one probe through and closes", async () => {
     const sku = skuOnFreshShard();
-    await putSku(sku, 50);
-    await injectFault({ service: "inventory", sku, kind: "crash", count: 5 });
-    for (let i = 0; i < 5; i++) expectProblem(await hold(sku), 500, "internal-error");
-    const refused = await hold(sku);
-    expectProblem(refused, 503, "circuit-open");
-    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect((await hold(sku)).status).toBe(201);
-    expect((await hold(sku)).status).toBe(201);
+    const shard = new ShardRouter(env).locate("inventory", sku).name;
+    // The breaker reads the clock it was built with: stop it before the first call to this
+    // shard builds it, so however slow the machine, the open window lasts until we move on.
+    const realNow = Date.now.bind(Date);
+    const frozenAt = realNow();
+    let now = () => frozenAt;
+    vi.spyOn(Date, "now").mockImplementation(() => now());
+    try {
+      await putSku(sku, 50);
+      await injectFault({ service: "inventory", sku, kind: "crash", count: 5 });
+      for (let i = 0; i < 5; i++) expectProblem(await hold(sku), 500, "internal-error");
+      const refused = await hold(sku);
+      expectProblem(refused, 503, "circuit-open");
+      expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+      // Exactly the breaker's own reset timeout later, it admits one probe.
+      const { resetTimeoutMs } = breakerFor(shard).toJSON();
+      now = () => frozenAt + resetTimeoutMs;
+      expect(breakerFor(shard).state).toBe("half-open");
+      expect((await hold(sku)).status).toBe(201);
+      expect(breakerFor(shard).state).toBe("closed");
+      expect((await hold(sku)).status).toBe(201);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });
 

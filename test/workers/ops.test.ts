@@ -97,7 +97,7 @@ describe("Fault injection", () => {
     await http("DELETE", "/v1/ops/faults", { admin: true });
   });
 
-  it("clears every fault on DELETE", async () => {
+  it("clears an armed fault on DELETE (every kind on every shard: fault-targeting.test.ts)", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
     await injectFault({ service: "inventory", sku, kind: "overload", count: 10 });

@@ -1,0 +1,282 @@
+import type { z } from "zod";
+import type { ProblemCode } from "../../core/http";
+import {
+  faultBody,
+  idParam,
+  orderBody,
+  placeHoldBody,
+  putSkuBody,
+  skuParam,
+} from "../../core/http";
+import {
+  apiDocument,
+  degraded,
+  faultsCleared,
+  faultView,
+  health,
+  holdView,
+  orderView,
+  ready,
+  skuView,
+  stockMessage,
+  supervisorView,
+  text,
+} from "./views";
+
+/** A success (or documented non-problem) answer of a route. */
+export interface RouteAnswer {
+  readonly description: string;
+  /** The body; omit it for an answer without one (a redirect). */
+  readonly schema?: z.ZodType;
+  /** Default `application/json`. */
+  readonly contentType?: string;
+  /** Response headers beyond `X-Request-Id` (which every answer has). */
+  readonly headers?: readonly ("Location" | "Retry-After")[];
+}
+
+/**
+ * One route of the edge, as the OpenAPI document describes it. Adding a route to the app
+ * means adding one of these (`test/workers/openapi.test.ts` names any route missing here).
+ */
+export interface RouteSpec {
+  readonly method: "get" | "put" | "post" | "delete";
+  /** Hono's pattern, e.g. `/v1/skus/:sku` (becomes `/v1/skus/{sku}`). */
+  readonly path: string;
+  readonly tag: "health" | "inventory" | "orders" | "operations" | "reference";
+  readonly summary: string;
+  readonly description?: string;
+  /** Needs `Authorization: Bearer <ADMIN_TOKEN>` (adds 401). */
+  readonly admin?: boolean;
+  /** Counted against the per-client rate limit (adds 429). */
+  readonly rateLimited?: boolean;
+  /** Reaches a shard through the breaker (adds 503 overloaded/circuit-open/…, 500). */
+  readonly shard?: boolean;
+  readonly params?: Readonly<Record<string, z.ZodType>>;
+  /** The JSON body the edge validates (adds 415, 413, 400). */
+  readonly body?: z.ZodType;
+  /** Whether the body may be left out (e.g. an optional note). Default `true`: required. */
+  readonly bodyRequired?: boolean;
+  /** Query parameters the route validates, e.g. `{ before: beforeQuery }`; all optional. */
+  readonly query?: Readonly<Record<string, z.ZodType>>;
+  readonly idempotencyKey?: "optional" | "required";
+  /** Accepts `Prefer: respond-async` (RFC 7240). */
+  readonly prefer?: boolean;
+  readonly answers: Readonly<Record<number, RouteAnswer>>;
+  /** Problems this route answers beyond those its flags imply. */
+  readonly problems?: readonly ProblemCode[];
+}
+
+const sku = { sku: skuParam };
+const hold = { sku: skuParam, holdId: idParam };
+
+/** Every route the edge serves. */
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: "get",
+    path: "/healthz",
+    tag: "health",
+    summary: "The edge is alive (touches no Durable Object)",
+    answers: { 200: { description: "alive", schema: health } },
+  },
+  {
+    method: "get",
+    path: "/readyz",
+    tag: "health",
+    summary: "No service is down",
+    answers: {
+      200: { description: "every service is up", schema: ready },
+      503: { description: "a service is down; `reasons` say which", schema: degraded },
+    },
+  },
+  {
+    method: "put",
+    path: "/v1/skus/:sku",
+    tag: "inventory",
+    summary: "Create a SKU or set its stock",
+    admin: true,
+    shard: true,
+    params: sku,
+    body: putSkuBody,
+    answers: { 200: { description: "the SKU as it now stands", schema: skuView } },
+    problems: ["stock-below-committed"],
+  },
+  {
+    method: "get",
+    path: "/v1/skus/:sku",
+    tag: "inventory",
+    summary: "Read a SKU",
+    shard: true,
+    params: sku,
+    answers: { 200: { description: "the SKU", schema: skuView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "post",
+    path: "/v1/skus/:sku/holds",
+    tag: "inventory",
+    summary: "Hold units of a SKU until they are confirmed, released or expire",
+    description:
+      "With `Idempotency-Key` (scope: the sku) a repeat with the same body answers the same " +
+      "status and body and holds nothing more; another body is 422. After a 5xx nothing was " +
+      "kept, so a retry runs afresh.",
+    rateLimited: true,
+    shard: true,
+    params: sku,
+    body: placeHoldBody,
+    idempotencyKey: "optional",
+    answers: { 201: { description: "the hold", schema: holdView } },
+    problems: ["not-found", "insufficient-stock", "idempotency-key-reused"],
+  },
+  {
+    method: "get",
+    path: "/v1/skus/:sku/holds/:holdId",
+    tag: "inventory",
+    summary: "Read a hold",
+    shard: true,
+    params: hold,
+    answers: { 200: { description: "the hold", schema: holdView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "delete",
+    path: "/v1/skus/:sku/holds/:holdId",
+    tag: "inventory",
+    summary: "Release a hold (repeating it is a no-op 200)",
+    rateLimited: true,
+    shard: true,
+    params: hold,
+    answers: { 200: { description: "the released hold", schema: holdView } },
+    problems: ["not-found", "hold-not-active"],
+  },
+  {
+    method: "post",
+    path: "/v1/skus/:sku/holds/:holdId/confirm",
+    tag: "inventory",
+    summary: "Confirm a hold: its units are sold (repeating it is a no-op 200)",
+    rateLimited: true,
+    shard: true,
+    params: hold,
+    answers: { 200: { description: "the confirmed hold", schema: holdView } },
+    problems: ["not-found", "hold-not-active"],
+  },
+  {
+    method: "get",
+    path: "/v1/skus/:sku/events",
+    tag: "inventory",
+    summary: "Live stock events (WebSocket)",
+    description:
+      "Send `Upgrade: websocket`. The server sends a `StockMessage` on connect and after " +
+      "every change. Without the upgrade header the answer is 400.",
+    params: sku,
+    answers: {
+      101: {
+        description: "switching to WebSocket; messages are StockMessage",
+        schema: stockMessage,
+      },
+    },
+    problems: ["not-found", "service-unavailable"],
+  },
+  {
+    method: "post",
+    path: "/v1/orders",
+    tag: "orders",
+    summary: "Place an order (all-or-nothing across shards)",
+    description:
+      "The same `Idempotency-Key` always designates the same order: a retry with the same " +
+      "body answers that order's current view with the status its state calls for (201, " +
+      "409, 202) and never creates a second order; another body is 422. A 503 created " +
+      "nothing: a retry starts afresh. With `Prefer: respond-async` an order that cannot be " +
+      "taken now is queued (202) instead of refused.",
+    rateLimited: true,
+    shard: true,
+    body: orderBody,
+    idempotencyKey: "required",
+    prefer: true,
+    answers: {
+      201: { description: "confirmed", schema: orderView },
+      202: {
+        description: "queued or pending: it will end confirmed or rejected",
+        schema: orderView,
+        headers: ["Location"],
+      },
+      409: {
+        description: "rejected; `reason` says why (an OrderView, not a problem)",
+        schema: orderView,
+      },
+    },
+    problems: ["idempotency-key-reused"],
+  },
+  {
+    method: "get",
+    path: "/v1/orders/:orderId",
+    tag: "orders",
+    summary: "Read an order",
+    shard: true,
+    params: { orderId: idParam },
+    answers: { 200: { description: "the order", schema: orderView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "get",
+    path: "/v1/ops/supervision",
+    tag: "operations",
+    summary: "The supervision tree",
+    admin: true,
+    answers: {
+      200: { description: "the root supervisor and its children", schema: supervisorView },
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/ops/supervision/:service/restart",
+    tag: "operations",
+    summary: "Bring a service back up with a fresh restart window",
+    admin: true,
+    params: { service: skuParam.meta({ description: "inventory or orders" }) },
+    answers: { 200: { description: "the service's supervisor", schema: supervisorView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "post",
+    path: "/v1/ops/faults",
+    tag: "operations",
+    summary: "Inject a fault (only with FAULT_INJECTION=on; otherwise 404)",
+    description:
+      "Acts on the next `count` state-changing commands of the target shard(s): the owner " +
+      "of `sku`/`orderId`, shard number `shard`, or every shard of the service.",
+    admin: true,
+    body: faultBody,
+    answers: { 201: { description: "the armed fault", schema: faultView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "delete",
+    path: "/v1/ops/faults",
+    tag: "operations",
+    summary: "Clear every injected fault (only with FAULT_INJECTION=on)",
+    admin: true,
+    answers: { 200: { description: "the shards cleared", schema: faultsCleared } },
+    problems: ["not-found"],
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    tag: "reference",
+    summary: "This document (OpenAPI 3.1), generated from the schemas the edge validates with",
+    answers: { 200: { description: "the OpenAPI document", schema: apiDocument } },
+  },
+  {
+    method: "get",
+    path: "/docs",
+    tag: "reference",
+    summary: "This document as an interactive reference page (HTML; works offline)",
+    answers: { 200: { description: "HTML", schema: text, contentType: "text/html" } },
+  },
+  {
+    method: "get",
+    path: "/docs/scalar.js",
+    tag: "reference",
+    summary: "The reference page's renderer (Scalar's standalone bundle, served by the Worker)",
+    answers: { 200: { description: "JavaScript", schema: text, contentType: "text/javascript" } },
+  },
+];
