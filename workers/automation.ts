@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { BackgroundCopy } from "../core/alarms";
 import { logEvent } from "../core/log";
 import { type AutomationState, alarmManager } from "../durable-objects";
 import type { AppEnv } from "./context";
@@ -6,9 +7,10 @@ import type { AppEnv } from "./context";
 /** How stale the edge's copy of the automation state may get (per isolate). */
 export const AUTOMATION_REFRESH_MS = 2000;
 
-let state: AutomationState = { queueOrders: [], slowIntake: [] };
-let fetchedAt = Number.NEGATIVE_INFINITY;
-let refreshing = false;
+const copy = new BackgroundCopy<AutomationState>(
+  { queueOrders: [], slowIntake: [] },
+  AUTOMATION_REFRESH_MS,
+);
 
 /**
  * What alarm-driven automation asks of the edge, without a Durable Object round trip per
@@ -17,28 +19,18 @@ let refreshing = false;
  * "no automation" until its first refresh lands.
  */
 export function automationState(c: Context<AppEnv>): AutomationState {
-  const now = Date.now();
-  if (!refreshing && now - fetchedAt >= AUTOMATION_REFRESH_MS) {
-    refreshing = true;
-    fetchedAt = now;
-    const refresh = alarmManager(c.env)
-      .automation()
-      .then((next) => {
-        state = next;
-      })
-      .catch((error: Error) =>
-        logEvent("warn", "automation-refresh-failed", { error: error.message }),
-      )
-      .finally(() => {
-        refreshing = false;
-      });
+  const { value, refresh } = copy.read(
+    () => alarmManager(c.env).automation(),
+    (error) => logEvent("warn", "automation-refresh-failed", { error: String(error) }),
+  );
+  if (refresh) {
     try {
       c.executionCtx.waitUntil(refresh);
     } catch {
       // No execution context (direct app.fetch in a script): the refresh still runs.
     }
   }
-  return state;
+  return value;
 }
 
 /** Orders that allow `respond-async` go to the queue while any service is under a sustained overload alarm. */

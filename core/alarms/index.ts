@@ -1,5 +1,6 @@
 /** Alarms, pure: identities, the catalog of alarms, hysteresis and automation limits. */
 export { alarmId, parseAlarmId } from "./alarm-id";
+export { BackgroundCopy } from "./background-copy";
 export {
   ALARMS,
   type AlarmDefinition,

@@ -16,8 +16,8 @@ export async function supervisionAlarms(
   env: Cloudflare.Env,
   event: SupervisionEvent,
 ): Promise<void> {
-  const alarms = alarmManager(env);
   try {
+    const alarms = alarmManager(env);
     if (event.type === "gave-up" && isService(event.supervisor)) {
       await alarms.raise({ name: "restart-intensity-exceeded", source: event.supervisor });
     } else if (event.type === "child-down" && event.supervisor === ROOT && isService(event.child)) {

@@ -5,6 +5,7 @@ import {
   type Alarm,
   alarmId,
   allowAction,
+  BackgroundCopy,
   bySeverity,
   IDLE,
   observe,
@@ -143,5 +144,62 @@ describe("summary and ordering", () => {
       bySeverity,
     );
     expect(sorted.map((a) => a.source)).toEqual(["2", "3", "1"]);
+  });
+});
+
+describe("BackgroundCopy (the edge's copy of the automation state)", () => {
+  it("fetches at most once per max age however many reads, and answers the copy at once", async () => {
+    let now = 0;
+    let fetches = 0;
+    const copy = new BackgroundCopy("initial", 2000, () => now);
+    const fetch = async () => `v${++fetches}`;
+    const errors: unknown[] = [];
+    const first = copy.read(fetch, (e) => errors.push(e));
+    expect(first.value).toBe("initial"); // never waits for the fetch
+    for (let i = 0; i < 100; i++)
+      expect(copy.read(fetch, (e) => errors.push(e)).refresh).toBeNull();
+    await first.refresh;
+    now = 1999;
+    expect(copy.read(fetch, (e) => errors.push(e))).toEqual({ value: "v1", refresh: null });
+    now = 2000;
+    const second = copy.read(fetch, (e) => errors.push(e));
+    expect(second.refresh).not.toBeNull();
+    await second.refresh;
+    expect(copy.read(fetch, (e) => errors.push(e)).value).toBe("v2");
+    expect(fetches).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps the old copy when a refresh fails and tries again after the max age", async () => {
+    let now = 0;
+    const copy = new BackgroundCopy(1, 1000, () => now);
+    const errors: unknown[] = [];
+    await copy.read(
+      async () => 2,
+      (e) => errors.push(e),
+    ).refresh;
+    now = 1000;
+    await copy.read(
+      async () => Promise.reject(new Error("down")),
+      (e) => errors.push(e),
+    ).refresh;
+    expect(errors).toHaveLength(1);
+    expect(
+      copy.read(
+        async () => 3,
+        (e) => errors.push(e),
+      ).value,
+    ).toBe(2);
+    now = 2000;
+    await copy.read(
+      async () => 3,
+      (e) => errors.push(e),
+    ).refresh;
+    expect(
+      copy.read(
+        async () => 4,
+        (e) => errors.push(e),
+      ).value,
+    ).toBe(3);
   });
 });

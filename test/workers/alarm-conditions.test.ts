@@ -3,6 +3,8 @@ import {
   createMessageBatch,
   createScheduledController,
   getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -142,6 +144,20 @@ describe("restart-intensity-exceeded and service-down", () => {
       .filter((e) => e.event === "action")
       .map((e) => e.detail);
     expect(actions).toEqual([expect.stringContaining("scheduled"), "restarted inventory"]);
+  });
+
+  it("drive recovery through the alarm manager's own timer when the recovery falls due", async () => {
+    await crashInventoryDown();
+    await untilActive(DOWN, true);
+    // Let DOWN_RECOVERY_MS pass: the stored due time moves to now and the timer fires.
+    await runInDurableObject(alarms(), async (_instance, state) => {
+      state.storage.sql.exec("UPDATE alarm_due_actions SET due_at = ?", Date.now());
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(alarms());
+    expect(await untilActive(DOWN, false)).toBe(false);
+    expect(await isActive(INTENSITY)).toBe(false);
+    expect((await http("GET", "/readyz")).status).toBe(200);
   });
 
   it("the cron raises service-down for a service the root marks down that no alarm covers", async () => {

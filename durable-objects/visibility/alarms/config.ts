@@ -153,3 +153,19 @@ export function signingConfig(
     return { ok: false, error: (error as Error).message };
   }
 }
+
+/**
+ * Configuration errors of alarms and notifications, for `/readyz`: a bad alarm var, or a
+ * notification endpoint that is set but unusable (a malformed secret is never an unsigned send).
+ */
+export function alarmConfigErrors(env: object): string[] {
+  const errors: string[] = [];
+  try {
+    alarmConfig(env);
+  } catch (error) {
+    errors.push(`alarms are misconfigured: ${(error as Error).message}`);
+  }
+  const notify = notifyConfig(env);
+  if (notify.state === "invalid") errors.push(`notifications are misconfigured: ${notify.error}`);
+  return errors;
+}

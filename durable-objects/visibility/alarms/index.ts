@@ -5,6 +5,7 @@ export {
   AUTOMATIONS,
   type AutomationName,
   alarmConfig,
+  alarmConfigErrors,
   endpointOf,
   notifyConfig,
   signingConfig,

@@ -31,10 +31,11 @@ export class StockAlarmReporter {
     return this.#chain;
   }
 
+  /** Never rejects: a failure is logged, and the chain stays usable for later edges. */
   async #send(edges: [string, boolean][]): Promise<void> {
-    const alarms = alarmManager(this.#env);
     for (const [sku, depleted] of edges) {
       try {
+        const alarms = alarmManager(this.#env);
         if (depleted) await alarms.raise({ name: "stock-depleted", source: sku });
         else await alarms.clear("stock-depleted", sku);
       } catch (error) {
