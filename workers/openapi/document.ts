@@ -194,7 +194,7 @@ export function openApiDocument(routes: readonly RouteSpec[] = ROUTES): Json {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Bulwark", version: "1.0.0", description: DESCRIPTION },
+    info: { title: "Bulwark", version: "1.1.0", description: DESCRIPTION },
     tags: [
       { name: "health", description: "Liveness and readiness" },
       { name: "inventory", description: "SKUs and holds, sharded by sku" },
@@ -203,6 +203,10 @@ export function openApiDocument(routes: readonly RouteSpec[] = ROUTES): Json {
         description: "Orders: sagas across inventory shards, shed to a queue under load",
       },
       { name: "operations", description: "Supervision and fault injection (admin)" },
+      {
+        name: "visibility",
+        description: "Metrics, alarms and notifications for the whole deployment (admin)",
+      },
       { name: "reference", description: "This contract, machine-readable and rendered" },
     ],
     paths,

@@ -1,4 +1,5 @@
-import type { z } from "zod";
+import { z } from "zod";
+import { ackBody, beforeQuery } from "../../core/alarms";
 import type { ProblemCode } from "../../core/http";
 import {
   faultBody,
@@ -22,6 +23,7 @@ import {
   supervisorView,
   text,
 } from "./views";
+import { alarmList, alarmView, notificationsView } from "./visibility-views";
 
 /** A success (or documented non-problem) answer of a route. */
 export interface RouteAnswer {
@@ -42,7 +44,7 @@ export interface RouteSpec {
   readonly method: "get" | "put" | "post" | "delete";
   /** Hono's pattern, e.g. `/v1/skus/:sku` (becomes `/v1/skus/{sku}`). */
   readonly path: string;
-  readonly tag: "health" | "inventory" | "orders" | "operations" | "reference";
+  readonly tag: "health" | "inventory" | "orders" | "operations" | "visibility" | "reference";
   readonly summary: string;
   readonly description?: string;
   /** Needs `Authorization: Bearer <ADMIN_TOKEN>` (adds 401). */
@@ -257,6 +259,62 @@ export const ROUTES: readonly RouteSpec[] = [
     admin: true,
     answers: { 200: { description: "the shards cleared", schema: faultsCleared } },
     problems: ["not-found"],
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    tag: "visibility",
+    summary: "Metrics for the whole deployment (Prometheus text 0.0.4, or OpenMetrics 1.0)",
+    description:
+      "Counters are cumulative for the deployment and never go down between scrapes. Send " +
+      "`Accept: application/openmetrics-text` for OpenMetrics 1.0 (ends `# EOF`).",
+    admin: true,
+    answers: {
+      200: {
+        description: "the exposition",
+        schema: text,
+        contentType: "text/plain; version=0.0.4; charset=utf-8",
+      },
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/ops/alarms",
+    tag: "visibility",
+    summary: "Active alarms, their history (newest first, 100 a page) and a per-severity summary",
+    admin: true,
+    query: { before: beforeQuery },
+    answers: { 200: { description: "active alarms, history and summary", schema: alarmList } },
+  },
+  {
+    method: "post",
+    path: "/v1/ops/alarms/:id/ack",
+    tag: "visibility",
+    summary: "Acknowledge an active alarm, with an optional note",
+    admin: true,
+    params: { id: z.string() },
+    body: ackBody,
+    bodyRequired: false,
+    answers: { 200: { description: "the acknowledged alarm", schema: alarmView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "post",
+    path: "/v1/ops/alarms/:id/clear",
+    tag: "visibility",
+    summary: "Clear an alarm that records events (dead-letters); condition alarms refuse",
+    admin: true,
+    params: { id: z.string() },
+    answers: { 200: { description: "the cleared alarm", schema: alarmView } },
+    problems: ["not-found", "manual-clear-not-allowed"],
+  },
+  {
+    method: "get",
+    path: "/v1/ops/notifications",
+    tag: "visibility",
+    summary: "The webhook endpoint's state and the most recent deliveries (at most 100)",
+    admin: true,
+    answers: { 200: { description: "endpoint and deliveries", schema: notificationsView } },
   },
   {
     method: "get",

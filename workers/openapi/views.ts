@@ -62,7 +62,7 @@ const childView = z.looseObject({
 export const supervisorView = z
   .looseObject({
     id: z.string(),
-    strategy: z.enum(["one_for_one", "one_for_all", "rest_for_one"]),
+    strategy: z.enum(["one_for_one", "one_for_all", "rest_for_one", "simple_one_for_one"]),
     intensity: z.int(),
     periodMs: z.int(),
     status: z.string(),
