@@ -9,6 +9,8 @@ export const PROBLEMS = {
   "insufficient-stock": { status: 409, title: "Insufficient Stock" },
   "stock-below-committed": { status: 409, title: "Stock Below Committed" },
   "hold-not-active": { status: 409, title: "Hold Not Active" },
+  "hold-too-large": { status: 409, title: "Hold Too Large" },
+  "client-hold-limit": { status: 429, title: "Client Hold Limit" },
   "idempotency-key-reused": { status: 422, title: "Idempotency Key Reused" },
   "rate-limited": { status: 429, title: "Rate Limited" },
   overloaded: { status: 503, title: "Overloaded" },

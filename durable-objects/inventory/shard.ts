@@ -1,6 +1,8 @@
+import { loadLimits } from "../limits/config";
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
@@ -56,6 +58,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       }
       const row = this.#current(p.sku, cx.now);
       if (!row) return notFound(`sku ${p.sku}`);
+      const hoarding = refuseHoarding(this.ctx.storage.sql, loadLimits(this.env).holds, p, cx.now);
+      if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;
       if (p.quantity > available) {
         return fail(
@@ -69,6 +73,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         quantity: p.quantity,
         status: "active",
         expires_at: cx.now + p.ttlSeconds * 1000,
+        client: p.client ?? null,
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
       this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });

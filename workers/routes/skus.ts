@@ -12,6 +12,9 @@ import { resource } from "../resource";
 import { guarded } from "../shard-call";
 
 const sku = { sku: skuParam };
+
+/** The client's address, as the platform sets it (the key of every per-client limit). */
+const clientOf = (c: Context<AppEnv>) => c.req.header("CF-Connecting-IP") ?? "unknown";
 const hold = { sku: skuParam, holdId: idParam };
 
 /** Sends one command to the inventory shard owning the request's sku. */
@@ -83,7 +86,13 @@ export function skuRoutes(app: Hono<AppEnv>): void {
                 fingerprint: canonicalJson(body),
               };
         const reply = await shard.guard((meta) =>
-          shard.ref().call("placeHold", { sku: skuKey, ...body }, { ...meta, ...keyed }),
+          shard
+            .ref()
+            .call(
+              "placeHold",
+              { sku: skuKey, ...body, client: clientOf(c) },
+              { ...meta, ...keyed },
+            ),
         );
         return answer(c, reply, 201);
       },
