@@ -4,7 +4,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./workers/index");
-		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter";
+		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AdminAuthGuard";
 	}
 	interface Env {
 		ORDERS_QUEUE: Queue;
@@ -37,6 +37,7 @@ declare namespace Cloudflare {
 		ORDERS: DurableObjectNamespace<import("./workers/index").OrderShard>;
 		SUPERVISOR: DurableObjectNamespace<import("./workers/index").Supervisor>;
 		RATE_LIMITER: DurableObjectNamespace<import("./workers/index").ClientRateLimiter>;
+		ADMIN_AUTH: DurableObjectNamespace<import("./workers/index").AdminAuthGuard>;
 	}
 }
 interface Env extends Cloudflare.Env {}

@@ -4,6 +4,7 @@ import { ORDERS_DLQ } from "./queue/messages";
 import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
 
 export {
+  AdminAuthGuard,
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,
   InventoryShard,
