@@ -1,9 +1,11 @@
 import { loadLimits } from "../limits/config";
+import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
+import { createRetentionIndex, purgeInventory } from "./retention";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
 const HOLD_TIMER = "hold:";
@@ -23,8 +25,12 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   /** SKUs changed by the current message; published once it commits. */
   readonly #changed = new Set<string>();
 
+  #retention!: RetentionSchedule;
+
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
+    createRetentionIndex(this.ctx.storage.sql);
+    this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
   }
 
@@ -92,6 +98,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     releaseHold: write((p: InventoryProtocol["releaseHold"]["payload"], cx) => {
       if (p.compensate) {
         const hold = this.#store.hold(p.holdId);
+        // No such sku: no stock a late duplicate could take, so nothing is written for it.
+        if (!hold && !this.#store.sku(p.sku)) return notFound(`sku ${p.sku}`);
         if (!hold) {
           const tomb = {
             hold_id: p.holdId,
@@ -164,10 +172,16 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     if (depleted(before) && !depleted(saved))
       this.#store.recordEvent(saved.sku, "stock-replenished", now);
     this.#changed.add(saved.sku);
+    const { holdsMs, eventsMs } = loadLimits(this.env).retention;
+    this.#retention.finished(now + Math.min(holdsMs, eventsMs));
     return skuView(saved);
   }
 
   protected override onTimer(timer: DueTimer): void {
+    if (timer.name === RetentionSchedule.TIMER) {
+      this.#retention.ran(this.#purge(Date.now()), Date.now());
+      return;
+    }
     if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
     const { sku } = timer.payload as { sku: string };
     this.#current(sku, Date.now()); // the runtime runs a synchronous timer in one transaction
@@ -198,6 +212,18 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.ctx.acceptWebSocket(server, [sku]);
     server.send(JSON.stringify({ type: "stock", ...skuView(row) }));
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  #purge(now: number): PurgeRun {
+    return purgeInventory(this.ctx.storage.sql, loadLimits(this.env).retention, now);
+  }
+
+  /**
+   * One retention batch as of `now` (the retention timer runs it with the current time;
+   * tests pass a later clock to age rows without waiting).
+   */
+  async purgeFinished(now = Date.now()): Promise<PurgeRun> {
+    return this.ctx.storage.transactionSync(() => this.#purge(now));
   }
 
   /** Edge-triggered stock events of `sku`, oldest first (alarms subscribe to these). */

@@ -1,5 +1,7 @@
 import { exponential } from "../../core/backoff";
 import { loadConfig } from "../config";
+import { loadLimits } from "../limits/config";
+import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
 import { ShardRouter } from "../routing";
 import {
   type Commands,
@@ -14,6 +16,7 @@ import {
 } from "../runtime";
 import { ServiceShard } from "../service-shard";
 import type { OrderItem, OrderRequest, OrdersProtocol, OrderView } from "./protocol";
+import { createRetentionIndex, purgeOrders } from "./retention";
 import {
   attempt,
   holdConfirmed,
@@ -56,8 +59,12 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   /** One saga run per order at a time: a client retry and a timer join the same run. */
   readonly #driving = new Map<string, Promise<Result<OrderView>>>();
 
+  #retention!: RetentionSchedule;
+
   protected override onStart(): void {
     this.#store = new OrderStore(this.ctx.storage.sql);
+    createRetentionIndex(this.ctx.storage.sql);
+    this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#router = new ShardRouter(this.env);
     this.#driving.clear();
   }
@@ -273,10 +280,31 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   ) {
     this.timers.cancel(SAGA_TIMER + order.orderId);
     this.timers.cancel(INTAKE_TIMER + order.orderId);
+    this.#retention.finished(now + loadLimits(this.env).retention.ordersMs);
     return this.#store.save({ ...order, status, reason, phase: "final", updatedAt: now });
   }
 
+  /**
+   * One retention batch as of `now` (the retention timer runs it with the current time;
+   * tests pass a later clock to age rows without waiting).
+   */
+  async purgeFinished(now = Date.now()): Promise<PurgeRun> {
+    return this.ctx.storage.transactionSync(() =>
+      purgeOrders(this.ctx.storage.sql, loadLimits(this.env).retention, now),
+    );
+  }
+
   protected override async onTimer(timer: DueTimer, cx: SagaContext): Promise<void> {
+    if (timer.name === RetentionSchedule.TIMER) {
+      cx.step(() => {
+        const now = Date.now();
+        this.#retention.ran(
+          purgeOrders(this.ctx.storage.sql, loadLimits(this.env).retention, now),
+          now,
+        );
+      });
+      return;
+    }
     const [kind, orderId] = [
       timer.name.slice(0, timer.name.indexOf(":") + 1),
       timer.name.slice(timer.name.indexOf(":") + 1),

@@ -180,23 +180,6 @@ describe("Order saga under faults", () => {
     },
   );
 
-  it("answers interrupted (not internal-error) over RPC when the saga crashed past its first step", async () => {
-    const a = uniqueSku();
-    await putSku(a, 10);
-    const items = [{ sku: a, quantity: 1 }];
-    const request = (orderId: string) => ({ orderId, items, fingerprint: JSON.stringify(items) });
-    const early = await orderIdOf(uniqueSku("key"));
-    await injectFault({ service: "orders", orderId: early, kind: "crash", step: 1 });
-    expect(
-      await new ShardRouter(env).orders(early).call("placeOrder", request(early)),
-    ).toMatchObject({ ok: false, code: "internal-error" });
-    const late = await orderIdOf(uniqueSku("key"));
-    await injectFault({ service: "orders", orderId: late, kind: "crash", step: 2 });
-    expect(await new ShardRouter(env).orders(late).call("placeOrder", request(late))).toMatchObject(
-      { ok: false, code: "interrupted" },
-    );
-  });
-
   it("answers 202 after a crash while compensating and converges to rejected with nothing held", async () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
     await putSku(a, 10);
