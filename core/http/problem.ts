@@ -11,6 +11,8 @@ export const PROBLEMS = {
   "hold-not-active": { status: 409, title: "Hold Not Active" },
   "hold-too-large": { status: 409, title: "Hold Too Large" },
   "client-hold-limit": { status: 429, title: "Client Hold Limit" },
+  "listener-limit": { status: 429, title: "Listener Limit" },
+  "listeners-full": { status: 503, title: "Listeners Full" },
   "idempotency-key-reused": { status: 422, title: "Idempotency Key Reused" },
   "rate-limited": { status: 429, title: "Rate Limited" },
   overloaded: { status: 503, title: "Overloaded" },

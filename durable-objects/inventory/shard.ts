@@ -6,6 +6,7 @@ import { ServiceShard } from "../service-shard";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { createRetentionIndex, purgeInventory } from "./retention";
+import { clientTag, FEED_LIMITS_HEADER, feedLimitsFrom, StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
 const HOLD_TIMER = "hold:";
@@ -26,9 +27,19 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   readonly #changed = new Set<string>();
 
   #retention!: RetentionSchedule;
+  #feed!: StockFeed;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
+    const store = this.#store;
+    this.#feed = new StockFeed({
+      sockets: (tag) => this.ctx.getWebSockets(tag),
+      view: (sku) => {
+        const row = store.sku(sku);
+        return row ? skuView(row) : undefined;
+      },
+      later: (fn, ms) => setTimeout(fn, ms),
+    });
     createRetentionIndex(this.ctx.storage.sql);
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
@@ -187,31 +198,32 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#current(sku, Date.now()); // the runtime runs a synchronous timer in one transaction
   }
 
+  /** Publishing is the feed's, after the reply: a commit only says which skus changed. */
   protected override onCommitted(): void {
-    for (const sku of this.#changed) {
-      const row = this.#store.sku(sku);
-      if (!row) continue;
-      const message = JSON.stringify({ type: "stock", ...skuView(row) });
-      for (const ws of this.ctx.getWebSockets(sku)) {
-        try {
-          ws.send(message);
-        } catch {
-          // A socket closing concurrently; its close handler cleans up.
-        }
-      }
-    }
+    this.#feed.changed(this.#changed, loadLimits(this.env).feed.tickMs);
     this.#changed.clear();
   }
 
-  /** WebSocket upgrade for `/v1/skus/{sku}/events`; the edge passes the sku in a header. */
+  /**
+   * WebSocket upgrade for `/v1/skus/{sku}/events`. The edge passes the sku, the client's
+   * address and its configured limits in headers; a refusal is a JSON body the edge turns
+   * into problem+json before any upgrade.
+   */
   protected override onRequest(request: Request): Response {
     const sku = request.headers.get("X-Bulwark-Sku") ?? "";
+    const client = request.headers.get("X-Bulwark-Client") ?? "unknown";
     const row = this.#store.sku(sku);
     if (!row) return new Response(null, { status: 404 });
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [sku]);
-    server.send(JSON.stringify({ type: "stock", ...skuView(row) }));
-    return new Response(null, { status: 101, webSocket: client });
+    const limits = feedLimitsFrom(
+      request.headers.get(FEED_LIMITS_HEADER),
+      loadLimits(this.env).feed,
+    );
+    const refusal = this.#feed.admit(sku, client, limits);
+    if (refusal) return Response.json(refusal, { status: refusal.status });
+    const { 0: socket, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [sku, clientTag(client)]);
+    this.#feed.welcome(sku, server, skuView(row));
+    return new Response(null, { status: 101, webSocket: socket });
   }
 
   #purge(now: number): PurgeRun {

@@ -1,6 +1,12 @@
 import type { Context, Handler, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import {
+  FEED_LIMITS_HEADER,
+  type FeedRefusal,
+  feedLimitsHeader,
+} from "../../durable-objects/inventory/stock-feed";
+import { loadLimits } from "../../durable-objects/limits/config";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 import { adminAuth } from "../middleware/admin-auth";
@@ -120,12 +126,21 @@ export function skuRoutes(app: Hono<AppEnv>): void {
         }
         const skuKey = input(c).params.sku ?? "";
         const router = c.get("router");
-        const response = await router
-          .stub(router.locate("inventory", skuKey))
-          .fetch(
-            new Request(c.req.url, { headers: { Upgrade: "websocket", "X-Bulwark-Sku": skuKey } }),
-          );
+        const response = await router.stub(router.locate("inventory", skuKey)).fetch(
+          new Request(c.req.url, {
+            headers: {
+              Upgrade: "websocket",
+              "X-Bulwark-Sku": skuKey,
+              "X-Bulwark-Client": clientOf(c),
+              [FEED_LIMITS_HEADER]: feedLimitsHeader(loadLimits(c.env).feed),
+            },
+          }),
+        );
         if (response.status === 404) throw new Problem("not-found", `sku ${skuKey} does not exist`);
+        if (response.status === 429 || response.status === 503) {
+          const refusal = (await response.json()) as FeedRefusal;
+          throw new Problem(refusal.code, refusal.detail, refusal.retryAfterMs);
+        }
         if (response.status !== 101) {
           throw new Problem("service-unavailable", "the inventory shard cannot take listeners now");
         }
