@@ -29,6 +29,13 @@ export const clientTag = (client: string) => `client:${client}`;
 
 const RETRY_AFTER_MS = 30_000;
 
+/**
+ * Spacing of publishes per listener reached: after sending to n sockets the next publish
+ * waits at least n × 0.25 ms (1,000 listeners: 4 publishes a second at most), so the
+ * shard's time spent sending stays a small share however many listen.
+ */
+const SPACING_PER_SOCKET_MS = 0.25;
+
 /** Header in which the edge passes the listener limits it is configured with. */
 export const FEED_LIMITS_HEADER = "X-Bulwark-Feed-Limits";
 
@@ -55,8 +62,9 @@ export const feedLimitsHeader = (limits: FeedLimits) =>
  * Live stock events for one inventory shard, kept off the write path. A committed write
  * only marks its sku changed; one publish per tick (`tickMs`) then reads the sku's latest
  * view and sends that single message to each listener. Writes never wait for sends, a burst
- * of writes costs one send per socket per tick, and a socket that reads slowly gets the
- * newest state rather than a backlog of stale ones. Listeners are bounded per sku
+ * of writes costs one send per socket per tick, publishes are spaced by the number of
+ * sockets they reach, and a socket that reads slowly gets the newest state rather than a
+ * backlog of stale ones (Workers expose no `bufferedAmount` to drop by). Listeners are bounded per sku
  * (`maxPerSku`, `503 listeners-full`) and per client address (`maxPerClient`, `429
  * listener-limit`), checked before the upgrade.
  */
@@ -64,6 +72,8 @@ export class StockFeed {
   readonly #host: FeedHost;
   readonly #dirty = new Set<string>();
   #scheduled = false;
+  /** No publish before this time (see `SPACING_PER_SOCKET_MS`). */
+  #quietUntil = 0;
 
   constructor(host: FeedHost) {
     this.#host = host;
@@ -101,24 +111,30 @@ export class StockFeed {
     socket.send(JSON.stringify({ type: "stock", ...view }));
   }
 
-  /** Marks skus changed by a committed write; their publish runs on the next tick. */
-  changed(skus: Iterable<string>, tickMs: number): void {
+  /**
+   * Marks skus changed by a committed write; their publish runs on the next tick (`tickMs`,
+   * or later while the previous publish's spacing lasts).
+   */
+  changed(skus: Iterable<string>, tickMs: number, now = Date.now()): void {
     for (const sku of skus) this.#dirty.add(sku);
     if (this.#scheduled || this.#dirty.size === 0) return;
     this.#scheduled = true;
-    this.#host.later(() => this.flush(), tickMs);
+    this.#host.later(() => this.flush(), Math.max(tickMs, this.#quietUntil - now));
   }
 
   /** Publishes the latest view of every changed sku, once each (the tick calls it). */
-  flush(): void {
+  flush(now = Date.now()): void {
     this.#scheduled = false;
     const skus = [...this.#dirty];
     this.#dirty.clear();
+    let reached = 0;
     for (const sku of skus) {
       const view = this.#host.view(sku);
       if (!view) continue;
       const message = JSON.stringify({ type: "stock", ...view });
-      for (const socket of this.#host.sockets(sku)) {
+      const sockets = this.#host.sockets(sku);
+      reached += sockets.length;
+      for (const socket of sockets) {
         try {
           socket.send(message);
         } catch {
@@ -126,5 +142,6 @@ export class StockFeed {
         }
       }
     }
+    this.#quietUntil = now + reached * SPACING_PER_SOCKET_MS;
   }
 }

@@ -57,6 +57,29 @@ describe("Stock feed: publishing is coalesced and off the write path", () => {
     }
   });
 
+  it("spaces publishes by the sockets they reached, so many listeners cannot take the shard's time", () => {
+    const sockets = Array.from({ length: 1000 }, recorder);
+    const delays: number[] = [];
+    const view = (): SkuView => ({
+      sku: "s",
+      stock: 1,
+      available: 1,
+      held: 0,
+      sold: 0,
+      version: 1,
+    });
+    const feed = new StockFeed({
+      sockets: () => sockets,
+      view,
+      later: (_fn, ms) => void delays.push(ms),
+    });
+    feed.changed(["s"], 50, 0);
+    feed.flush(1000); // the tick: published to 1,000 sockets at t = 1000 ms
+    expect(sockets.every((socket) => socket.sent.length === 1)).toBe(true);
+    feed.changed(["s"], 50, 1000);
+    expect(delays).toEqual([50, 250]);
+  });
+
   it("lets a pending publish greet a new listener, so it never gets one state twice", () => {
     const early = recorder();
     const late = recorder();
