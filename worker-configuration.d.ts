@@ -4,10 +4,11 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./workers/index");
-		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AdminAuthGuard";
+		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AlarmManager" | "AdminAuthGuard";
 	}
 	interface Env {
 		ORDERS_QUEUE: Queue;
+		NOTIFICATIONS_QUEUE: Queue;
 		FAULT_INJECTION: string;
 		INVENTORY_SHARDS: string;
 		ORDERS_SHARDS: string;
@@ -33,10 +34,21 @@ declare namespace Cloudflare {
 		ORDERS_MAX_QUEUE: string;
 		ADMIN_TOKEN: string;
 		NOTIFY_WEBHOOK_SECRET: string;
+		NOTIFY_RETRY_BASE_MS: string;
+		ALARM_TICK_MS: string;
+		OVERLOAD_RAISE_MS: string;
+		OVERLOAD_CLEAR_MS: string;
+		QUEUE_BACKLOG_MS: string;
+		QUEUE_BACKLOG_CLEAR_MS: string;
+		DEAD_LETTERS_CLEAR_MS: string;
+		ALARM_AUTOMATION: string;
+		AUTOMATION_MAX_ACTIONS: string;
+		AUTOMATION_WINDOW_MS: string;
 		INVENTORY: DurableObjectNamespace<import("./workers/index").InventoryShard>;
 		ORDERS: DurableObjectNamespace<import("./workers/index").OrderShard>;
 		SUPERVISOR: DurableObjectNamespace<import("./workers/index").Supervisor>;
 		RATE_LIMITER: DurableObjectNamespace<import("./workers/index").ClientRateLimiter>;
+		ALARMS: DurableObjectNamespace<import("./workers/index").AlarmManager>;
 		ADMIN_AUTH: DurableObjectNamespace<import("./workers/index").AdminAuthGuard>;
 	}
 }

@@ -5,6 +5,7 @@ import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
 
 export {
   AdminAuthGuard,
+  AlarmManager,
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,
   InventoryShard,

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ADMIN_AUTH_GUARD } from "../../../durable-objects/admin-auth";
+import { alarmManager } from "../../../durable-objects/visibility/alarms";
 import { ADMIN, expectProblem, http } from "../client";
 
 /** Defaults (no ADMIN_AUTH_* vars in the test pool): 5 failures per 60 s window, alarm at 20. */
@@ -59,5 +60,12 @@ describe("Admin token guessing", () => {
     });
     for (let i = 0; i < 5; i++) await asClient("203.0.113.200", "Bearer wrong");
     expect(logged(warn, "admin-auth-alarm")).toHaveLength(1);
+    // Raised in the alarm manager, sourced to the deployment rather than a client address.
+    const view = await alarmManager(env).list();
+    const raised = view.active.filter((a) => a.name === "admin-auth-failures");
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ source: "deployment", severity: "major" });
+    const events = view.history.filter((e) => e.name === "admin-auth-failures");
+    expect(events.map((e) => e.event)).toEqual(["raised"]);
   });
 });
