@@ -49,6 +49,13 @@ export interface AdminAuthLimits {
 }
 
 export interface Limits {
+  /**
+   * A queued order whose queue message never arrived runs on its shard after this long
+   * (`ORDERS_INTAKE_SAFETY_MS`, default 30 min). Cloudflare Queues are durable; local
+   * `wrangler dev` keeps messages in memory, so a killed runtime loses them and this timer
+   * is what finishes those orders (the soak sets it short).
+   */
+  readonly intakeSafetyMs: number;
   readonly holds: HoldLimits;
   readonly retention: Retention;
   readonly feed: FeedLimits;
@@ -65,6 +72,7 @@ export function loadLimits(env: object): Limits {
   if (cached) return cached;
   const vars = env as Vars;
   const limits: Limits = {
+    intakeSafetyMs: integer(vars, "ORDERS_INTAKE_SAFETY_MS", 30 * 60_000, 1000, 7 * DAY),
     holds: {
       maxQuantity: integer(vars, "HOLD_MAX_QUANTITY", 100, 1, 10_000),
       maxTtlSeconds: integer(vars, "HOLD_MAX_TTL_SECONDS", 900, 1, 3600),

@@ -37,8 +37,6 @@ import {
 const HOLD_TTL_SECONDS = 900;
 /** A saga that cannot finish acquiring within this long gives up and compensates. */
 const SAGA_TIMEOUT_MS = 300_000;
-/** A queued order the queue never delivered is run by the shard itself after this long. */
-const INTAKE_SAFETY_MS = 30 * 60_000;
 const RETRY = { capMs: 30_000 };
 
 const SAGA_TIMER = "saga:";
@@ -67,6 +65,11 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#router = new ShardRouter(this.env);
     this.#driving.clear();
+  }
+
+  /** A queued order the queue never delivered is run by the shard itself after this long. */
+  get #intakeSafetyMs(): number {
+    return loadLimits(this.env).intakeSafetyMs;
   }
 
   get #resumeMs(): number {
@@ -155,7 +158,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       startedAt: as === "queued" ? null : now,
       attempts: 0,
     });
-    if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
+    if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + this.#intakeSafetyMs);
     else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
     return ok(order);
   }
