@@ -158,7 +158,8 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       startedAt: as === "queued" ? null : now,
       attempts: 0,
     });
-    if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + this.#intakeSafetyMs);
+    if (as === "queued")
+      this.timers.schedule(INTAKE_TIMER + order.orderId, now + this.#intakeSafetyMs);
     else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
     return ok(order);
   }
