@@ -55,3 +55,31 @@ export async function edgeWith(
     json: (text === "" ? null : JSON.parse(text)) as Record<string, unknown>,
   };
 }
+
+/**
+ * A namespace whose objects refuse one actor command (the RPC rejects, as a reset object's
+ * would) and serve every other call for real.
+ */
+export function refusingCommand<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  command: string,
+): DurableObjectNamespace<T> {
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
+      return (id: DurableObjectId) => {
+        const stub = target.get(id) as unknown as { call: (...args: unknown[]) => unknown };
+        return new Proxy(stub, {
+          get(s, p) {
+            if (p !== "call") return Reflect.get(s, p);
+            return (name: string, ...rest: unknown[]) =>
+              name === command
+                ? Promise.reject(new Error(`${command} unavailable (fault point)`))
+                : s.call(name, ...rest);
+          },
+        });
+      };
+    },
+  });
+}
