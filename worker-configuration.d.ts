@@ -4,7 +4,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./workers/index");
-		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AlarmManager" | "MetricsMonitor";
+		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AlarmManager" | "MetricsMonitor" | "AdminAuthGuard";
 	}
 	interface Env {
 		ANALYTICS: AnalyticsEngineDataset;
@@ -55,6 +55,7 @@ declare namespace Cloudflare {
 		RATE_LIMITER: DurableObjectNamespace<import("./workers/index").ClientRateLimiter>;
 		METRICS: DurableObjectNamespace<import("./workers/index").MetricsMonitor>;
 		ALARMS: DurableObjectNamespace<import("./workers/index").AlarmManager>;
+		ADMIN_AUTH: DurableObjectNamespace<import("./workers/index").AdminAuthGuard>;
 	}
 }
 interface Env extends Cloudflare.Env {}

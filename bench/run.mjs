@@ -1,14 +1,20 @@
 /**
- * `npm run bench [-- overhead|overload|supervision ...]`: runs the selected benches in order
- * (default: overhead, overload, then supervision). Each prints its table and ratios and writes
+ * `npm run bench [-- overhead|overload|supervision|fanout ...]`: runs the selected benches in
+ * order (default: overhead, overload, supervision, then fanout). Each prints its table and ratios and writes
  * bench/results/<name>.json. A missed target only changes the exit code with BENCH_STRICT=1;
  * a bench that could not run at all (a server that would not start) always does.
  */
+import { runFanout } from "./fanout/index.mjs";
 import { runOverhead } from "./overhead/index.mjs";
 import { runOverload } from "./overload/index.mjs";
 import { runSupervision } from "./supervision/index.mjs";
 
-const BENCHES = { overhead: runOverhead, overload: runOverload, supervision: runSupervision };
+const BENCHES = {
+  overhead: runOverhead,
+  overload: runOverload,
+  supervision: runSupervision,
+  fanout: runFanout,
+};
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(name in BENCHES));

@@ -34,9 +34,16 @@ export interface BulwarkConfig {
   readonly queueRetryBaseMs: number;
 }
 
-type Vars = Record<string, unknown>;
+/** Raw `wrangler.toml` vars (strings) or test bindings. */
+export type Vars = Record<string, unknown>;
 
-function integer(vars: Vars, field: string, fallback: number, min: number, max: number): number {
+export function integer(
+  vars: Vars,
+  field: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = vars[field];
   if (raw === undefined || raw === "") return fallback;
   const value = typeof raw === "number" ? raw : Number(raw);

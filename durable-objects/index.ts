@@ -1,4 +1,5 @@
 /** The Durable Object classes the Worker exports, and the types the edge needs from them. */
+export { AdminAuthGuard } from "./admin-auth";
 export { isService, loadConfig, SERVICES, type ServiceName } from "./config";
 export type { HoldView, InventoryProtocol, SkuView } from "./inventory/protocol";
 export { InventoryShard } from "./inventory/shard";

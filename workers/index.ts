@@ -9,6 +9,7 @@ import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
 import { edgeReporter, flushLater } from "./visibility/edge-metrics";
 
 export {
+  AdminAuthGuard,
   AlarmManager,
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,

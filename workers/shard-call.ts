@@ -33,6 +33,9 @@ export function breakerFor(shard: string): CircuitBreaker {
 export const breakerStates = () =>
   Object.fromEntries([...breakers].map(([shard, breaker]) => [shard, breaker.toJSON()]));
 
+/** Answers that mean the shard crashed serving the call (mid-saga or not). */
+const CRASHES = new Set(["internal-error", "interrupted"]);
+
 /** How long a shard's last load report counts as current. */
 const PRESSURE_WINDOW_MS = 1000;
 
@@ -116,7 +119,7 @@ export async function guarded<T>(
         ...(budgetMs === undefined ? {} : { budgetMs }),
       });
       if (reply.load) recordLoad(shard.name, reply.load);
-      if (!reply.ok && reply.code === "internal-error") breaker.onFailure();
+      if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure();
       else breaker.onSuccess();
       return reply;
     } catch (error) {

@@ -63,6 +63,8 @@ function productVars(
     INVENTORY_MAX_CONCURRENCY: opts.maxConcurrency,
     INVENTORY_MAX_SOJOURN_MS: sojourn,
     INVENTORY_SERVICE_TIME_MS: serviceTimeMs,
+    // One load generator is one client: lift the per-client hoarding cap for the benchmark.
+    HOLD_MAX_UNITS_PER_CLIENT: 1_000_000_000,
     ...(regulation === "off" ? { REGULATION: "off" } : {}),
   };
 }

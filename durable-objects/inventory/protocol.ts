@@ -33,11 +33,19 @@ export type InventoryProtocol = {
   /** `stock-below-committed` */
   putSku: { payload: { sku: string; stock: number }; value: SkuView };
   /**
-   * `not-found`, `insufficient-stock`. With `holdId` (saga steps) the call is idempotent: an
+   * `not-found`, `insufficient-stock`, `hold-too-large` and `client-hold-limit` (client holds
+   * only: see `hold-policy.ts`). With `holdId` (saga steps) the call is idempotent: an
    * existing hold of that id is answered as it stands.
    */
   placeHold: {
-    payload: { sku: string; quantity: number; ttlSeconds: number; holdId?: string };
+    payload: {
+      sku: string;
+      quantity: number;
+      ttlSeconds: number;
+      holdId?: string;
+      /** The client's address: its holds count against the per-client limit (saga holds omit it). */
+      client?: string;
+    };
     value: HoldView;
   };
   /** `not-found` */

@@ -1,9 +1,14 @@
+import { loadLimits } from "../limits/config";
+import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
 import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
 import { FAMILIES } from "../visibility/metrics/catalog";
+import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
+import { createRetentionIndex, purgeInventory } from "./retention";
+import { clientTag, FEED_LIMITS_HEADER, feedLimitsFrom, StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
 const HOLD_TIMER = "hold:";
@@ -25,8 +30,22 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   /** `stock-depleted` edges of the current message; reported once it commits. */
   #stockAlarms!: StockAlarmReporter;
 
+  #retention!: RetentionSchedule;
+  #feed!: StockFeed;
+
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
+    const store = this.#store;
+    this.#feed = new StockFeed({
+      sockets: (tag) => this.ctx.getWebSockets(tag),
+      view: (sku) => {
+        const row = store.sku(sku);
+        return row ? skuView(row) : undefined;
+      },
+      later: (fn, ms) => setTimeout(fn, ms),
+    });
+    createRetentionIndex(this.ctx.storage.sql);
+    this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
     this.#stockAlarms = new StockAlarmReporter(this.env);
   }
@@ -61,6 +80,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       }
       const row = this.#current(p.sku, cx.now);
       if (!row) return notFound(`sku ${p.sku}`);
+      const hoarding = refuseHoarding(this.ctx.storage.sql, loadLimits(this.env).holds, p, cx.now);
+      if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;
       if (p.quantity > available) {
         return fail(
@@ -74,6 +95,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         quantity: p.quantity,
         status: "active",
         expires_at: cx.now + p.ttlSeconds * 1000,
+        client: p.client ?? null,
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
       this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });
@@ -93,6 +115,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     releaseHold: write((p: InventoryProtocol["releaseHold"]["payload"], cx) => {
       if (p.compensate) {
         const hold = this.#store.hold(p.holdId);
+        // No such sku: no stock a late duplicate could take, so nothing is written for it.
+        if (!hold && !this.#store.sku(p.sku)) return notFound(`sku ${p.sku}`);
         if (!hold) {
           const tomb = {
             hold_id: p.holdId,
@@ -173,42 +197,61 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       this.#stockAlarms.edge(saved.sku, false);
     }
     this.#changed.add(saved.sku);
+    const { holdsMs, eventsMs } = loadLimits(this.env).retention;
+    this.#retention.finished(now + Math.min(holdsMs, eventsMs));
     return skuView(saved);
   }
 
   protected override onTimer(timer: DueTimer): void {
+    if (timer.name === RetentionSchedule.TIMER) {
+      this.#retention.ran(this.#purge(Date.now()), Date.now());
+      return;
+    }
     if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
     const { sku } = timer.payload as { sku: string };
     this.#current(sku, Date.now()); // the runtime runs a synchronous timer in one transaction
   }
 
+  /** Publishing is the feed's, after the reply: a commit only says which skus changed. */
   protected override onCommitted(): void {
     const reported = this.#stockAlarms.flush();
     if (reported) this.ctx.waitUntil(reported);
-    for (const sku of this.#changed) {
-      const row = this.#store.sku(sku);
-      if (!row) continue;
-      const message = JSON.stringify({ type: "stock", ...skuView(row) });
-      for (const ws of this.ctx.getWebSockets(sku)) {
-        try {
-          ws.send(message);
-        } catch {
-          // A socket closing concurrently; its close handler cleans up.
-        }
-      }
-    }
+    this.#feed.changed(this.#changed, loadLimits(this.env).feed.tickMs);
     this.#changed.clear();
   }
 
-  /** WebSocket upgrade for `/v1/skus/{sku}/events`; the edge passes the sku in a header. */
+  /**
+   * WebSocket upgrade for `/v1/skus/{sku}/events`. The edge passes the sku, the client's
+   * address and its configured limits in headers; a refusal is a JSON body the edge turns
+   * into problem+json before any upgrade.
+   */
   protected override onRequest(request: Request): Response {
     const sku = request.headers.get("X-Bulwark-Sku") ?? "";
+    const client = request.headers.get("X-Bulwark-Client") ?? "unknown";
     const row = this.#store.sku(sku);
     if (!row) return new Response(null, { status: 404 });
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [sku]);
-    server.send(JSON.stringify({ type: "stock", ...skuView(row) }));
-    return new Response(null, { status: 101, webSocket: client });
+    const limits = feedLimitsFrom(
+      request.headers.get(FEED_LIMITS_HEADER),
+      loadLimits(this.env).feed,
+    );
+    const refusal = this.#feed.admit(sku, client, limits);
+    if (refusal) return Response.json(refusal, { status: refusal.status });
+    const { 0: socket, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [sku, clientTag(client)]);
+    this.#feed.welcome(sku, server, skuView(row));
+    return new Response(null, { status: 101, webSocket: socket });
+  }
+
+  #purge(now: number): PurgeRun {
+    return purgeInventory(this.ctx.storage.sql, loadLimits(this.env).retention, now);
+  }
+
+  /**
+   * One retention batch as of `now` (the retention timer runs it with the current time;
+   * tests pass a later clock to age rows without waiting).
+   */
+  async purgeFinished(now = Date.now()): Promise<PurgeRun> {
+    return this.ctx.storage.transactionSync(() => this.#purge(now));
   }
 
   /** Edge-triggered stock events of `sku`, oldest first (alarms subscribe to these). */

@@ -1,3 +1,4 @@
+import { migrateClientColumn } from "./hold-policy";
 import type { HoldStatus, HoldView, SkuView, StockEvent } from "./protocol";
 
 type SkuRow = {
@@ -13,6 +14,8 @@ type HoldRow = {
   quantity: number;
   status: HoldStatus;
   expires_at: number;
+  /** Who placed it (`CF-Connecting-IP`), for per-client limits; `null` for saga holds. */
+  client?: string | null;
 };
 
 export const skuView = (row: SkuRow): SkuView => ({
@@ -50,6 +53,7 @@ export class InventoryStore {
       hold_id TEXT PRIMARY KEY, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
       status TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS holds_active ON holds (sku, status, expires_at)");
+    migrateClientColumn(sql);
     sql.exec(`CREATE TABLE IF NOT EXISTS stock_events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL)`);
   }
@@ -63,7 +67,7 @@ export class InventoryStore {
   hold(holdId: string): HoldRow | undefined {
     return this.#sql
       .exec<HoldRow>(
-        "SELECT hold_id, sku, quantity, status, expires_at FROM holds WHERE hold_id = ?",
+        "SELECT hold_id, sku, quantity, status, expires_at, client FROM holds WHERE hold_id = ?",
         holdId,
       )
       .toArray()[0];
@@ -87,12 +91,13 @@ export class InventoryStore {
 
   saveHold(row: HoldRow): HoldRow {
     this.#sql.exec(
-      "INSERT OR REPLACE INTO holds (hold_id, sku, quantity, status, expires_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO holds (hold_id, sku, quantity, status, expires_at, client) VALUES (?, ?, ?, ?, ?, ?)",
       row.hold_id,
       row.sku,
       row.quantity,
       row.status,
       row.expires_at,
+      row.client ?? null,
     );
     return row;
   }

@@ -1,6 +1,8 @@
 import { exponential } from "../../core/backoff";
 import { logEvent } from "../../core/log";
 import { loadConfig } from "../config";
+import { loadLimits } from "../limits/config";
+import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
 import { ShardRouter } from "../routing";
 import {
   type Commands,
@@ -16,6 +18,7 @@ import {
 import { ServiceShard } from "../service-shard";
 import { FAMILIES } from "../visibility/metrics/catalog";
 import type { OrderItem, OrderRequest, OrdersProtocol, OrderView } from "./protocol";
+import { createRetentionIndex, purgeOrders } from "./retention";
 import {
   attempt,
   holdConfirmed,
@@ -36,8 +39,6 @@ import {
 const HOLD_TTL_SECONDS = 900;
 /** A saga that cannot finish acquiring within this long gives up and compensates. */
 const SAGA_TIMEOUT_MS = 300_000;
-/** A queued order the queue never delivered is run by the shard itself after this long. */
-const INTAKE_SAFETY_MS = 30 * 60_000;
 const RETRY = { capMs: 30_000 };
 
 const SAGA_TIMER = "saga:";
@@ -58,10 +59,19 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   /** One saga run per order at a time: a client retry and a timer join the same run. */
   readonly #driving = new Map<string, Promise<Result<OrderView>>>();
 
+  #retention!: RetentionSchedule;
+
   protected override onStart(): void {
     this.#store = new OrderStore(this.ctx.storage.sql);
+    createRetentionIndex(this.ctx.storage.sql);
+    this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#router = new ShardRouter(this.env);
     this.#driving.clear();
+  }
+
+  /** A queued order the queue never delivered is run by the shard itself after this long. */
+  get #intakeSafetyMs(): number {
+    return loadLimits(this.env).intakeSafetyMs;
   }
 
   get #resumeMs(): number {
@@ -151,7 +161,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       attempts: 0,
     });
     if (as === "queued") {
-      this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
+      this.timers.schedule(INTAKE_TIMER + order.orderId, now + this.#intakeSafetyMs);
       this.count(FAMILIES.orders.name, { status: "queued" });
     } else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
     return ok(order);
@@ -278,10 +288,31 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     this.timers.cancel(SAGA_TIMER + order.orderId);
     this.timers.cancel(INTAKE_TIMER + order.orderId);
     this.count(FAMILIES.orders.name, { status });
+    this.#retention.finished(now + loadLimits(this.env).retention.ordersMs);
     return this.#store.save({ ...order, status, reason, phase: "final", updatedAt: now });
   }
 
+  /**
+   * One retention batch as of `now` (the retention timer runs it with the current time;
+   * tests pass a later clock to age rows without waiting).
+   */
+  async purgeFinished(now = Date.now()): Promise<PurgeRun> {
+    return this.ctx.storage.transactionSync(() =>
+      purgeOrders(this.ctx.storage.sql, loadLimits(this.env).retention, now),
+    );
+  }
+
   protected override async onTimer(timer: DueTimer, cx: SagaContext): Promise<void> {
+    if (timer.name === RetentionSchedule.TIMER) {
+      cx.step(() => {
+        const now = Date.now();
+        this.#retention.ran(
+          purgeOrders(this.ctx.storage.sql, loadLimits(this.env).retention, now),
+          now,
+        );
+      });
+      return;
+    }
     const [kind, orderId] = [
       timer.name.slice(0, timer.name.indexOf(":") + 1),
       timer.name.slice(timer.name.indexOf(":") + 1),

@@ -16,7 +16,7 @@ import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
-import { SagaRunner, StaleIncarnation } from "./saga-runner";
+import { SagaInterrupted, SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
 import {
   type StartOutcome,
@@ -438,7 +438,12 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       return result;
     } catch (error) {
       // Crash before the ticket is released, so no waiting command runs on this memory.
-      return await this.#crash(error, incarnation);
+      if (!(error instanceof SagaInterrupted)) return await this.#crash(error, incarnation);
+      await this.#crash(error.cause, incarnation);
+      return fail(
+        RuntimeCodes.interrupted,
+        `${this.service} crashed mid-saga after part of the work was durable; it resumes from storage`,
+      );
     } finally {
       ticket.release();
       await this.timers.arm();

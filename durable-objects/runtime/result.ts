@@ -42,4 +42,10 @@ export const RuntimeCodes = {
   deadlineExceeded: "deadline-exceeded",
   serviceUnavailable: "service-unavailable",
   idempotencyKeyReused: "idempotency-key-reused",
+  /**
+   * A saga crashed after at least one of its steps committed: the actor crashed (and was
+   * reported) like for `internal-error`, but part of the work is durable and resumes from
+   * storage. Callers answer the resource's current view, never "nothing happened".
+   */
+  interrupted: "interrupted",
 } as const;

@@ -5,6 +5,20 @@ import type { Result } from "./result";
 export class StaleIncarnation extends Error {}
 
 /**
+ * A saga that failed after at least one of its steps committed. Its `cause` is the crash;
+ * the actor still crashes on it, but the caller must not hear "nothing happened": part of
+ * the work is durable and resumes from storage (its timer).
+ */
+export class SagaInterrupted extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/** Steps each saga context committed (kept off the public `SagaContext` type). */
+const committedSteps = new WeakMap<SagaContext, number>();
+
+/**
  * Runs saga commands: each `cx.step` is one storage transaction, a step of an incarnation
  * that has since crashed is refused (its durable progress resumes through a timer), and
  * concurrent duplicates of a keyed saga (same key, same fingerprint) wait for the first and
@@ -34,9 +48,14 @@ export class SagaRunner {
     const slot = key === undefined ? undefined : `${key}\n${meta.fingerprint ?? ""}`;
     const running = slot === undefined ? undefined : this.#inflight.get(slot);
     if (running) return running;
-    const promise = saga(payload, this.context(key, crashAtStep)).finally(() => {
-      if (slot !== undefined && this.#inflight.get(slot) === promise) this.#inflight.delete(slot);
-    });
+    const cx = this.context(key, crashAtStep);
+    const promise = saga(payload, cx)
+      .catch((error: unknown) => {
+        throw committedSteps.get(cx) ? new SagaInterrupted(error) : error;
+      })
+      .finally(() => {
+        if (slot !== undefined && this.#inflight.get(slot) === promise) this.#inflight.delete(slot);
+      });
     if (slot !== undefined) this.#inflight.set(slot, promise);
     return promise;
   }
@@ -45,7 +64,7 @@ export class SagaRunner {
   context(key: string | undefined, crashAtStep: number | null = null): SagaContext {
     const incarnation = this.#incarnation();
     let steps = 0;
-    return {
+    const cx: SagaContext = {
       now: Date.now(),
       idempotencyKey: key,
       step: <T>(fn: () => T): T => {
@@ -60,10 +79,12 @@ export class SagaRunner {
           if (steps === crashAtStep) throw new Error(`injected crash at step ${steps}`);
           return result;
         });
+        committedSteps.set(cx, steps);
         this.#afterStep();
         return value;
       },
     };
+    return cx;
   }
 
   /** A crash ends every saga of the incarnation: nobody may join them any more. */

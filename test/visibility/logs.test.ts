@@ -57,7 +57,7 @@ describe("structured logs", { timeout: TEST_BUDGET_MS }, () => {
     });
     expect({ status, code }).toEqual({ status: 400, code: "invalid-request" });
     expect(lines.some((l) => l.event === "internal-error")).toBe(false);
-    const line = lines.find((l) => l.event === "request-body-unreadable");
+    const line = lines.find((l) => l.event === "request-body-aborted");
     expect(line).toMatchObject({ level: "info", requestId: "req-gone" });
     expect(line).not.toHaveProperty("stack");
   });

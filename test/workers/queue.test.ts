@@ -156,6 +156,33 @@ describe("Orders queue consumer", () => {
     expect(await new ShardRouter(env).actor(shard).inspect()).toMatchObject({ faults: [] });
   });
 
+  it("acks a message whose saga crashed past its first step: the order is durable and finishes on its timer", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    await injectFault({ service: "orders", orderId: body.orderId, kind: "crash", step: 2 });
+    const result = await consume(ORDERS_QUEUE, [body]);
+    expect(result.explicitAcks).toEqual(["m0"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(
+      await eventually(
+        async () => (await statusOf(body.orderId)).status,
+        (s) => s === "confirmed",
+      ),
+    ).toBe("confirmed");
+    expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
+  });
+
+  it("retries a message whose saga crashed at its first step: nothing of it is durable", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    await injectFault({ service: "orders", orderId: body.orderId, kind: "crash", step: 1 });
+    const result = await consume(ORDERS_QUEUE, [body]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m0"]);
+    expect((await statusOf(body.orderId)).status).toBe("queued");
+  });
+
   it("processes a redelivered message idempotently", async () => {
     const a = uniqueSku();
     await putSku(a, 5);

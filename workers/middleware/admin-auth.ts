@@ -1,4 +1,6 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { logEvent } from "../../core/log";
+import { ADMIN_AUTH_GUARD, type GuardVerdict } from "../../durable-objects/admin-auth";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 
@@ -13,19 +15,75 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
+const guard = (c: Context<AppEnv>) =>
+  c.env.ADMIN_AUTH.get(c.env.ADMIN_AUTH.idFromName(ADMIN_AUTH_GUARD));
+
+/** Blocks this isolate already heard of: refused without a round trip until they end. */
+const knownBlocks = new Map<string, number>();
+
+function throttled(client: string, retryAfterMs: number): Problem {
+  return new Problem(
+    "rate-limited",
+    `too many failed admin authentications from ${client}; try again later`,
+    retryAfterMs,
+  );
+}
+
+/**
+ * Asks the guard; if it cannot answer, authentication still decides (the token check is the
+ * protection, the throttle only bounds guessing), and the outage is logged.
+ */
+async function ask<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (error) {
+    logEvent("error", "admin-auth-guard-unavailable", {
+      requestId: c.get("requestId"),
+      reason: String(error),
+    });
+    return null;
+  }
+}
+
+function refuseIfBlocked(client: string, verdict: GuardVerdict | null, now: number): void {
+  if (!verdict?.blocked) return;
+  knownBlocks.set(client, now + verdict.retryAfterMs);
+  throw throttled(client, verdict.retryAfterMs);
+}
+
 /**
  * Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. With `ADMIN_TOKEN` unset (a
  * deployment that forgot the secret) every admin request is refused: fail closed.
+ *
+ * Failures are counted per client (`CF-Connecting-IP`) by the deployment's `AdminAuthGuard`;
+ * after `ADMIN_AUTH_MAX_FAILURES` (default 5) in `ADMIN_AUTH_WINDOW_MS` (default 60 s) the
+ * client gets `429 rate-limited` + `Retry-After` until its window ends — with the right token
+ * too, or the throttle would reveal which guess was right. That is why a successful request
+ * also asks the guard (one RPC): exact across isolates beats saving it. Each failure is
+ * logged (`admin-auth-failed`, `admin-auth-throttled`).
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async function adminAuthMiddleware(c, next) {
+    const client = c.req.header("CF-Connecting-IP") ?? "unknown";
+    const now = Date.now();
+    const blockedUntil = knownBlocks.get(client);
+    if (blockedUntil !== undefined && blockedUntil > now)
+      throw throttled(client, blockedUntil - now);
+    if (blockedUntil !== undefined) knownBlocks.delete(client);
+
     const expected = (c.env as { ADMIN_TOKEN?: string }).ADMIN_TOKEN;
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer ([\x21-\x7E]+)$/.exec(header);
-    if (!expected || !match?.[1] || !(await sameSecret(match[1], expected))) {
-      throw new Problem("unauthorized", "a valid admin bearer token is required");
+    if (expected && match?.[1] && (await sameSecret(match[1], expected))) {
+      refuseIfBlocked(client, await ask(c, () => guard(c).check(client)), now);
+      c.set("admin", true);
+      return next();
     }
-    c.set("admin", true);
-    await next();
+    const record = await ask(c, () => guard(c).recordFailure(client));
+    const fields = { requestId: c.get("requestId"), client, failures: record?.failures ?? null };
+    if (record?.blocked) logEvent("warn", "admin-auth-throttled", fields);
+    else logEvent("warn", "admin-auth-failed", fields);
+    refuseIfBlocked(client, record, now);
+    throw new Problem("unauthorized", "a valid admin bearer token is required");
   };
 }

@@ -54,7 +54,9 @@ export async function consumeOrders(
       const reply = await router
         .orders(orderId)
         .call("processQueued", { orderId, items, fingerprint });
-      if (reply.ok) {
+      if (reply.ok || reply.code === "interrupted") {
+        // `interrupted`: the saga crashed past its first step; it is durable and its
+        // shard's timer finishes it, so a redelivery would only repeat what is under way.
         message.ack();
       } else if (LATER.has(reply.code)) {
         backingOff.set(slow ? "*" : shard, reply.retryAfterMs ?? 1000);

@@ -15,6 +15,7 @@ import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
 import { breakerFor, guarded, underPressure } from "../shard-call";
 import { countShed } from "../visibility/edge-metrics";
+import { recoveredOrder, unwithdrawnOrder } from "./order-recovery";
 
 /** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
 const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
@@ -71,8 +72,14 @@ async function shed(
       shard: shard.name,
       error: (error as Error).message,
     });
-    // Only the record this request created is withdrawn, so the 503 stays true.
-    await ref.call("withdrawQueued", { orderId: request.orderId }).catch(() => undefined);
+    // Only the record this request created is withdrawn, so the 503 stays true; if the
+    // withdrawal did not certainly happen, the order still exists and is answered as such.
+    const withdrawal = await ref
+      .call("withdrawQueued", { orderId: request.orderId })
+      .catch(() => null);
+    const withdrawn = withdrawal?.ok === true && withdrawal.value.withdrawn;
+    const left = withdrawn ? null : await unwithdrawnOrder(c, request.orderId, order);
+    if (left) return orderResponse(c, left);
     countShed(shard.service, "service-unavailable");
     throw new Problem("service-unavailable", "orders cannot be queued right now", 5000);
   }
@@ -120,6 +127,8 @@ export function orderRoutes(app: Hono<AppEnv>): void {
         );
         if (reply.ok) return orderResponse(c, reply.value);
         if (async && SHEDDABLE.has(reply.code)) return shed(c, shard, request, reply);
+        const started = await recoveredOrder(c, request, reply);
+        if (started) return orderResponse(c, started);
         throw fromFailure(reply);
       },
     ],

@@ -1,6 +1,12 @@
 import type { Context, Handler, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import {
+  FEED_LIMITS_HEADER,
+  type FeedRefusal,
+  feedLimitsHeader,
+} from "../../durable-objects/inventory/stock-feed";
+import { loadLimits } from "../../durable-objects/limits/config";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 import { adminAuth } from "../middleware/admin-auth";
@@ -12,6 +18,9 @@ import { resource } from "../resource";
 import { guarded } from "../shard-call";
 
 const sku = { sku: skuParam };
+
+/** The client's address, as the platform sets it (the key of every per-client limit). */
+const clientOf = (c: Context<AppEnv>) => c.req.header("CF-Connecting-IP") ?? "unknown";
 const hold = { sku: skuParam, holdId: idParam };
 
 /** Sends one command to the inventory shard owning the request's sku. */
@@ -83,7 +92,13 @@ export function skuRoutes(app: Hono<AppEnv>): void {
                 fingerprint: canonicalJson(body),
               };
         const reply = await shard.guard((meta) =>
-          shard.ref().call("placeHold", { sku: skuKey, ...body }, { ...meta, ...keyed }),
+          shard
+            .ref()
+            .call(
+              "placeHold",
+              { sku: skuKey, ...body, client: clientOf(c) },
+              { ...meta, ...keyed },
+            ),
         );
         return answer(c, reply, 201);
       },
@@ -111,12 +126,21 @@ export function skuRoutes(app: Hono<AppEnv>): void {
         }
         const skuKey = input(c).params.sku ?? "";
         const router = c.get("router");
-        const response = await router
-          .stub(router.locate("inventory", skuKey))
-          .fetch(
-            new Request(c.req.url, { headers: { Upgrade: "websocket", "X-Bulwark-Sku": skuKey } }),
-          );
+        const response = await router.stub(router.locate("inventory", skuKey)).fetch(
+          new Request(c.req.url, {
+            headers: {
+              Upgrade: "websocket",
+              "X-Bulwark-Sku": skuKey,
+              "X-Bulwark-Client": clientOf(c),
+              [FEED_LIMITS_HEADER]: feedLimitsHeader(loadLimits(c.env).feed),
+            },
+          }),
+        );
         if (response.status === 404) throw new Problem("not-found", `sku ${skuKey} does not exist`);
+        if (response.status === 429 || response.status === 503) {
+          const refusal = (await response.json()) as FeedRefusal;
+          throw new Problem(refusal.code, refusal.detail, refusal.retryAfterMs);
+        }
         if (response.status !== 101) {
           throw new Problem("service-unavailable", "the inventory shard cannot take listeners now");
         }

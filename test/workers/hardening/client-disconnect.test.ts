@@ -1,0 +1,54 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { app } from "../../../workers/app";
+import { atShard, uniqueSku } from "../client";
+
+/** A body that sends part of a JSON document, then breaks as a client hanging up would. */
+function brokenUpload(): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent) {
+        controller.error(new Error("client disconnected"));
+        return;
+      }
+      sent = true;
+      controller.enqueue(new TextEncoder().encode('{"quantity": 1, "ttlSec'));
+    },
+  });
+}
+
+describe("A client that disconnects mid-upload", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is a client event: 400, one info line without a stack, no internal-error, nothing held", async () => {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 5);
+    const errors = vi.spyOn(console, "error");
+    const infos = vi.spyOn(console, "log");
+    // Straight into the app: across a service binding workerd turns the broken stream into a
+    // truncated body, whereas a real client's disconnect makes the body read throw.
+    const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Request-Id": "upload-1" },
+      body: brokenUpload(),
+    });
+    const response = await app.fetch(request, env, createExecutionContext());
+    const body = (await response.json()) as { code: string };
+    expect({ status: response.status, code: body.code }).toEqual({
+      status: 400,
+      code: "invalid-request",
+    });
+    expect(errors).not.toHaveBeenCalled();
+    const lines = infos.mock.calls
+      .map((args) => String(args[0]))
+      .filter((line) => line.includes("request-body-aborted"));
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
+    expect(line).toMatchObject({ level: "info", event: "request-body-aborted" });
+    expect(line.requestId).toBe("upload-1");
+    expect(JSON.stringify(line)).not.toContain("    at ");
+    expect(await atShard.getSku(sku)).toMatchObject({ held: 0, available: 5 });
+  });
+});

@@ -1,0 +1,85 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { app } from "../../../workers/app";
+
+/**
+ * Platform faults the runtime cannot inject by itself, as test-harness fault points. The
+ * edge app takes its bindings per request, so a request can run against the real bindings
+ * with one of them replaced by a failing one — the real shards, queue and limiter stay.
+ */
+
+/** A Queue binding whose `send` is refused, as when the queue is unavailable. */
+export const refusingQueue: Queue = {
+  send: () => Promise.reject(new Error("queue unavailable (fault point)")),
+  sendBatch: () => Promise.reject(new Error("queue unavailable (fault point)")),
+} as unknown as Queue;
+
+/** A Durable Object namespace whose objects cannot be reached (every call rejects). */
+export function unreachableNamespace<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+): DurableObjectNamespace<T> {
+  const unreachable = new Proxy(
+    {},
+    {
+      get: () => () => Promise.reject(new Error("object unavailable (fault point)")),
+    },
+  );
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      if (property === "get") return () => unreachable;
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The edge with some bindings replaced: `fetch` answers as `exports.default.fetch` would. */
+export async function edgeWith(
+  overrides: Partial<Cloudflare.Env>,
+  method: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const headers = new Headers(init.headers);
+  if (init.body !== undefined) headers.set("Content-Type", "application/json");
+  const request = new Request(`http://edge.test${path}`, {
+    method,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const response = await app.fetch(request, { ...env, ...overrides }, createExecutionContext());
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (text === "" ? null : JSON.parse(text)) as Record<string, unknown>,
+  };
+}
+
+/**
+ * A namespace whose objects refuse one actor command (the RPC rejects, as a reset object's
+ * would) and serve every other call for real.
+ */
+export function refusingCommand<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  command: string,
+): DurableObjectNamespace<T> {
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
+      return (id: DurableObjectId) => {
+        const stub = target.get(id) as unknown as { call: (...args: unknown[]) => unknown };
+        return new Proxy(stub, {
+          get(s, p) {
+            if (p !== "call") return Reflect.get(s, p);
+            return (name: string, ...rest: unknown[]) =>
+              name === command
+                ? Promise.reject(new Error(`${command} unavailable (fault point)`))
+                : s.call(name, ...rest);
+          },
+        });
+      };
+    },
+  });
+}
