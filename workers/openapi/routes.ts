@@ -127,7 +127,13 @@ export const ROUTES: readonly RouteSpec[] = [
     body: placeHoldBody,
     idempotencyKey: "optional",
     answers: { 201: { description: "the hold", schema: holdView } },
-    problems: ["not-found", "insufficient-stock", "idempotency-key-reused"],
+    problems: [
+      "not-found",
+      "insufficient-stock",
+      "idempotency-key-reused",
+      "hold-too-large",
+      "client-hold-limit",
+    ],
   },
   {
     method: "get",
@@ -168,7 +174,9 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "Live stock events (WebSocket)",
     description:
       "Send `Upgrade: websocket`. The server sends a `StockMessage` on connect and after " +
-      "every change. Without the upgrade header the answer is 400.",
+      "changes (coalesced: the newest view wins). Without the upgrade header the answer is " +
+      "400; listeners are bounded per sku (503 listeners-full) and per client (429 " +
+      "listener-limit).",
     params: sku,
     answers: {
       101: {
@@ -176,7 +184,7 @@ export const ROUTES: readonly RouteSpec[] = [
         schema: stockMessage,
       },
     },
-    problems: ["not-found", "service-unavailable"],
+    problems: ["not-found", "service-unavailable", "listeners-full", "listener-limit"],
   },
   {
     method: "post",
