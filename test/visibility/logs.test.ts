@@ -1,30 +1,10 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../workers";
+import { logsDuring } from "../log-lines";
 import { ADMIN, http, putSku, uniqueSku } from "../workers/client";
 import { TEST_BUDGET_MS } from "./scrape";
-
-/** The structured lines written to the console while `run` ran, parsed. */
-async function logsDuring(run: () => Promise<unknown>) {
-  const lines: Record<string, unknown>[] = [];
-  const capture = (...args: unknown[]) => {
-    try {
-      lines.push(JSON.parse(String(args[0])));
-    } catch {
-      lines.push({ prose: String(args[0]) });
-    }
-  };
-  const spies = (["log", "warn", "error"] as const).map((m) =>
-    vi.spyOn(console, m).mockImplementation(capture),
-  );
-  try {
-    await run();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines;
-}
 
 afterEach(async () => {
   await http("DELETE", "/v1/ops/faults", { admin: true });

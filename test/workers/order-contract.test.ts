@@ -4,6 +4,7 @@ import { canonicalJson } from "../../core/http";
 import { ShardRouter } from "../../durable-objects";
 import { holdIdOf } from "../../durable-objects/orders/saga";
 import { orderIdOf } from "../../workers/routes/orders";
+import { linesOf } from "../log-lines";
 import {
   atShard,
   eventually,
@@ -117,8 +118,12 @@ describe("A saga whose confirmation is refused", () => {
     expect(r.json).toMatchObject({ orderId, status: "rejected", reason: "hold-expired" });
     expect(await getSku(a)).toMatchObject({ held: 0, sold: 0 });
     expect(await getSku(b)).toMatchObject({ held: 0, sold: 0 });
-    expect(logged).toHaveBeenCalledWith(
-      `order ${orderId}: confirmation refused (hold-not-active); compensating`,
+    expect(linesOf(logged)).toContainEqual(
+      expect.objectContaining({
+        event: "order-confirmation-refused",
+        orderId,
+        code: "hold-not-active",
+      }),
     );
   });
 });
