@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { ShardRouter } from "../durable-objects";
 import type { AppEnv } from "./context";
+import { dashboardRoutes } from "./dashboard";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
@@ -25,6 +26,7 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
+  dashboardRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");
   });
