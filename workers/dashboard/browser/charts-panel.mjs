@@ -121,7 +121,26 @@ export class ChartsPanel {
     this.#points.push(panel.data);
     if (this.#points.length > KEEP) this.#points.splice(0, this.#points.length - KEEP);
     if (this.#notice !== null || this.#plots.size === 0) this.#build();
-    for (const chart of CHARTS) this.#plots.get(chart.id)?.setData(this.#data(chart));
+    for (const chart of CHARTS) {
+      this.#plots.get(chart.id)?.setData(this.#data(chart));
+      const latest = this.#body.querySelector(`#${chart.id} .latest`);
+      if (latest) latest.textContent = this.#latest(chart, panel.data);
+    }
+  }
+
+  /**
+   * The newest values as text, under each chart: readable without the canvas (screen
+   * readers, a glance) and checkable by tests.
+   * @param {ChartSpec} chart
+   * @param {ChartPoint} point
+   */
+  #latest(chart, point) {
+    return chart.lines
+      .map((line) => {
+        const value = line.pick(point);
+        return `${line.label} ${value === null ? "—" : `${value.toFixed(1)}${chart.unit}`}`;
+      })
+      .join(" · ");
   }
 
   /** @param {{ state: string, status?: number, detail?: string }} panel */
