@@ -7,3 +7,4 @@ export { OrderShard } from "./orders/shard";
 export { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
 export { type ShardAddress, ShardRouter } from "./routing";
 export { BulwarkSupervisor, ROOT } from "./supervision";
+export { MetricsMonitor } from "./visibility/metrics/monitor";

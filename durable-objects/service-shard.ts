@@ -1,6 +1,7 @@
 import type { AdmissionOptions } from "../core/regulation";
 import { loadConfig, type ServiceName } from "./config";
 import { Actor, type Protocol, type SupervisorLink } from "./runtime";
+import { actorMetricsSink } from "./visibility/metrics/actor-sink";
 
 /**
  * A shard of one of the reference system's services: supervised by that service's
@@ -9,6 +10,12 @@ import { Actor, type Protocol, type SupervisorLink } from "./runtime";
  */
 export abstract class ServiceShard<P extends Protocol> extends Actor<Cloudflare.Env, P> {
   protected abstract override readonly service: ServiceName;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    // Metrics and Analytics Engine, unless VISIBILITY=off (README "Visibility → Metrics").
+    this.telemetry = actorMetricsSink(ctx, env, () => this.currentLoad()) ?? this.telemetry;
+  }
 
   protected override supervision(): SupervisorLink {
     const ns = this.env.SUPERVISOR;

@@ -9,6 +9,8 @@ import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
 import { skuRoutes } from "./routes/skus";
+import { httpMetrics } from "./visibility/http-metrics";
+import { metricsRoutes } from "./visibility/metrics-route";
 
 /**
  * The edge: stateless, one middleware order for every request — request id → deadline →
@@ -17,7 +19,7 @@ import { skuRoutes } from "./routes/skus";
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId(), deadline(), async function shardRouter(c, next) {
+  app.use(httpMetrics(), requestId(), deadline(), async function shardRouter(c, next) {
     c.set("router", new ShardRouter(c.env));
     c.set("admin", false);
     await next();
@@ -26,6 +28,7 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
+  metricsRoutes(app);
   dashboardRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");

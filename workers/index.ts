@@ -1,12 +1,16 @@
+import { logEvent } from "../core/log";
 import { ROOT } from "../durable-objects";
 import { app } from "./app";
+import { countedBatch } from "./queue/counted-batch";
 import { ORDERS_DLQ } from "./queue/messages";
 import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
+import { edgeReporter, flushLater } from "./visibility/edge-metrics";
 
 export {
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,
   InventoryShard,
+  MetricsMonitor,
   OrderShard,
 } from "../durable-objects";
 
@@ -14,9 +18,14 @@ export {
 export default {
   fetch: app.fetch,
 
-  async queue(batch, env) {
-    if (batch.queue === ORDERS_DLQ) await consumeDeadLetters(batch, env);
-    else await consumeOrders(batch, env);
+  async queue(raw, env, ctx) {
+    const batch = edgeReporter(env) ? countedBatch(raw) : raw;
+    try {
+      if (batch.queue === ORDERS_DLQ) await consumeDeadLetters(batch, env);
+      else await consumeOrders(batch, env);
+    } finally {
+      flushLater(ctx);
+    }
   },
 
   /**
@@ -26,6 +35,6 @@ export default {
   async scheduled(controller, env) {
     const root = env.SUPERVISOR.get(env.SUPERVISOR.idFromName(ROOT));
     const recovered = await root.tick(controller.scheduledTime);
-    if (recovered.length > 0) console.log(`cron: recovered ${recovered.join(", ")}`);
+    if (recovered.length > 0) logEvent("info", "services-recovered", { services: recovered });
   },
 } satisfies ExportedHandler<Cloudflare.Env, unknown>;

@@ -1,7 +1,9 @@
 import { fullJitter } from "../core/backoff";
 import { CircuitBreaker } from "../core/breaker";
+import { logEvent } from "../core/log";
 import type { ShardAddress } from "../durable-objects";
 import { type CallMeta, fail, type LoadReport, type Reply } from "../durable-objects/runtime";
+import { countShed } from "./visibility/edge-metrics";
 
 /** Retries of a `retryable` RPC error, for idempotent commands only. */
 const MAX_RETRIES = 2;
@@ -85,11 +87,13 @@ export async function guarded<T>(
 ): Promise<Reply<T>> {
   // A request already out of time must not take the half-open breaker's one probe.
   if (options.deadline !== undefined && options.deadline <= Date.now()) {
+    countShed(shard.service, "deadline-exceeded");
     return fail("deadline-exceeded", "the request's deadline passed before work started");
   }
   const breaker = breakerFor(shard.name);
   const permit = breaker.tryAcquire();
   if (!permit.ok) {
+    countShed(shard.service, "circuit-open");
     return fail(
       "circuit-open",
       `shard ${shard.name} is failing; calls are refused while its circuit is open`,
@@ -103,6 +107,7 @@ export async function guarded<T>(
     if (budgetMs !== undefined && budgetMs <= 0) {
       // Only reachable on a retry: the previous attempt failed, and the breaker hears it.
       breaker.onFailure();
+      countShed(shard.service, "deadline-exceeded");
       return fail("deadline-exceeded", "the request's deadline passed before the shard answered");
     }
     try {
@@ -118,6 +123,7 @@ export async function guarded<T>(
       const rpc = error as RpcError;
       if (rpc.overloaded) {
         breaker.onSuccess();
+        countShed(shard.service, "overloaded"); // the platform refused it: no actor counted it
         return fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 });
       }
       if (rpc.retryable && options.idempotent && attempt < MAX_RETRIES) {
@@ -125,7 +131,10 @@ export async function guarded<T>(
         continue;
       }
       breaker.onFailure();
-      console.error(`shard ${shard.name}: RPC failed: ${rpc.message ?? String(error)}`);
+      logEvent("error", "shard-rpc-failed", {
+        shard: shard.name,
+        error: rpc.message ?? String(error),
+      });
       return fail("internal-error", `shard ${shard.name} could not be reached`);
     }
   }

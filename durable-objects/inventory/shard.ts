@@ -1,6 +1,7 @@
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { FAMILIES } from "../visibility/metrics/catalog";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
@@ -72,6 +73,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
       this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });
+      this.count(FAMILIES.holds.name, { outcome: "placed" });
       return ok(holdView(hold));
     }),
 
@@ -126,6 +128,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       now,
     );
     this.timers.cancel(HOLD_TIMER + holdId);
+    this.count(FAMILIES.holds.name, { outcome: to });
+    if (to === "confirmed") this.count(FAMILIES.unitsSold.name, {}, hold.quantity);
     return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
   }
 
@@ -134,6 +138,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     const row = this.#store.sku(hold.sku);
     if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
     this.#saveSku(row, { ...row, sold: row.sold - hold.quantity }, now);
+    this.count(FAMILIES.holds.name, { outcome: "released" });
     return holdView(this.#store.saveHold({ ...hold, status: "released" }));
   }
 
@@ -150,6 +155,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#store.saveHold({ ...hold, status: "expired" });
     this.#saveSku(row, { ...row, held: row.held - hold.quantity }, now);
     this.timers.cancel(HOLD_TIMER + hold.hold_id);
+    this.count(FAMILIES.holds.name, { outcome: "expired" });
   }
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {

@@ -13,6 +13,7 @@ import {
   write,
 } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { FAMILIES } from "../visibility/metrics/catalog";
 import type { OrderItem, OrderRequest, OrdersProtocol, OrderView } from "./protocol";
 import {
   attempt,
@@ -148,8 +149,10 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
       startedAt: as === "queued" ? null : now,
       attempts: 0,
     });
-    if (as === "queued") this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
-    else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
+    if (as === "queued") {
+      this.timers.schedule(INTAKE_TIMER + order.orderId, now + INTAKE_SAFETY_MS);
+      this.count(FAMILIES.orders.name, { status: "queued" });
+    } else this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
     return ok(order);
   }
 
@@ -273,6 +276,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   ) {
     this.timers.cancel(SAGA_TIMER + order.orderId);
     this.timers.cancel(INTAKE_TIMER + order.orderId);
+    this.count(FAMILIES.orders.name, { status });
     return this.#store.save({ ...order, status, reason, phase: "final", updatedAt: now });
   }
 

@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { fullJitter } from "../../core/backoff";
+import { logEvent } from "../../core/log";
 import type { AdmissionOptions } from "../../core/regulation";
 import { AdmissionGate } from "./admission-gate";
+import { BusinessCounts } from "./business-counts";
 import type {
   CallMeta,
   CommandContext,
@@ -16,7 +18,7 @@ import { ActorLifecycle } from "./lifecycle";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
 import { SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
-import { CommandStatsSink, type TelemetrySink } from "./telemetry";
+import { CommandStatsSink, type CounterLabels, type TelemetrySink } from "./telemetry";
 import { type DueTimer, Timers } from "./timers";
 
 /** Where an actor reports its exits: a supervisor object and the child id it knows us by. */
@@ -73,10 +75,11 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   /** Named timers on the object's single alarm. */
   protected readonly timers: Timers;
-  /** Telemetry sink; replace it to export elsewhere. */
+  /** Telemetry sink; replace it to export elsewhere (`inspect()` keeps its own counts). */
   protected telemetry: TelemetrySink;
 
   readonly #stats = new CommandStatsSink();
+  readonly #counts = new BusinessCounts();
   readonly #lifecycle: ActorLifecycle;
   readonly #idempotency: IdempotencyStore;
   readonly #faults: FaultBox;
@@ -98,7 +101,12 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       ctx.storage,
       () => this.#lifecycle.incarnation,
       () => {
-        this.timers.arm().catch((error) => console.error(`${this.name}: arming failed: ${error}`));
+        this.#counts.commit(this.telemetry);
+        this.timers
+          .arm()
+          .catch((error) =>
+            logEvent("error", "timer-arming-failed", { actor: this.name, error: String(error) }),
+          );
       },
     );
     this.#admission = new AdmissionGate(this.name, () => this.admissionOptions());
@@ -127,6 +135,21 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     return null;
   }
 
+  /**
+   * Counts a business fact (`family` is an exporter's counter name, e.g.
+   * `bulwark_holds_total`; `labels` bounded values only). The count is staged and reaches the
+   * telemetry sink only when the message's writes commit: a crashed message counts nothing,
+   * and a replayed or no-op command counts nothing if the handler only counts real changes.
+   */
+  protected count(family: string, labels: CounterLabels = {}, by = 1): void {
+    this.#counts.stage(family, labels, by);
+  }
+
+  /** The actor's admission load now (`null` when unregulated), for exporters' gauges. */
+  protected currentLoad(): LoadReport | null {
+    return this.#load();
+  }
+
   /** Simulated serial work per state-changing command, in ms (benchmarks only; default 0). */
   protected serviceTimeMs(): number {
     return 0;
@@ -147,14 +170,16 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       // Start failures and bugs before the handler ran: this incarnation crashed.
       reply = await this.#crash(error, this.#lifecycle.incarnation);
     }
-    this.telemetry.record({
+    const event = {
       service: this.service,
       actor: this.name,
       command,
       outcome: reply.ok ? "ok" : reply.code,
       durationMs: Date.now() - startedAt,
       at: startedAt,
-    });
+    };
+    this.#stats.record(event);
+    if (this.telemetry !== this.#stats) this.telemetry.record(event);
     const load = this.#load();
     return load ? { ...reply, load } : reply;
   }
@@ -281,6 +306,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     };
     try {
       const pending = this.ctx.storage.transactionSync(() => {
+        this.#counts.discard(); // anything staged before belongs to a transaction that failed
         const handled =
           timer.name === IdempotencyStore.SWEEP_TIMER
             ? this.#idempotency.sweep(Date.now())
@@ -372,6 +398,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     faults: FaultPlan,
     cx: CommandContext,
   ): Result<unknown> {
+    this.#counts.discard(); // anything staged before belongs to a transaction that failed
     return this.ctx.storage.transactionSync(() =>
       this.#idempotency.once(meta.idempotencyKey, meta.fingerprint ?? "", cx.now, () => {
         const result = run(payload, cx);
@@ -392,23 +419,29 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       RuntimeCodes.internalError,
       `${this.service} actor crashed while serving the request`,
     );
+    this.#counts.discard(); // the failed transaction's counts never happened
     if (error instanceof StaleIncarnation || incarnation !== this.#lifecycle.incarnation) {
       return answer;
     }
     const reason = error instanceof Error ? error.message : String(error);
     this.#lifecycle.reset();
     this.#sagas.clear();
-    console.error(`${this.service}/${this.name} crashed: ${reason}`);
+    logEvent("error", "actor-crashed", { service: this.service, actor: this.name, reason });
     await this.#report(reason);
     return answer;
   }
 
   /** `onCommitted` after a commit; its failure must not turn a committed write into a 500. */
   #committed(): void {
+    this.#counts.commit(this.telemetry);
     try {
       this.onCommitted();
     } catch (error) {
-      console.error(`${this.service}/${this.name}: onCommitted failed: ${String(error)}`);
+      logEvent("error", "on-committed-failed", {
+        service: this.service,
+        actor: this.name,
+        error: String(error),
+      });
     }
   }
 
@@ -419,7 +452,12 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       await link.supervisor.childExited({ childId: link.childId, reason, at: Date.now() });
     } catch (error) {
       // The crash is already handled locally; a supervisor that cannot hear it is logged.
-      console.error(`${this.name}: could not report exit to supervisor: ${String(error)}`);
+      logEvent("error", "exit-report-failed", {
+        service: this.service,
+        actor: this.name,
+        reason,
+        error: String(error),
+      });
     }
   }
 

@@ -9,9 +9,17 @@ export interface TelemetryEvent {
   readonly at: number;
 }
 
-/** Where telemetry goes. Exporters (metrics, Analytics Engine) implement this one method. */
+/** A business counter's labels: bounded values only (an outcome, a status), never keys. */
+export type CounterLabels = Readonly<Record<string, string>>;
+
+/**
+ * Where telemetry goes. Exporters (metrics, Analytics Engine) implement `record`, called once
+ * per processed message, and optionally `count`, which receives the business counters a
+ * handler emitted with `Actor.count` — only once the message's writes committed.
+ */
 export interface TelemetrySink {
   record(event: TelemetryEvent): void;
+  count?(family: string, labels: CounterLabels, by: number): void;
 }
 
 /** Per-command outcome counts and total duration, kept in memory for `inspect()`. */

@@ -1,11 +1,19 @@
 import { loadConfig } from "../config";
-import { Supervisor, type SupervisorSpec } from "../runtime";
+import { type SupervisionEvent, Supervisor, type SupervisorSpec } from "../runtime";
+import { SupervisionObserver } from "../visibility/metrics/supervision-observer";
 import { supervisionSpec } from "./tree";
 
 export { ROOT, supervisionSpec } from "./tree";
 
 /** The reference system's supervisor: the runtime's `Supervisor` over the configured tree. */
 export class BulwarkSupervisor extends Supervisor<Cloudflare.Env> {
+  readonly #metrics = new SupervisionObserver(this.ctx, this.env);
+
+  /** Restart and escalation counters and structured logs (README "Visibility → Metrics"). */
+  protected override onEvent(event: SupervisionEvent): void {
+    this.#metrics.observe(event);
+  }
+
   protected override specFor(name: string): SupervisorSpec | null {
     return supervisionSpec(loadConfig(this.env), name);
   }

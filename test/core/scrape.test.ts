@@ -62,14 +62,14 @@ describe("parseExposition", () => {
         ?.value;
     for (const family of reference) {
       for (const metric of family.metrics) {
-        if ("buckets" in metric) {
+        if (metric.buckets !== undefined) {
           for (const [le, count] of Object.entries(metric.buckets)) {
             const labels = { ...metric.labels, le };
             expect(ourValue(`${family.name}_bucket`, labels), le).toBe(referenceValue(count));
           }
           continue;
         }
-        if (!("value" in metric)) continue;
+        if (metric.value === undefined) continue;
         const match = ours.find(
           (s) =>
             s.name === family.name &&
@@ -99,7 +99,9 @@ describe("parseExposition", () => {
           const reference = parsePrometheusTextFormat(text)[0]?.metrics ?? [];
           const ours = parseExposition(text, 0).samples;
           expect(ours.map((s) => [s.labels, s.value])).toEqual(
-            reference.flatMap((m) => ("value" in m ? [[m.labels, referenceValue(m.value)]] : [])),
+            reference.flatMap((m) =>
+              m.value === undefined ? [] : [[m.labels, referenceValue(m.value)]],
+            ),
           );
         },
       ),

@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from "hono";
+import { logEvent } from "../../core/log";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
+import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
 
 /**
  * Per-client rate limit on state-changing requests (`RATE_LIMIT_PER_MINUTE`, keyed by
@@ -17,10 +19,14 @@ export function clientRateLimit(): MiddlewareHandler<AppEnv> {
       taken = await router.rateLimiter(client).take(client, router.config.rateLimitPerMinute);
     } catch (error) {
       // The limiter protects the shards; it must not become their single point of failure.
-      console.error(`rate limiter unavailable, letting ${client} through: ${String(error)}`);
+      logEvent("warn", "rate-limiter-unavailable", {
+        requestId: c.get("requestId"),
+        error: String(error),
+      });
       return next();
     }
     if (!taken.ok) {
+      countShed(serviceOfRoute(c.req.routePath), "rate-limited");
       throw new Problem(
         "rate-limited",
         `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deadlineHeader } from "../../core/http";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
+import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
 
 /**
  * Starts the client's clock on arrival (`X-Deadline-Ms`, 1–60000). A malformed header is
@@ -37,7 +38,9 @@ export function remainingBudget(c: Context<AppEnv>): number | undefined {
     );
   }
   const left = d.at - Date.now();
-  if (left <= 0)
+  if (left <= 0) {
+    countShed(serviceOfRoute(c.req.routePath), "deadline-exceeded");
     throw new Problem("deadline-exceeded", "the request's deadline passed before work started");
+  }
   return left;
 }

@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, orderBody } from "../../core/http";
+import { logEvent } from "../../core/log";
 import type { OrderView, ShardAddress } from "../../durable-objects";
 import type { OrderRequest } from "../../durable-objects/orders/protocol";
 import type { Failure, Reply } from "../../durable-objects/runtime";
@@ -12,6 +13,7 @@ import { input, validate } from "../middleware/validate";
 import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
 import { breakerFor, guarded, underPressure } from "../shard-call";
+import { countShed } from "../visibility/edge-metrics";
 
 /** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
 const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
@@ -62,13 +64,18 @@ async function shed(
   try {
     await c.env.ORDERS_QUEUE.send({ ...request, enqueuedAt: Date.now() }, { contentType: "json" });
   } catch (error) {
-    console.error(
-      `orders queue refused ${request.orderId} (${shard.name}): ${(error as Error).message}`,
-    );
+    logEvent("error", "orders-queue-refused", {
+      requestId: c.get("requestId"),
+      orderId: request.orderId,
+      shard: shard.name,
+      error: (error as Error).message,
+    });
     // Only the record this request created is withdrawn, so the 503 stays true.
     await ref.call("withdrawQueued", { orderId: request.orderId }).catch(() => undefined);
+    countShed(shard.service, "service-unavailable");
     throw new Problem("service-unavailable", "orders cannot be queued right now", 5000);
   }
+  countShed(shard.service, "queued");
   return orderResponse(c, order);
 }
 

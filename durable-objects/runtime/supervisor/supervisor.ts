@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { logEvent } from "../../../core/log";
 import {
   affectedChildren,
   DEFAULT_FLAGS,
@@ -62,9 +63,13 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     return null;
   }
 
-  /** Observes supervision events (alarms, notifications); the default only logs. */
+  /**
+   * Observes supervision events (metrics, alarms, notifications). The default writes one
+   * structured log line per event (`supervision-restarted`, `supervision-gave-up`, ...).
+   */
   protected onEvent(event: SupervisionEvent): void | Promise<void> {
-    console.log(`supervision: ${JSON.stringify(event)}`);
+    const level = event.type === "gave-up" || event.type === "child-down" ? "warn" : "info";
+    logEvent(level, `supervision-${event.type}`, { ...event });
   }
 
   get #name(): string {
@@ -95,7 +100,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     if (this.#store.stoppedReason !== null) return; // gave up: its children are stopped
     const child = this.#spec().children.find((c) => c.id === report.childId);
     if (!child) {
-      console.error(`supervisor ${this.#name}: exit of unknown child ${report.childId}`);
+      logEvent("error", "unknown-child-exit", { supervisor: this.#name, child: report.childId });
       return;
     }
     const record = this.#store.child(child.id);
@@ -205,7 +210,11 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
       if (spec.kind === "supervisor") await this.#supervisor(spec.address).stopTree(reason);
       else await this.#actor(spec.address).stop(reason);
     } catch (error) {
-      console.error(`supervisor ${this.#name}: stopping ${spec.id} failed: ${String(error)}`);
+      logEvent("error", "child-stop-failed", {
+        supervisor: this.#name,
+        child: spec.id,
+        error: String(error),
+      });
     }
   }
 

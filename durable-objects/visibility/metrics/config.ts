@@ -1,0 +1,50 @@
+/** Visibility configuration, validated from `wrangler.toml` vars like `durable-objects/config.ts`. */
+export interface MetricsConfig {
+  /** `VISIBILITY` (`on` | `off`, default `on`): `off` records and flushes nothing (benchmarks). */
+  readonly enabled: boolean;
+  /** `METRICS_FLUSH_MS` (100–5000, default 1000): the most often one isolate or object flushes. */
+  readonly flushMs: number;
+  /** `METRICS_GAUGE_TTL_MS` (1000–600000, default 15000): a gauge report older than this is dropped. */
+  readonly gaugeTtlMs: number;
+  /** `LOAD_SIGNAL_WINDOW_MS` (1000–3600000, default 10000): the window `loadSignals` sums over. */
+  readonly loadWindowMs: number;
+}
+
+type Vars = Record<string, unknown>;
+
+function integer(vars: Vars, field: string, fallback: number, min: number, max: number): number {
+  const raw = vars[field];
+  if (raw === undefined || raw === "") return fallback;
+  const value = typeof raw === "number" ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(
+      `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function onOff(vars: Vars, field: string): boolean {
+  const raw = vars[field] ?? "on";
+  if (raw !== "on" && raw !== "off") {
+    throw new Error(`${field} must be "on" or "off", got ${JSON.stringify(raw)}`);
+  }
+  return raw === "on";
+}
+
+const cache = new WeakMap<object, MetricsConfig>();
+
+/** Parses the visibility vars once per `env`; a bad value fails loudly naming the field. */
+export function metricsConfig(env: object): MetricsConfig {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const vars = env as Vars;
+  const config: MetricsConfig = {
+    enabled: onOff(vars, "VISIBILITY"),
+    flushMs: integer(vars, "METRICS_FLUSH_MS", 1000, 100, 5000),
+    gaugeTtlMs: integer(vars, "METRICS_GAUGE_TTL_MS", 15_000, 1000, 600_000),
+    loadWindowMs: integer(vars, "LOAD_SIGNAL_WINDOW_MS", 10_000, 1000, 3_600_000),
+  };
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,47 @@
+import type { MiddlewareHandler } from "hono";
+import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
+import type { AppEnv } from "../context";
+import { edgeReporter, flushLater } from "./edge-metrics";
+
+/** Methods kept as label values; anything else is `other` (labels stay bounded). */
+const METHODS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]);
+
+/**
+ * The route label: the matched pattern (`/v1/skus/:sku`), never the raw path, and
+ * `unmatched` for requests no route took (their paths are whatever clients typed).
+ */
+export function routeLabel(routePath: string): string {
+  return routePath === "*" || routePath === "/*" || routePath === "" ? "unmatched" : routePath;
+}
+
+/**
+ * Counts every answered request by route pattern, method and status, and observes its
+ * duration, into this isolate's reporter; the flush runs in `waitUntil`. Outermost, so
+ * error answers (from `onError`) are counted with their status too.
+ */
+export function httpMetrics(): MiddlewareHandler<AppEnv> {
+  return async function httpMetricsMiddleware(c, next) {
+    const reporter = edgeReporter(c.env);
+    if (!reporter) return next();
+    const startedAt = Date.now();
+    await next();
+    const route = routeLabel(c.req.routePath);
+    const method = METHODS.has(c.req.method) ? c.req.method : "other";
+    reporter.deltas.inc(FAMILIES.httpRequests.name, {
+      route,
+      method,
+      status: String(c.res.status),
+    });
+    reporter.deltas.observe(
+      FAMILIES.httpDuration.name,
+      { route },
+      FAMILIES.httpDuration.buckets,
+      (Date.now() - startedAt) / 1000,
+    );
+    try {
+      flushLater(c.executionCtx);
+    } catch {
+      // No execution context (a test calling app.fetch directly): the next request flushes.
+    }
+  };
+}
