@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSku, placeHold } from "./api";
+import { createSku, placeHold, placeOrder } from "./api";
 import { launchChromium, screenshot } from "./browser";
 import { ADMIN, expectStatus, unique, useBulwark } from "./contract";
 import { DashboardPage } from "./dashboard-page";
@@ -16,6 +16,8 @@ const BACKOFF_CAP_MS = 10_000;
  * just before it and its reconnect.
  */
 const UPDATE_BUDGET_MS = 4 * TICK_MS + 2 * BACKOFF_CAP_MS;
+/** Traffic reaches `/metrics` within 5 s (the contract), then the charts within an update. */
+const CHART_BUDGET_MS = 5000 + UPDATE_BUDGET_MS;
 
 const api = useBulwark({
   vars: { DASHBOARD_TICK_MS: String(TICK_MS), DASHBOARD_STREAM_MAX_MS: String(STREAM_MAX_MS) },
@@ -172,5 +174,28 @@ describe("dashboard in a browser", () => {
     );
     expect(background).toBe("rgb(17, 21, 28)");
     await screenshot(view.page, "phone-dark");
+  });
+
+  it("draws request, latency and order rates from successive /metrics scrapes", async () => {
+    const view = await signedIn();
+    const sku = unique("charted");
+    await createSku(api, sku, 1000);
+    const requests = view.page.locator("#chart-requests .latest");
+    const orders = view.page.locator("#chart-orders .latest");
+    // Keep traffic flowing until a scrape interval shows it: metrics flush within 5 s.
+    const deadline = Date.now() + CHART_BUDGET_MS;
+    let shown = "";
+    while (Date.now() < deadline) {
+      expectStatus(await placeOrder(api, [{ sku, quantity: 1 }], unique("order")), 201);
+      shown = `${await requests.textContent()} | ${await orders.textContent()}`;
+      if (/2xx [1-9]/.test(shown) && /confirmed [1-9]/.test(shown)) break;
+    }
+    expect(shown).toMatch(/2xx [1-9]/);
+    expect(shown).toMatch(/confirmed [1-9]/);
+    expect(await view.page.locator("#charts .uplot").count()).toBe(5);
+    expect(await view.page.locator("#chart-latency .latest").textContent()).toMatch(
+      /p99 [\d.]+ ms/,
+    );
+    await screenshot(view.page, "charts");
   });
 });

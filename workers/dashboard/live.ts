@@ -21,12 +21,23 @@ const PANELS = {
 const RATE_WINDOW_MS = 5000;
 
 /**
+ * An endpoint that answered 404 (a deployment without that feature) is asked again only
+ * after this long: its "unavailable" panel stays as it is meanwhile, and the stream does not
+ * fill the request metrics with 404s of its own.
+ */
+const MISSING_RETRY_MS = 30_000;
+
+/**
  * One open stream: samples every panel each tick and sends a panel only when it changed,
  * plus one `chart` event per tick (also the heartbeat the page's watchdog waits for).
  */
 class LiveStream {
   readonly #sent = new Map<string, string>();
+  /** Endpoints that answered 404, and when to ask them again. */
+  readonly #missingUntil = new Map<string, number>();
   readonly #scrapes: Scrape[] = [];
+  /** The chart event of the latest scrape (repeated while `/metrics` is not asked). */
+  #lastChart: PanelData = { state: "ok", data: null };
   readonly #reader: ContractReader;
   readonly #stream: SSEStreamingApi;
 
@@ -36,16 +47,30 @@ class LiveStream {
   }
 
   async tick(): Promise<void> {
-    const names = Object.keys(PANELS) as (keyof typeof PANELS)[];
+    const now = Date.now();
+    const names = (Object.keys(PANELS) as (keyof typeof PANELS)[]).filter(
+      (name) => (this.#missingUntil.get(PANELS[name]) ?? 0) <= now,
+    );
+    const scraping = (this.#missingUntil.get("/metrics") ?? 0) <= now;
     const [scrape, ...panels] = await Promise.all([
-      this.#reader.scrape(Date.now),
+      scraping ? this.#reader.scrape(Date.now) : undefined,
       ...names.map((name) => this.#reader.panel(PANELS[name])),
     ]);
     for (const [i, name] of names.entries()) {
       const panel = panels[i];
-      if (panel !== undefined) await this.#sendIfChanged(name, panel);
+      if (panel === undefined) continue;
+      this.#noteMissing(PANELS[name], panel, now);
+      await this.#sendIfChanged(name, panel);
     }
-    await this.#send("chart", this.#chart(scrape));
+    if (scraping) {
+      if (scrape !== undefined && "state" in scrape) this.#noteMissing("/metrics", scrape, now);
+      this.#lastChart = this.#chart(scrape);
+    }
+    await this.#send("chart", this.#lastChart);
+  }
+
+  #noteMissing(path: string, panel: PanelData, now: number): void {
+    if (panel.state === "unavailable") this.#missingUntil.set(path, now + MISSING_RETRY_MS);
   }
 
   #chart(scrape: Scrape | PanelData | undefined): PanelData {

@@ -161,6 +161,7 @@ export class ChartsPanel {
         { class: "chart", id: chart.id },
         h("figcaption", {}, chart.title),
         h("div", { class: "plot" }),
+        h("p", { class: "latest" }),
       ),
     );
     render(this.#body, h("div", { class: "charts" }, holders));
