@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isProblemCode, type ProblemCode, problemBody, retryAfterSeconds } from "../core/http";
+import { logEvent } from "../core/log";
 import type { Failure } from "../durable-objects/runtime";
 import type { AppEnv } from "./context";
 
@@ -67,7 +68,12 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
           : "invalid-request";
     return problemResponse(code, error.message || "the request was not accepted");
   }
-  console.error(`request ${c.get("requestId")} failed: ${error.stack ?? error.message}`);
+  // A bug: the one place a stack belongs in the logs.
+  logEvent("error", "internal-error", {
+    requestId: c.get("requestId"),
+    error: error.message,
+    stack: error.stack,
+  });
   return problemResponse(
     "internal-error",
     "an unexpected error occurred while serving the request",

@@ -2,7 +2,7 @@ import { median, round } from "../lib/stats.mjs";
 import { fixed, printTable, verdict } from "../lib/table.mjs";
 
 /** DESIGN "Performance targets", runtime overhead: the product (a) against the bare read (b). */
-export const TARGETS = { throughputRatioMin: 0.85, p99RatioMax: 1.3 };
+export const TARGETS = { throughputRatioMin: 0.85, p99RatioMax: 1.3, visibilityRatioMin: 0.97 };
 
 const ratio = (x, y) => (x === null || y === null || !y ? null : round(x / y, 3));
 const medianOf = (values) => (values.length ? median(values) : null);
@@ -30,8 +30,10 @@ function summarize(configs, samples) {
   return summary;
 }
 
-/** a/b and c/b of throughput and p99 from one pair of figures. */
-const ratiosOf = (a, b, c) => ({
+/** a/b and c/b of throughput and p99, and a/d (visibility on/off), from one set of figures. */
+const ratiosOf = (a, b, c, d) => ({
+  throughputAD: a && d ? ratio(a.rps, d.rps) : null,
+  p99AD: a && d ? ratio(a.p99, d.p99) : null,
   throughputAB: a && b ? ratio(a.rps, b.rps) : null,
   throughputCB: c && b ? ratio(c.rps, b.rps) : null,
   p99AB: a && b ? ratio(a.p99, b.p99) : null,
@@ -44,19 +46,24 @@ const ratiosOf = (a, b, c) => ({
  */
 export function analyze(configs, samples, rounds) {
   const summary = summarize(configs, samples);
-  const ratios = ratiosOf(summary.a, summary.b, summary.c);
+  const ratios = ratiosOf(summary.a, summary.b, summary.c, summary.d);
   const perRoundRatios = [];
   for (let r = 1; r <= rounds; r++) {
     const get = (key) => samples.find((s) => s.round === r && s.config === key && !s.error);
-    perRoundRatios.push({ round: r, ...ratiosOf(get("a"), get("b"), get("c")) });
+    perRoundRatios.push({ round: r, ...ratiosOf(get("a"), get("b"), get("c"), get("d")) });
   }
   const medianOfPerRoundRatios = {};
   for (const key of Object.keys(ratios)) {
     const m = medianOf(perRoundRatios.map((r) => r[key]).filter((v) => v !== null));
     medianOfPerRoundRatios[key] = m === null ? null : round(m, 3);
   }
-  const { throughputAB: t, p99AB: p } = ratios;
+  const { throughputAB: t, p99AB: p, throughputAD: v } = ratios;
   const targets = {
+    visibility: {
+      target: `a/d >= ${TARGETS.visibilityRatioMin}`,
+      value: v,
+      pass: v === null ? null : v >= TARGETS.visibilityRatioMin,
+    },
     throughput: {
       target: `a/b >= ${TARGETS.throughputRatioMin}`,
       value: t,
@@ -96,6 +103,7 @@ export function report(configs, analysis, opts, log) {
     perRoundRatios,
     [
       ["round", "round"],
+      ["throughputAD", "tput a/d", fixed(3)],
       ["throughputAB", "tput a/b", fixed(3)],
       ["throughputCB", "tput c/b", fixed(3)],
       ["p99AB", "p99 a/b", fixed(3)],
@@ -110,9 +118,12 @@ export function report(configs, analysis, opts, log) {
   log(
     `p99        a/b = ${ratios.p99AB}  (target <= ${TARGETS.p99RatioMax})  ${verdict(targets.p99.pass)}`,
   );
+  log(
+    `visibility on/off: throughput a/d = ${ratios.throughputAD}  (target >= ${TARGETS.visibilityRatioMin}: visibility costs <= 3 %)  ${verdict(targets.visibility.pass)};  p99 a/d = ${ratios.p99AD}`,
+  );
   log(`throughput c/b = ${ratios.throughputCB}  (itty-durable, for reference; no target)`);
   log(`p99        c/b = ${ratios.p99CB}  (itty-durable, for reference; no target)`);
   log(
-    `cross-check, median of per-round ratios: throughput a/b ${mid.throughputAB}, p99 a/b ${mid.p99AB}, throughput c/b ${mid.throughputCB}, p99 c/b ${mid.p99CB}`,
+    `cross-check, median of per-round ratios: throughput a/d ${mid.throughputAD}, throughput a/b ${mid.throughputAB}, p99 a/b ${mid.p99AB}, throughput c/b ${mid.throughputCB}, p99 c/b ${mid.p99CB}`,
   );
 }

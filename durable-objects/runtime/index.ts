@@ -29,5 +29,5 @@ export {
   RuntimeCodes,
 } from "./result";
 export * from "./supervisor";
-export type { TelemetryEvent, TelemetrySink } from "./telemetry";
+export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";
 export type { DueTimer } from "./timers";
