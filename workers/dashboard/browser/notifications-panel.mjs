@@ -30,19 +30,16 @@ export class NotificationsPanel {
       return;
     }
     /** @type {Delivery[]} */
-    const deliveries = Array.isArray(panel.data)
-      ? panel.data
-      : (panel.data.deliveries ?? panel.data.items ?? []);
+    const deliveries = Array.isArray(panel.data) ? panel.data : (panel.data.deliveries ?? []);
+    const endpoint = this.#endpoint(panel.data.endpoint);
     if (deliveries.length === 0) {
-      render(
-        this.#body,
-        h("p", { class: "muted" }, "No notifications sent yet (is NOTIFY_WEBHOOK_URL set?)."),
-      );
+      render(this.#body, endpoint, h("p", { class: "muted" }, "No notifications sent yet."));
       return;
     }
     const now = Date.now();
     render(
       this.#body,
+      endpoint,
       h(
         "div",
         { class: "table-scroll" },
@@ -81,5 +78,25 @@ export class NotificationsPanel {
         ),
       ),
     );
+  }
+
+  /**
+   * Whether webhooks go anywhere: `off` (no NOTIFY_WEBHOOK_URL), `on`, or `invalid` (a
+   * configuration error, never an unsigned send).
+   * @param {{ state: string, error: string | null } | undefined} endpoint
+   */
+  #endpoint(endpoint) {
+    if (!endpoint) return null;
+    if (endpoint.state === "invalid") {
+      return h(
+        "p",
+        { class: "error" },
+        `Webhook configuration is invalid: ${endpoint.error ?? ""}`,
+      );
+    }
+    if (endpoint.state === "off") {
+      return h("p", { class: "muted" }, "Webhooks are off (NOTIFY_WEBHOOK_URL is not set).");
+    }
+    return h("p", { class: "muted" }, "Webhooks are on.");
   }
 }
