@@ -46,6 +46,11 @@ export class HeatMapPanel {
     const now = Date.now();
     render(
       this.#body,
+      h(
+        "p",
+        { class: "help" },
+        "Shade: in flight and queued against the shard's admission limit; refusals against the hottest shard. Hatched: stopped.",
+      ),
       Object.entries(panel.data.services).map(([service, shards]) =>
         this.#table(service, shards, now),
       ),
