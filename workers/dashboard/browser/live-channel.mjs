@@ -61,6 +61,21 @@ export function reconnectDelay(attempt, random = Math.random) {
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * Why the server refused the stream, in its own words (a problem's `detail`, e.g. too many
+ * failed token attempts), for the "Reconnecting" line.
+ * @param {Response} response
+ */
+async function refusal(response) {
+  try {
+    const problem = await response.json();
+    if (typeof problem.detail === "string") return `${response.status}: ${problem.detail}`;
+  } catch {
+    // not a problem+json body
+  }
+  return `answered ${response.status}`;
+}
+
 export class LiveChannel {
   #url;
   #token;
@@ -125,7 +140,7 @@ export class LiveChannel {
       });
       if (response.status === 401) return { unauthorized: true, receivedData, reason: "401" };
       if (!response.ok || !response.body) {
-        return { unauthorized: false, receivedData, reason: `answered ${response.status}` };
+        return { unauthorized: false, receivedData, reason: await refusal(response) };
       }
       const parser = new SseParser();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
