@@ -19,7 +19,10 @@ function edge(missing: string) {
     }
     return app.fetch(request, env);
   };
-  return { asked, reader: new ContractReader(dispatch, "http://edge.test/", ADMIN) };
+  return {
+    asked,
+    reader: new ContractReader(dispatch, "http://edge.test/", { authorization: ADMIN }),
+  };
 }
 
 /** A stream on a controllable clock, collecting what it sends. */

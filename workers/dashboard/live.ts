@@ -9,6 +9,10 @@ import { type DashboardConfig, dashboardConfig } from "./config";
 import { LiveStream } from "./live-stream";
 import { ContractReader, type Dispatch } from "./sources";
 
+/**
+ * One stream's life: `hello`, then a tick every `tickMs` until the client leaves or
+ * `streamMaxMs` has passed; both ends are logged with the stream's request id.
+ */
 async function run(
   stream: SSEStreamingApi,
   reader: ContractReader,
@@ -59,7 +63,11 @@ export function liveRoutes(app: Hono<AppEnv>): void {
         const config = dashboardConfig(c.env as unknown as Record<string, unknown>);
         const ctx = executionContext(c);
         const dispatch: Dispatch = async (request) => app.fetch(request, c.env, ctx);
-        const reader = new ContractReader(dispatch, c.req.url, c.req.header("Authorization") ?? "");
+        const reader = new ContractReader(dispatch, c.req.url, {
+          authorization: c.req.header("Authorization") ?? "",
+          // The stream's own id on every read it makes, so their logs join it.
+          "x-request-id": c.get("requestId"),
+        });
         c.header("X-Accel-Buffering", "no");
         return streamSSE(c, (stream) => run(stream, reader, config, c.get("requestId")));
       },

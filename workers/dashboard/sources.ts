@@ -20,16 +20,17 @@ export type Dispatch = (request: Request) => Promise<Response>;
 export class ContractReader {
   readonly #dispatch: Dispatch;
   readonly #origin: string;
-  readonly #authorization: string;
+  readonly #headers: Readonly<Record<string, string>>;
 
-  constructor(dispatch: Dispatch, origin: string, authorization: string) {
+  /** `headers` go on every read: the caller's `authorization`, and its request id. */
+  constructor(dispatch: Dispatch, origin: string, headers: Readonly<Record<string, string>>) {
     this.#dispatch = dispatch;
     this.#origin = origin;
-    this.#authorization = authorization;
+    this.#headers = headers;
   }
 
   async #get(path: string, accept: string): Promise<Response> {
-    const headers = { authorization: this.#authorization, accept };
+    const headers = { ...this.#headers, accept };
     return this.#dispatch(new Request(new URL(path, this.#origin), { headers }));
   }
 
