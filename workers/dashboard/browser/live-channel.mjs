@@ -17,13 +17,18 @@
 /** Splits a text/event-stream into events (the parts of the format the server uses). */
 export class SseParser {
   #buffer = "";
+  /** A chunk's trailing CR, held back: the LF of its CRLF may start the next chunk. */
+  #carry = "";
 
   /**
    * @param {string} chunk
    * @returns {SseEvent[]}
    */
   push(chunk) {
-    this.#buffer += chunk.replace(/\r\n?/g, "\n");
+    let text = this.#carry + chunk;
+    this.#carry = text.endsWith("\r") ? "\r" : "";
+    if (this.#carry) text = text.slice(0, -1);
+    this.#buffer += text.replace(/\r\n?/g, "\n");
     /** @type {SseEvent[]} */
     const events = [];
     let end = this.#buffer.indexOf("\n\n");
