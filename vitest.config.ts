@@ -18,7 +18,7 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "test-admin-token",
                 FAULT_INJECTION: "on",
-                NOTIFY_WEBHOOK_SECRET: "test-webhook-secret",
+                NOTIFY_WEBHOOK_SECRET: "whsec_dGVzdC13ZWJob29rLXNlY3JldC0zMi1ieXRlcy1sb25n",
                 // Fast saga resumes and queue retries, so recovery tests finish in seconds.
                 ORDERS_RESUME_MS: "100",
                 QUEUE_RETRY_BASE_MS: "0",

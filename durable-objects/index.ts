@@ -7,4 +7,12 @@ export { OrderShard } from "./orders/shard";
 export { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
 export { type ShardAddress, ShardRouter } from "./routing";
 export { BulwarkSupervisor, ROOT } from "./supervision";
+export {
+  AlarmManager,
+  type AlarmsView,
+  type AutomationState,
+  alarmManager,
+  NOTIFICATIONS_DLQ,
+  NOTIFICATIONS_QUEUE,
+} from "./visibility/alarms";
 export { MetricsMonitor } from "./visibility/metrics/monitor";

@@ -7,6 +7,7 @@ import { consumeDeadLetters, consumeOrders } from "./queue/orders-consumer";
 import { edgeReporter, flushLater } from "./visibility/edge-metrics";
 
 export {
+  AlarmManager,
   BulwarkSupervisor as Supervisor,
   ClientRateLimiter,
   InventoryShard,

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import type { ParsedFamily } from "parse-prometheus-text-format";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HistogramSeries } from "../../core/metrics";
+import { alarmManager } from "../../durable-objects/visibility/alarms";
 import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import {
@@ -51,9 +52,6 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     const { contentType } = await scrape();
     expect(contentType).toBe("text/plain; version=0.0.4; charset=utf-8");
     for (const spec of Object.values(FAMILIES)) {
-      if (spec.name === FAMILIES.alarmsActive.name || spec.name === FAMILIES.notifications.name) {
-        continue; // from the alarm manager, when bound
-      }
       const family = families.find((f) => f.name === spec.name);
       expect(family, spec.name).toBeDefined();
       expect(family?.type, spec.name).toBe(spec.type.toUpperCase());
@@ -72,6 +70,24 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     );
     expect(series?.counts.length).toBe(FAMILIES.httpDuration.buckets.length + 1);
     expect(series?.counts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it("reads alarms per severity and notification outcomes from the alarm manager at scrape time", async () => {
+    const active = (f: ParsedFamily[], severity: string) =>
+      sample(f, FAMILIES.alarmsActive.name, { severity }) ?? -1;
+    const before = (await scrape()).families;
+    for (const severity of ["critical", "major", "minor", "warning"]) {
+      expect(active(before, severity)).toBeGreaterThanOrEqual(0);
+    }
+    for (const outcome of ["delivered", "retried", "dead-lettered"]) {
+      expect(sample(before, FAMILIES.notifications.name, { outcome })).toBeGreaterThanOrEqual(0);
+    }
+    const sku = uniqueSku();
+    await alarmManager(env).raise({ name: "stock-depleted", source: sku });
+    const raised = (await scrape()).families; // no flush involved: read when scraped
+    expect(active(raised, "warning") - active(before, "warning")).toBe(1);
+    await alarmManager(env).clear("stock-depleted", sku);
+    expect(active((await scrape()).families, "warning")).toBe(active(before, "warning"));
   });
 
   it("answers OpenMetrics 1.0 when Accept asks for it, ending in # EOF", async () => {
@@ -145,13 +161,14 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     expect(holds(after, "expired") - before).toBe(1);
   });
 
-  it("counts orders by status and a crash as a restart of its service", async () => {
+  it("counts orders by status, a crash as a restart of its service, and nothing for the crashed command's rolled-back hold", async () => {
     const sku = uniqueSku();
     await putSku(sku, 2);
     const before = await settledScrape([
       FAMILIES.orders.name,
       FAMILIES.restarts.name,
       FAMILIES.actorMessages.name,
+      FAMILIES.holds.name,
     ]);
     const restarts = (f: ParsedFamily[]) =>
       sample(f, FAMILIES.restarts.name, { service: "inventory" }) ?? 0;
@@ -164,6 +181,7 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
       body: { service: "inventory", sku, kind: "crash" },
     });
     expect((await hold(sku)).status).toBe(500);
+    expect((await hold(sku)).status).toBe(201); // the next commit must not carry the crashed count
     const crashes = (f: ParsedFamily[]) =>
       sample(f, FAMILIES.actorMessages.name, { service: "inventory", outcome: "internal-error" }) ??
       0;
@@ -171,12 +189,16 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
       (f) =>
         restarts(f) > restarts(before) &&
         orders(f, "rejected") > orders(before, "rejected") &&
+        holds(f, "placed") - holds(before, "placed") >= 2 &&
         crashes(f) > crashes(before),
     );
     expect(orders(after, "confirmed") - orders(before, "confirmed")).toBe(1);
     expect(orders(after, "rejected") - orders(before, "rejected")).toBe(1);
     expect(restarts(after) - restarts(before)).toBe(1);
     expect(crashes(after) - crashes(before)).toBe(1);
+    // The confirmed order's saga placed one hold and the last request another; the crashed
+    // hold rolled back and counts nothing.
+    expect(holds(after, "placed") - holds(before, "placed")).toBe(2);
   });
 
   it("counts load shedding where it is decided: a shard's overload refusal, and an order diverted to the queue", async () => {

@@ -183,3 +183,21 @@ describe("Analytics Engine", () => {
     );
   });
 });
+
+describe("business counters", () => {
+  it("an unknown counter family is logged and dropped, never thrown into a committed command", () => {
+    const reporter = new MetricsReporter({
+      name: "t",
+      monitor: () => privateMonitor(),
+      flushMs: 100,
+    });
+    const sink = new ActorMetricsSink(reporter, undefined);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(() => sink.count("bulwark_typo_total", {}, 1)).not.toThrow();
+    expect(
+      error.mock.calls.some(([line]) => String(line).includes('"event":"unknown-counter"')),
+    ).toBe(true);
+    expect(reporter.deltas.empty).toBe(true);
+    error.mockRestore();
+  });
+});

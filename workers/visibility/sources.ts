@@ -1,6 +1,6 @@
 import { logEvent } from "../../core/log";
 import type { FamilySnapshot } from "../../core/metrics";
-import { ROOT, SERVICES } from "../../durable-objects";
+import { alarmManager, ROOT, SERVICES } from "../../durable-objects";
 import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES, FAMILY_ORDER } from "../../durable-objects/visibility/metrics/catalog";
 
@@ -32,21 +32,12 @@ const serviceUp: MetricsSource = {
   },
 };
 
-/** What the alarm manager (binding `ALARMS`) answers about itself. */
-interface AlarmCounts {
-  readonly active: Readonly<Record<string, number>>;
-  readonly notifications: Readonly<Record<string, number>>;
-}
-
-/** `bulwark_alarms_active` and `bulwark_notifications_total`, when an alarm manager is bound. */
+/** `bulwark_alarms_active` and `bulwark_notifications_total` from the alarm manager (`ALARMS`). */
 const alarms: MetricsSource = {
   name: "alarms",
   required: false,
   async read(env) {
-    const ns = (env as { ALARMS?: DurableObjectNamespace }).ALARMS;
-    if (!ns) return [];
-    const stub = ns.get(ns.idFromName("alarms")) as unknown as { counts(): Promise<AlarmCounts> };
-    const counts = await stub.counts();
+    const counts = await alarmManager(env).counts();
     const series = (values: Readonly<Record<string, number>>, label: string) =>
       Object.entries(values).map(([value, n]) => ({ labels: { [label]: value }, value: n }));
     return [

@@ -1,3 +1,4 @@
+import { logEvent } from "../../../core/log";
 import { commandDataPoint, type GaugeReport } from "../../../core/metrics";
 import type { LoadReport, TelemetryEvent, TelemetrySink } from "../../runtime";
 import type { CounterLabels } from "../../runtime/telemetry";
@@ -51,9 +52,11 @@ export class ActorMetricsSink implements TelemetrySink {
     this.reporter.schedule();
   }
 
+  /** A business counter; one outside the catalog is a bug, logged and dropped (never thrown). */
   count(family: string, labels: CounterLabels, by: number): void {
     if (familyByName.get(family)?.type !== "counter") {
-      throw new Error(`${family} is not a counter family of the metrics catalog`);
+      logEvent("error", "unknown-counter", { family, service: this.#service });
+      return;
     }
     this.reporter.deltas.inc(family, labels, by);
     this.reporter.schedule();

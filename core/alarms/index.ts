@@ -1,0 +1,20 @@
+/** Alarms, pure: identities, the catalog of alarms, hysteresis and automation limits. */
+export { alarmId, parseAlarmId } from "./alarm-id";
+export {
+  ALARMS,
+  type AlarmDefinition,
+  type AlarmKind,
+  type AlarmName,
+  definitionOf,
+  isAlarmName,
+} from "./catalog";
+export { type ActionLimit, allowAction } from "./rate-limit";
+export {
+  IDLE,
+  observe,
+  Threshold,
+  type ThresholdState,
+  type ThresholdStep,
+  type ThresholdWindows,
+} from "./threshold";
+export * from "./types";

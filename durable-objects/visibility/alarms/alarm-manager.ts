@@ -1,0 +1,424 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  type Alarm,
+  type AlarmEventKind,
+  alarmId,
+  bySeverity,
+  definitionOf,
+  isAlarmName,
+  observe,
+  SEVERITIES,
+  type Severity,
+  summarize,
+  type ThresholdWindows,
+} from "../../../core/alarms";
+import { logEvent } from "../../../core/log";
+import { Automation } from "./automation";
+import { type AlarmConfig, alarmConfig, endpointOf, notifyConfig } from "./config";
+import { enqueueNotification } from "./notifier";
+import type {
+  AlarmCounts,
+  AlarmsView,
+  AttemptReport,
+  AutomationState,
+  ManualClear,
+  NotificationsView,
+  RaiseInput,
+} from "./protocol";
+import { type LoadSignal, pollLoadSignals, reconcileDownServices, recoverService } from "./signals";
+import { AlarmStore } from "./store";
+
+/** History page size of `list` (the contract's maximum). */
+export const HISTORY_PAGE = 100;
+
+/** Threshold alarms: the names `observe` accepts. */
+export type ThresholdAlarm = "overload" | "queue-backlog";
+
+/**
+ * The alarm manager, modelled on SASL's `alarm_handler` and elarm: one object (binding
+ * `ALARMS`, name `alarms`) that holds every active alarm, identified by `{name, source}`.
+ * Raising an active alarm updates it; clearing an inactive one does nothing; every
+ * transition is appended to a bounded history, logged, notified (when a webhook is set) and
+ * handed to automation. Threshold alarms go through hysteresis. Everything lives in SQLite.
+ */
+export class AlarmManager extends DurableObject<Cloudflare.Env> {
+  readonly #store: AlarmStore;
+  readonly #config: AlarmConfig;
+  readonly #automation: Automation;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.#store = new AlarmStore(ctx.storage.sql);
+    this.#config = alarmConfig(env);
+    this.#automation = new Automation(this.#store, this.#config);
+  }
+
+  /** Raises `{name, source}`, or updates it (severity, texts) when it is already active. */
+  async raise(input: RaiseInput, now = Date.now()): Promise<Alarm> {
+    const alarm = await this.#raise(input, now);
+    await this.#arm(now);
+    return alarm;
+  }
+
+  /** Clears `{name, source}`; `null` (and no change) when it is not active. */
+  async clear(name: string, source: string, now = Date.now()): Promise<Alarm | null> {
+    const cleared = await this.#clear(alarmId(name, source), now, null);
+    await this.#arm(now);
+    return cleared;
+  }
+
+  /** Acknowledges active alarm `id` (`by` who, an optional note ≤ 500); `null` if not active. */
+  async acknowledge(
+    id: string,
+    by: string,
+    note?: string,
+    now = Date.now(),
+  ): Promise<Alarm | null> {
+    const alarm = this.#store.alarm(id);
+    if (!alarm) return null;
+    const raisedAt = Date.parse(alarm.raisedAt);
+    const ack = { by, at: now, note: note ?? null };
+    this.#store.saveAlarm(alarm, raisedAt, Date.parse(alarm.updatedAt), ack);
+    const acked = this.#store.alarm(id) as Alarm;
+    await this.#transition("acknowledged", acked, now, note ?? null);
+    return acked;
+  }
+
+  /** An operator's clear: allowed for event alarms (`dead-letters`), refused for condition alarms. */
+  async clearById(id: string, by: string, now = Date.now()): Promise<ManualClear> {
+    const alarm = this.#store.alarm(id);
+    if (!alarm) return { ok: false, code: "not-found", detail: `no active alarm ${id}` };
+    if (isAlarmName(alarm.name) && definitionOf(alarm.name).kind === "condition") {
+      return {
+        ok: false,
+        code: "manual-clear-not-allowed",
+        detail: `${alarm.name} follows a live condition and clears when it ends`,
+      };
+    }
+    const cleared = (await this.#clear(id, now, `cleared by ${by}`)) as Alarm;
+    await this.#arm(now);
+    return { ok: true, alarm: cleared };
+  }
+
+  /** Active alarms (most severe first), history newest first (`seq < before`), summary. */
+  async list(before?: number): Promise<AlarmsView> {
+    const active = this.#store.active().sort(bySeverity);
+    return {
+      active,
+      history: this.#store.history(HISTORY_PAGE, before),
+      summary: summarize(active),
+    };
+  }
+
+  /** Active alarms per severity and notification outcomes so far (for `/metrics`). */
+  async counts(): Promise<AlarmCounts> {
+    const active = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+    for (const alarm of this.#store.active()) active[alarm.severity] += 1;
+    const notifications = {
+      delivered: this.#store.count("delivered"),
+      retried: this.#store.count("retried"),
+      "dead-lettered": this.#store.count("dead-lettered"),
+    };
+    return { active, notifications };
+  }
+
+  /** The delivery log (at most 100, newest first) and the endpoint's configuration state. */
+  async notifications(): Promise<NotificationsView> {
+    const config = notifyConfig(this.env);
+    return {
+      endpoint: { state: config.state, error: config.state === "invalid" ? config.error : null },
+      deliveries: this.#store.deliveries(),
+    };
+  }
+
+  /** What automation asks of the edge (`queueOrders`) and consumers (`slowIntake`). */
+  async automation(): Promise<AutomationState> {
+    return this.#automation.state();
+  }
+
+  /**
+   * One sample of a threshold alarm's condition at `now`: raised after it held for the raise
+   * window, cleared after it stayed clear for the clear window. Answers the active alarm.
+   */
+  async observe(
+    name: ThresholdAlarm,
+    source: string,
+    breaching: boolean,
+    now = Date.now(),
+  ): Promise<Alarm | null> {
+    await this.#sample(name, source, breaching, now);
+    await this.#arm(now);
+    return this.#store.alarm(alarmId(name, source));
+  }
+
+  /** The orders consumer's one call per batch: the oldest message's age. Answers whether to slow intake. */
+  async reportQueueAge(
+    queue: string,
+    oldestAgeMs: number,
+    now = Date.now(),
+  ): Promise<{ slow: boolean }> {
+    await this.observe("queue-backlog", queue, oldestAgeMs > this.#config.backlogAgeMs, now);
+    return { slow: this.#automation.state().slowIntake.includes(queue) };
+  }
+
+  /** `count` messages reached dead-letter queue `queue`: raises (or refreshes) `dead-letters`. */
+  async deadLettered(queue: string, count: number, now = Date.now()): Promise<Alarm> {
+    return this.raise(
+      {
+        name: "dead-letters",
+        source: queue,
+        description: `${count} message(s) reached ${queue} in the last batch`,
+      },
+      now,
+    );
+  }
+
+  /** The notification consumer's report of one attempt. */
+  async recordAttempt(report: AttemptReport, now = Date.now()): Promise<void> {
+    const endpoint = endpointOf(report.url);
+    const fields = {
+      id: report.id,
+      attempts: report.attempts,
+      statusCode: report.statusCode,
+      endpoint,
+    };
+    if (report.outcome === "delivered") {
+      this.#store.updateDelivery(report.id, report.attempts, "delivered", report.statusCode, now);
+      this.#store.increment("delivered");
+      logEvent("info", "notification-delivered", fields);
+      await this.#clear(alarmId("notifications-failing", endpoint), now, null);
+    } else if (report.outcome === "retried") {
+      this.#store.updateDelivery(report.id, report.attempts, "pending", report.statusCode, now);
+      this.#store.increment("retried");
+      logEvent("warn", "notification-retried", fields);
+    } else {
+      await this.#failed(
+        report.id,
+        endpoint,
+        report.attempts,
+        410,
+        now,
+        "the receiver answered 410 Gone",
+      );
+    }
+    await this.#arm(now);
+  }
+
+  /** The notification DLQ consumer: delivery `id` exhausted its attempts. */
+  async recordDeadLetter(
+    id: string,
+    url: string,
+    attempts: number,
+    now = Date.now(),
+  ): Promise<void> {
+    await this.#failed(id, endpointOf(url), attempts, null, now, `${attempts} attempts failed`);
+    await this.#arm(now);
+  }
+
+  /**
+   * The cron's backstop (every minute): raises `service-down` for services the root marks
+   * down that no alarm covers yet, then does everything the timer does (`alarm()`).
+   */
+  async evaluate(now = Date.now()): Promise<void> {
+    for (const service of await reconcileDownServices(this.env, this.#store)) {
+      await this.#raise({ name: "service-down", source: service }, now);
+    }
+    await this.#tick(now);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.#tick(Date.now());
+  }
+
+  async #raise(input: RaiseInput, now: number): Promise<Alarm> {
+    const id = alarmId(input.name, input.source);
+    const known = isAlarmName(input.name) ? definitionOf(input.name) : null;
+    const alarm = {
+      id,
+      name: input.name,
+      source: input.source,
+      severity: input.severity ?? known?.severity ?? "major",
+      description:
+        input.description ?? known?.description(input.source) ?? `${input.name} on ${input.source}`,
+      probableCause: input.probableCause ?? known?.probableCause ?? "reported by another component",
+      repairAction: input.repairAction ?? known?.repairAction ?? "see the runbook",
+    };
+    const existing = this.#store.alarm(id);
+    const ack = existing?.acknowledged
+      ? {
+          by: existing.acknowledged.by,
+          at: Date.parse(existing.acknowledged.at),
+          note: existing.acknowledged.note ?? null,
+        }
+      : null;
+    this.#store.saveAlarm(alarm, existing ? Date.parse(existing.raisedAt) : now, now, ack);
+    const saved = this.#store.alarm(id) as Alarm;
+    if (!existing) await this.#transition("raised", saved, now, null);
+    else if (existing.severity !== saved.severity || existing.description !== saved.description) {
+      await this.#transition("updated", saved, now, null);
+    }
+    return saved;
+  }
+
+  async #clear(id: string, now: number, detail: string | null): Promise<Alarm | null> {
+    const alarm = this.#store.alarm(id);
+    if (!alarm) return null;
+    this.#store.deleteAlarm(id);
+    await this.#transition("cleared", alarm, now, detail);
+    return alarm;
+  }
+
+  /** History, log line, notification and automation for one transition. */
+  async #transition(
+    event: AlarmEventKind,
+    alarm: Alarm,
+    now: number,
+    detail: string | null,
+  ): Promise<void> {
+    this.#store.append(now, alarm, event, detail);
+    const level = event === "raised" && alarm.severity !== "warning" ? "warn" : "info";
+    logEvent(level, `alarm-${event}`, {
+      alarmId: alarm.id,
+      name: alarm.name,
+      source: alarm.source,
+      severity: alarm.severity,
+      ...(detail ? { detail } : {}),
+    });
+    if (event === "raised" || event === "cleared" || event === "acknowledged") {
+      await enqueueNotification(this.env, this.#store, event, alarm, now);
+    }
+    const action =
+      event === "raised"
+        ? this.#automation.onRaised(alarm, now)
+        : event === "cleared"
+          ? this.#automation.onCleared(alarm)
+          : null;
+    if (action !== null) this.#action(alarm, action, now);
+  }
+
+  #action(alarm: Alarm, detail: string, now: number): void {
+    this.#store.append(now, alarm, "action", detail);
+    logEvent("info", "alarm-action", {
+      alarmId: alarm.id,
+      name: alarm.name,
+      source: alarm.source,
+      detail,
+    });
+  }
+
+  async #failed(
+    id: string,
+    endpoint: string,
+    attempts: number,
+    code: number | null,
+    now: number,
+    why: string,
+  ): Promise<void> {
+    this.#store.updateDelivery(id, attempts, "dead-lettered", code, now);
+    this.#store.increment("dead-lettered");
+    logEvent("error", "notification-dead-lettered", {
+      id,
+      attempts,
+      statusCode: code,
+      endpoint,
+      reason: why,
+    });
+    await this.#raise(
+      {
+        name: "notifications-failing",
+        source: endpoint,
+        description: `notifications to ${endpoint} are failing: ${why}`,
+      },
+      now,
+    );
+  }
+
+  async #sample(
+    name: ThresholdAlarm,
+    source: string,
+    breaching: boolean,
+    now: number,
+  ): Promise<void> {
+    const id = alarmId(name, source);
+    const windows: ThresholdWindows =
+      name === "overload" ? this.#config.overload : this.#config.backlog;
+    const step = observe(this.#store.thresholdState(id), breaching, now, windows);
+    this.#store.saveThreshold(id, name, source, step.state, now);
+    if (step.transition === "raise") await this.#raise({ name, source }, now);
+    if (step.transition === "clear") await this.#clear(id, now, null);
+  }
+
+  /** The timer: load signals, stale thresholds, quiet dead-letters, due recoveries; then re-arm. */
+  async #tick(now: number): Promise<void> {
+    const signals: LoadSignal[] = await pollLoadSignals(this.env, now);
+    for (const s of signals) await this.#sample("overload", s.service, s.refusals > 0, now);
+    // A threshold nobody reported on for a tick counts as clear: no batch means no backlog.
+    for (const t of this.#store.thresholds()) {
+      if (now - t.sampledAt >= this.#config.tickMs)
+        await this.#sample(t.name as ThresholdAlarm, t.source, false, now);
+    }
+    for (const alarm of this.#store.active()) {
+      if (
+        alarm.name === "dead-letters" &&
+        Date.parse(alarm.updatedAt) + this.#config.deadLettersClearMs <= now
+      ) {
+        await this.#clear(
+          alarm.id,
+          now,
+          `no dead letter for ${this.#config.deadLettersClearMs} ms`,
+        );
+      }
+    }
+    for (const due of this.#store.dueActions().filter((d) => d.dueAt <= now))
+      await this.#recover(due.alarmId, now);
+    await this.#arm(now);
+  }
+
+  /** Automation: restarts the service of a due `service-down` alarm through the root supervisor. */
+  async #recover(id: string, now: number): Promise<void> {
+    const alarm = this.#store.alarm(id);
+    if (!alarm) return this.#store.scheduleAction(id, null);
+    const limit = this.#automation.mayRecover(id, now);
+    if (!limit.allowed) {
+      return this.#action(
+        alarm,
+        `restart of ${alarm.source} rate-limited until ${new Date(limit.nextAt).toISOString()}`,
+        now,
+      );
+    }
+    this.#store.scheduleAction(
+      id,
+      now + Math.max(this.#config.downRecoveryMs, this.#config.tickMs),
+    );
+    const outcome = await recoverService(this.env, alarm.source);
+    this.#action(
+      alarm,
+      outcome.ok
+        ? `restarted ${alarm.source}`
+        : `restart of ${alarm.source} failed: ${outcome.error}`,
+      now,
+    );
+    if (outcome.ok) {
+      await this.#clear(alarmId("restart-intensity-exceeded", alarm.source), now, null);
+      await this.#clear(id, now, null);
+    }
+  }
+
+  /** Points the object's alarm at the next thing due; polls while signals or thresholds need it. */
+  async #arm(now: number): Promise<void> {
+    const times = this.#store.dueActions().map((d) => d.dueAt);
+    for (const alarm of this.#store.active()) {
+      if (alarm.name === "dead-letters")
+        times.push(Date.parse(alarm.updatedAt) + this.#config.deadLettersClearMs);
+    }
+    if (this.#store.thresholds().length > 0 || "METRICS" in this.env)
+      times.push(now + this.#config.tickMs);
+    const next = times.length > 0 ? Math.max(Math.min(...times), Date.now()) : null;
+    const current = await this.ctx.storage.getAlarm();
+    if (next === null) {
+      if (current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current === null || current > next) {
+      await this.ctx.storage.setAlarm(next);
+    }
+  }
+}

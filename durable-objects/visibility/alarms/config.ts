@@ -1,0 +1,137 @@
+import type { ActionLimit, ThresholdWindows } from "../../../core/alarms";
+import { parseWebhookSecret } from "../../../core/webhooks";
+
+/** Automation actions that can be switched on (`ALARM_AUTOMATION`, comma-separated). */
+export const AUTOMATIONS = [
+  "recover-down-service",
+  "queue-on-overload",
+  "slow-backlog-intake",
+] as const;
+export type AutomationName = (typeof AUTOMATIONS)[number];
+
+/** Where notifications go: off (no URL), ready to sign, or misconfigured (never sent). */
+export type NotifyConfig =
+  | { readonly state: "off" }
+  | {
+      readonly state: "on";
+      readonly url: string;
+      readonly key: Uint8Array;
+      readonly retryBaseMs: number;
+    }
+  | { readonly state: "invalid"; readonly url: string; readonly error: string };
+
+/** Everything the alarm manager reads from `wrangler.toml` vars, validated. */
+export interface AlarmConfig {
+  /** How often threshold alarms are re-evaluated (and load signals polled) while any is pending or active. `ALARM_TICK_MS`, default 5000. */
+  readonly tickMs: number;
+  /** `OVERLOAD_RAISE_MS` (default 10000) / `OVERLOAD_CLEAR_MS` (default 30000). */
+  readonly overload: ThresholdWindows;
+  /** Age of the oldest queued order that raises `queue-backlog`. `QUEUE_BACKLOG_MS`, default 30000. */
+  readonly backlogAgeMs: number;
+  /** Raised at the first batch over the age; cleared after `QUEUE_BACKLOG_CLEAR_MS` (default 10000) without one. */
+  readonly backlog: ThresholdWindows;
+  /** `dead-letters` clears after this long without a dead letter. `DEAD_LETTERS_CLEAR_MS`, default 900000 (15 min). */
+  readonly deadLettersClearMs: number;
+  /** Which automation runs. `ALARM_AUTOMATION`, default all three; `none` for none. */
+  readonly automation: ReadonlySet<AutomationName>;
+  /** At most `AUTOMATION_MAX_ACTIONS` (default 6) actions per alarm per `AUTOMATION_WINDOW_MS` (default 3600000). */
+  readonly actionLimit: ActionLimit;
+  /** How long a down service stays down before automation restarts it. `DOWN_RECOVERY_MS`, default 60000. */
+  readonly downRecoveryMs: number;
+}
+
+type Vars = Record<string, unknown>;
+
+function integer(vars: Vars, field: string, fallback: number, min: number, max: number): number {
+  const raw = vars[field];
+  if (raw === undefined || raw === "") return fallback;
+  const value = typeof raw === "number" ? raw : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(
+      `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function automation(raw: unknown): Set<AutomationName> {
+  if (raw === undefined || raw === "") return new Set(AUTOMATIONS);
+  const names = String(raw)
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (names.length === 1 && names[0] === "none") return new Set();
+  const unknown = names.filter((n) => !(AUTOMATIONS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `ALARM_AUTOMATION must be "none" or a comma-separated list of ${AUTOMATIONS.join(", ")}; unknown: ${unknown.join(", ")}`,
+    );
+  }
+  return new Set(names as AutomationName[]);
+}
+
+const cache = new WeakMap<object, AlarmConfig>();
+
+/** Parses the alarm manager's vars once per `env`; a bad value throws naming the var and its limits. */
+export function alarmConfig(env: object): AlarmConfig {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const vars = env as Vars;
+  const day = 86_400_000;
+  const config: AlarmConfig = {
+    tickMs: integer(vars, "ALARM_TICK_MS", 5000, 10, 600_000),
+    overload: {
+      raiseAfterMs: integer(vars, "OVERLOAD_RAISE_MS", 10_000, 0, day),
+      clearAfterMs: integer(vars, "OVERLOAD_CLEAR_MS", 30_000, 0, day),
+    },
+    backlogAgeMs: integer(vars, "QUEUE_BACKLOG_MS", 30_000, 0, day),
+    backlog: {
+      raiseAfterMs: 0,
+      clearAfterMs: integer(vars, "QUEUE_BACKLOG_CLEAR_MS", 10_000, 0, day),
+    },
+    deadLettersClearMs: integer(vars, "DEAD_LETTERS_CLEAR_MS", 900_000, 0, 7 * day),
+    automation: automation(vars.ALARM_AUTOMATION),
+    actionLimit: {
+      max: integer(vars, "AUTOMATION_MAX_ACTIONS", 6, 1, 1000),
+      perMs: integer(vars, "AUTOMATION_WINDOW_MS", 3_600_000, 1000, day),
+    },
+    downRecoveryMs: integer(vars, "DOWN_RECOVERY_MS", 60_000, 0, day),
+  };
+  cache.set(env, config);
+  return config;
+}
+
+/**
+ * The notification settings. Kept apart from `alarmConfig` because a bad secret must not stop
+ * alarms: it turns notifications off with an error that `/readyz`, the notifications view and
+ * the logs report, naming `NOTIFY_WEBHOOK_SECRET`.
+ */
+export function notifyConfig(env: object): NotifyConfig {
+  const vars = env as Vars;
+  const url = vars.NOTIFY_WEBHOOK_URL;
+  if (url === undefined || url === "") return { state: "off" };
+  if (typeof url !== "string" || !/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) {
+    return {
+      state: "invalid",
+      url: String(url),
+      error: "NOTIFY_WEBHOOK_URL must be an http(s) URL",
+    };
+  }
+  const secret = parseWebhookSecret(vars.NOTIFY_WEBHOOK_SECRET);
+  if (!secret.ok) return { state: "invalid", url, error: secret.error };
+  try {
+    const retryBaseMs = integer(vars, "NOTIFY_RETRY_BASE_MS", 5000, 0, 3_600_000);
+    return { state: "on", url, key: secret.key, retryBaseMs };
+  } catch (error) {
+    return { state: "invalid", url, error: (error as Error).message };
+  }
+}
+
+/** The `source` of `notifications-failing`: the endpoint's origin (never its path or query, which may hold tokens). */
+export const endpointOf = (url: string): string => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+};
