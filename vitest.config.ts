@@ -22,6 +22,8 @@ export default defineConfig({
                 // Fast saga resumes and queue retries, so recovery tests finish in seconds.
                 ORDERS_RESUME_MS: "100",
                 QUEUE_RETRY_BASE_MS: "0",
+                // Fast notification retries, so the real queue reaches its DLQ in seconds.
+                NOTIFY_RETRY_BASE_MS: "0",
               },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },

@@ -5,6 +5,7 @@ import { dashboardRoutes } from "./dashboard";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
+import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
@@ -29,6 +30,7 @@ export function createApp(): Hono<AppEnv> {
   orderRoutes(app);
   opsRoutes(app);
   metricsRoutes(app);
+  alarmRoutes(app);
   dashboardRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");

@@ -9,6 +9,7 @@ export {
   isAlarmName,
 } from "./catalog";
 export { type ActionLimit, allowAction } from "./rate-limit";
+export { ackBody, beforeQuery, emptyBody, MAX_NOTE_LENGTH } from "./schemas";
 export {
   IDLE,
   observe,

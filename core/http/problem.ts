@@ -9,6 +9,7 @@ export const PROBLEMS = {
   "insufficient-stock": { status: 409, title: "Insufficient Stock" },
   "stock-below-committed": { status: 409, title: "Stock Below Committed" },
   "hold-not-active": { status: 409, title: "Hold Not Active" },
+  "manual-clear-not-allowed": { status: 409, title: "Manual Clear Not Allowed" },
   "idempotency-key-reused": { status: 422, title: "Idempotency Key Reused" },
   "rate-limited": { status: 429, title: "Rate Limited" },
   overloaded: { status: 503, title: "Overloaded" },

@@ -1,6 +1,7 @@
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
 import { FAMILIES } from "../visibility/metrics/catalog";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
@@ -21,10 +22,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   #store!: InventoryStore;
   /** SKUs changed by the current message; published once it commits. */
   readonly #changed = new Set<string>();
+  /** `stock-depleted` edges of the current message; reported once it commits. */
+  #stockAlarms!: StockAlarmReporter;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
     this.#changed.clear();
+    this.#stockAlarms = new StockAlarmReporter(this.env);
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
@@ -160,10 +164,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
     const saved = this.#store.saveSku(after);
-    if (!depleted(before) && depleted(saved))
+    if (!depleted(before) && depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-depleted", now);
-    if (depleted(before) && !depleted(saved))
+      this.#stockAlarms.edge(saved.sku, true);
+    }
+    if (depleted(before) && !depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-replenished", now);
+      this.#stockAlarms.edge(saved.sku, false);
+    }
     this.#changed.add(saved.sku);
     return skuView(saved);
   }
@@ -175,6 +183,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   }
 
   protected override onCommitted(): void {
+    const reported = this.#stockAlarms.flush();
+    if (reported) this.ctx.waitUntil(reported);
     for (const sku of this.#changed) {
       const row = this.#store.sku(sku);
       if (!row) continue;

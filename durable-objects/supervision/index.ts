@@ -1,6 +1,7 @@
 import { loadConfig } from "../config";
 import { type SupervisionEvent, Supervisor, type SupervisorSpec } from "../runtime";
 import { SupervisionObserver } from "../visibility/metrics/supervision-observer";
+import { supervisionAlarms } from "./alarm-hook";
 import { supervisionSpec } from "./tree";
 
 export { ROOT, supervisionSpec } from "./tree";
@@ -9,9 +10,13 @@ export { ROOT, supervisionSpec } from "./tree";
 export class BulwarkSupervisor extends Supervisor<Cloudflare.Env> {
   readonly #metrics = new SupervisionObserver(this.ctx, this.env);
 
-  /** Restart and escalation counters and structured logs (README "Visibility → Metrics"). */
-  protected override onEvent(event: SupervisionEvent): void {
+  /**
+   * Restart and escalation counters and structured logs (README "Visibility → Metrics"); the
+   * same events raise and clear alarms (`alarm-hook.ts`).
+   */
+  protected override async onEvent(event: SupervisionEvent): Promise<void> {
     this.#metrics.observe(event);
+    await supervisionAlarms(this.env, event);
   }
 
   protected override specFor(name: string): SupervisorSpec | null {

@@ -1,6 +1,7 @@
 import { fullJitter } from "../../core/backoff";
 import { ShardRouter } from "../../durable-objects";
-import { isOrderMessage, type OrderMessage } from "./messages";
+import { reportBacklog, reportDeadLetters, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
+import { isOrderMessage, ORDERS_DLQ, type OrderMessage } from "./messages";
 
 /** The longest a retried message waits. */
 const RETRY_CAP_MS = 60_000;
@@ -21,13 +22,18 @@ export function retryDelaySeconds(attempts: number, baseMs: number, hintMs = 0):
  * later one for the same shard in this batch — is retried with backoff instead of hammered.
  * A message that exhausts `max_retries` goes to the dead-letter queue. Processing is
  * idempotent by `orderId`, as at-least-once delivery requires.
+ *
+ * Each batch reports its oldest message's age (`queue-backlog`). While that alarm slows
+ * intake, the first load refusal backs off the whole batch (not only its shard) and retries
+ * wait `SLOW_INTAKE_RETRY_FACTOR` times longer, so a saturated system is not hammered.
  */
 export async function consumeOrders(
   batch: MessageBatch<unknown>,
   env: Cloudflare.Env,
 ): Promise<void> {
   const router = new ShardRouter(env);
-  const base = router.config.queueRetryBaseMs;
+  const { slow } = await reportBacklog(batch, env);
+  const base = router.config.queueRetryBaseMs * (slow ? SLOW_INTAKE_RETRY_FACTOR : 1);
   const backingOff = new Map<string, number>();
   for (const message of batch.messages) {
     if (!isOrderMessage(message.body)) {
@@ -37,7 +43,7 @@ export async function consumeOrders(
     }
     const order: OrderMessage = message.body;
     const shard = router.locate("orders", order.orderId).name;
-    const hint = backingOff.get(shard);
+    const hint = backingOff.get(slow ? "*" : shard);
     if (hint !== undefined) {
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base, hint) });
       continue;
@@ -50,7 +56,7 @@ export async function consumeOrders(
       if (reply.ok) {
         message.ack();
       } else if (LATER.has(reply.code)) {
-        backingOff.set(shard, reply.retryAfterMs ?? 1000);
+        backingOff.set(slow ? "*" : shard, reply.retryAfterMs ?? 1000);
         message.retry({
           delaySeconds: retryDelaySeconds(message.attempts, base, reply.retryAfterMs),
         });
@@ -96,4 +102,5 @@ export async function consumeDeadLetters(
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     }
   }
+  await reportDeadLetters(ORDERS_DLQ, batch.messages.length, env);
 }

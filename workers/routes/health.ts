@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { ROOT } from "../../durable-objects";
+import { notifyConfig } from "../../durable-objects/visibility/alarms";
 import type { AppEnv } from "../context";
 import { validate } from "../middleware/validate";
 import { resource } from "../resource";
@@ -20,6 +21,10 @@ export function healthRoutes(app: Hono<AppEnv>): void {
         } catch (error) {
           reasons = [`the root supervisor did not answer: ${(error as Error).message}`];
         }
+        // A malformed webhook secret is a configuration error, never an unsigned send.
+        const notify = notifyConfig(c.env);
+        if (notify.state === "invalid")
+          reasons.push(`notifications are misconfigured: ${notify.error}`);
         return reasons.length === 0
           ? c.json({ status: "ready" })
           : c.json({ status: "degraded", reasons }, 503);

@@ -5,6 +5,7 @@ import { logEvent } from "../../core/log";
 import type { OrderView, ShardAddress } from "../../durable-objects";
 import type { OrderRequest } from "../../durable-objects/orders/protocol";
 import type { Failure, Reply } from "../../durable-objects/runtime";
+import { queueingOrders } from "../automation";
 import type { AppEnv } from "../context";
 import { fromFailure, Problem } from "../errors";
 import { clientRateLimit } from "../middleware/client-rate-limit";
@@ -99,8 +100,10 @@ export function orderRoutes(app: Hono<AppEnv>): void {
         const shard = router.locate("orders", orderId);
         const async = prefersAsync(c);
         // Back pressure: a client that accepts 202 is queued before it piles onto a shard
-        // whose circuit is open or whose last answers said work is already waiting.
-        if (async && (breakerFor(shard.name).state === "open" || underPressure(shard.name))) {
+        // whose circuit is open or whose last answers said work is already waiting, or
+        // while automation queues orders under a sustained overload alarm.
+        const pressed = breakerFor(shard.name).state === "open" || underPressure(shard.name);
+        if (async && (pressed || queueingOrders(c))) {
           return shed(c, shard, request, {
             ok: false,
             code: "overloaded",

@@ -183,12 +183,23 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       endpoint,
     };
     if (report.outcome === "delivered") {
-      this.#store.updateDelivery(report.id, report.attempts, "delivered", report.statusCode, now);
+      this.#store.updateDelivery(report.id, {
+        attempts: report.attempts,
+        status: "delivered",
+        code: report.statusCode,
+        at: now,
+      });
       this.#store.increment("delivered");
       logEvent("info", "notification-delivered", fields);
       await this.#clear(alarmId("notifications-failing", endpoint), now, null);
     } else if (report.outcome === "retried") {
-      this.#store.updateDelivery(report.id, report.attempts, "pending", report.statusCode, now);
+      this.#store.updateDelivery(report.id, {
+        attempts: report.attempts,
+        status: "pending",
+        code: report.statusCode,
+        at: now,
+        nextAt: now + (report.retryInMs ?? 0),
+      });
       this.#store.increment("retried");
       logEvent("warn", "notification-retried", fields);
     } else {
@@ -205,12 +216,8 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
   }
 
   /** The notification DLQ consumer: delivery `id` exhausted its attempts. */
-  async recordDeadLetter(
-    id: string,
-    url: string,
-    attempts: number,
-    now = Date.now(),
-  ): Promise<void> {
+  async recordDeadLetter(id: string, url: string, now = Date.now()): Promise<void> {
+    const attempts = this.#store.delivery(id)?.attempts ?? 0;
     await this.#failed(id, endpointOf(url), attempts, null, now, `${attempts} attempts failed`);
     await this.#arm(now);
   }
@@ -314,7 +321,12 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     now: number,
     why: string,
   ): Promise<void> {
-    this.#store.updateDelivery(id, attempts, "dead-lettered", code, now);
+    this.#store.updateDelivery(id, {
+      attempts,
+      status: "dead-lettered",
+      ...(code === null ? {} : { code }),
+      at: now,
+    });
     this.#store.increment("dead-lettered");
     logEvent("error", "notification-dead-lettered", {
       id,

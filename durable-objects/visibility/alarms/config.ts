@@ -135,3 +135,21 @@ export const endpointOf = (url: string): string => {
     return url;
   }
 };
+
+/** What the notification consumer needs to sign and pace attempts; an invalid secret is an error value. */
+export function signingConfig(
+  env: object,
+): { ok: true; key: Uint8Array; retryBaseMs: number } | { ok: false; error: string } {
+  const vars = env as Vars;
+  const secret = parseWebhookSecret(vars.NOTIFY_WEBHOOK_SECRET);
+  if (!secret.ok) return secret;
+  try {
+    return {
+      ok: true,
+      key: secret.key,
+      retryBaseMs: integer(vars, "NOTIFY_RETRY_BASE_MS", 5000, 0, 3_600_000),
+    };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}

@@ -38,7 +38,7 @@ export async function enqueueNotification(
     await env.NOTIFICATIONS_QUEUE.send(message, { contentType: "json" });
     logEvent("info", "notification-queued", { id: message.id, type, alarmId: alarm.id });
   } catch (error) {
-    store.updateDelivery(message.id, 0, "dead-lettered", null, now);
+    store.updateDelivery(message.id, { attempts: 0, status: "dead-lettered", at: now });
     store.increment("dead-lettered");
     logEvent("error", "notification-not-queued", {
       id: message.id,

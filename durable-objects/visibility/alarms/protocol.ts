@@ -71,6 +71,8 @@ export interface AttemptReport {
   readonly statusCode: number | null;
   readonly outcome: "delivered" | "retried" | "gone";
   readonly url: string;
+  /** For `retried`: how long the queue waits before the next attempt. */
+  readonly retryInMs?: number;
 }
 
 /** `GET /v1/ops/notifications`: the delivery log plus whether notifications are on. */

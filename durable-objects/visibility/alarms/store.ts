@@ -27,6 +27,8 @@ export interface Delivery {
   readonly status: DeliveryStatus;
   readonly lastStatusCode: number | null;
   readonly lastAttemptAt: string | null;
+  /** When the queue tries again (pending deliveries that were retried), else null. */
+  readonly nextAttemptAt: string | null;
 }
 
 /** A threshold alarm's stored hysteresis plus its last sample. */
@@ -86,7 +88,8 @@ const SCHEMA = [
     source TEXT NOT NULL, active INTEGER NOT NULL, since INTEGER, sampled_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS alarm_deliveries (id TEXT PRIMARY KEY, type TEXT NOT NULL,
     alarm_id TEXT NOT NULL, attempts INTEGER NOT NULL, status TEXT NOT NULL,
-    last_status_code INTEGER, last_attempt_at INTEGER, created_at INTEGER NOT NULL)`,
+    last_status_code INTEGER, last_attempt_at INTEGER, created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER)`,
   `CREATE TABLE IF NOT EXISTS alarm_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS alarm_due_actions (alarm_id TEXT PRIMARY KEY, due_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS alarm_action_log (alarm_id TEXT NOT NULL, at INTEGER NOT NULL)`,
@@ -235,7 +238,7 @@ export class AlarmStore {
 
   addDelivery(id: string, type: string, alarmId: string, at: number): void {
     this.#sql.exec(
-      "INSERT OR IGNORE INTO alarm_deliveries VALUES (?, ?, ?, 0, 'pending', NULL, NULL, ?)",
+      "INSERT OR IGNORE INTO alarm_deliveries VALUES (?, ?, ?, 0, 'pending', NULL, NULL, ?, NULL)",
       id,
       type,
       alarmId,
@@ -248,19 +251,27 @@ export class AlarmStore {
     );
   }
 
+  /** Records an attempt's outcome; `code: undefined` keeps the last status code (no attempt made). */
   updateDelivery(
     id: string,
-    attempts: number,
-    status: DeliveryStatus,
-    code: number | null,
-    at: number,
+    change: {
+      attempts: number;
+      status: DeliveryStatus;
+      code?: number | null;
+      at: number;
+      nextAt?: number;
+    },
   ): void {
     this.#sql.exec(
-      `UPDATE alarm_deliveries SET attempts = MAX(attempts, ?), status = ?, last_status_code = COALESCE(?, last_status_code), last_attempt_at = ? WHERE id = ?`,
-      attempts,
-      status,
-      code,
-      at,
+      `UPDATE alarm_deliveries SET attempts = MAX(attempts, ?), status = ?,
+        last_status_code = CASE WHEN ? THEN ? ELSE last_status_code END,
+        last_attempt_at = ?, next_attempt_at = ? WHERE id = ?`,
+      change.attempts,
+      change.status,
+      change.code !== undefined ? 1 : 0,
+      change.code ?? null,
+      change.at,
+      change.nextAt ?? null,
       id,
     );
   }
@@ -332,5 +343,6 @@ function deliveryOf(r: Row): Delivery {
     status: r.status as DeliveryStatus,
     lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
     lastAttemptAt: r.last_attempt_at === null ? null : iso(Number(r.last_attempt_at)),
+    nextAttemptAt: r.next_attempt_at === null ? null : iso(Number(r.next_attempt_at)),
   };
 }
