@@ -42,7 +42,7 @@ export function render(container, ...children) {
   const key =
     active instanceof HTMLElement && container.contains(active) ? active.dataset.key : undefined;
   const fragment = h("div", {}, ...children);
-  container.replaceChildren(...fragment.childNodes);
+  container.replaceChildren(...Array.from(fragment.childNodes));
   if (key === undefined) return;
   const again = container.querySelector(`[data-key="${CSS.escape(key)}"]`);
   if (again instanceof HTMLElement) again.focus();

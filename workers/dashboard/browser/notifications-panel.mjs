@@ -6,6 +6,23 @@ import { age, badge, h, render, unavailable } from "./dom.mjs";
  *
  * @typedef {{ id: string, type: string, alarmId: string, attempts: number, status: string, lastStatusCode: number | null, lastAttemptAt: string | null }} Delivery
  */
+/**
+ * `stock-depleted (tee-red)` for the id `stock-depleted.dGVlLXJlZA`: alarm ids are the name,
+ * a dot and the base64url of the source; anything else is shown as it is.
+ * @param {string} id
+ */
+export function alarmLabel(id) {
+  const match = /^([a-z][a-z0-9-]*)\.([A-Za-z0-9_-]*)$/.exec(id);
+  if (!match) return id;
+  try {
+    const base64 = (match[2] ?? "").replaceAll("-", "+").replaceAll("_", "/");
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    return `${match[1]} (${new TextDecoder().decode(bytes)})`;
+  } catch {
+    return id;
+  }
+}
+
 export class NotificationsPanel {
   #body;
   /** @type {any} */
@@ -68,7 +85,7 @@ export class NotificationsPanel {
                   { title: d.id },
                   h("td", {}, d.lastAttemptAt ? `${age(d.lastAttemptAt, now)} ago` : "—"),
                   h("td", {}, d.type),
-                  h("td", {}, d.alarmId),
+                  h("td", { title: d.alarmId }, alarmLabel(d.alarmId)),
                   h("td", {}, d.attempts),
                   h("td", {}, badge(d.status)),
                   h("td", {}, d.lastStatusCode ?? "—"),

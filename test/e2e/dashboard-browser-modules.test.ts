@@ -1,6 +1,7 @@
 /**
- * The page's live channel (workers/dashboard/browser/live-channel.mjs) run in Node, whose
- * `fetch` streams like a browser's, against small real HTTP servers on loopback.
+ * The page's browser modules where they need no DOM, run in Node: the live channel
+ * (`live-channel.mjs`; Node's `fetch` streams like a browser's) against small real HTTP
+ * servers on loopback, and the notification panel's alarm labels.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +11,7 @@ import {
   reconnectDelay,
   SseParser,
 } from "../../workers/dashboard/browser/live-channel.mjs";
+import { alarmLabel } from "../../workers/dashboard/browser/notifications-panel.mjs";
 
 describe("SseParser", () => {
   it("splits events across arbitrary chunk boundaries, CRLF included, skipping comments", () => {
@@ -148,5 +150,14 @@ describe("LiveChannel", () => {
       { kind: "reconnecting", attempt: 2 },
       { kind: "live" },
     ]);
+  });
+});
+
+describe("alarmLabel", () => {
+  it("shows an alarm id as its name and decoded source, anything else as it is", () => {
+    const id = `stock-depleted.${Buffer.from("tee:red/1").toString("base64url")}`;
+    expect(alarmLabel(id)).toBe("stock-depleted (tee:red/1)");
+    expect(alarmLabel("service-down.aW52ZW50b3J5")).toBe("service-down (inventory)");
+    expect(alarmLabel("not an id")).toBe("not an id");
   });
 });
