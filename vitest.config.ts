@@ -22,6 +22,9 @@ export default defineConfig({
                 // Fast saga resumes and queue retries, so recovery tests finish in seconds.
                 ORDERS_RESUME_MS: "100",
                 QUEUE_RETRY_BASE_MS: "0",
+                // Metrics flush often, so handlers that wait on waitUntil (getQueueResult)
+                // are not held for a whole second by the flush behind them.
+                METRICS_FLUSH_MS: "100",
                 // Fast notification retries, so the real queue reaches its DLQ in seconds.
                 NOTIFY_RETRY_BASE_MS: "0",
               },

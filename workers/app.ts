@@ -29,8 +29,8 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
-  metricsRoutes(app);
   alarmRoutes(app);
+  metricsRoutes(app);
   dashboardRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");

@@ -1,4 +1,5 @@
 import { exponential } from "../../core/backoff";
+import { logEvent } from "../../core/log";
 import { loadConfig } from "../config";
 import { ShardRouter } from "../routing";
 import {
@@ -236,7 +237,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     if (order.phase === "committing" && refused) {
       // Only reachable if holds expired between the decision and confirmation (inventory
       // unreachable for longer than the hold margin): undo what can still be undone.
-      console.error(`order ${orderId}: confirmation refused (${refused.code}); compensating`);
+      logEvent("error", "order-confirmation-refused", { orderId, code: refused.code });
       return this.#compensate(updated, "hold-expired", now);
     }
     if (transient) {

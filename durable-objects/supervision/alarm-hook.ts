@@ -1,10 +1,12 @@
 import { logEvent } from "../../core/log";
+import { isService } from "../config";
 import type { SupervisionEvent } from "../runtime";
 import { alarmManager } from "../visibility/alarms";
 import { ROOT } from "./tree";
 
 /**
- * Supervision events → alarms. A service supervisor that gives up raises
+ * Supervision events of the reference tree → alarms (supervisors of other trees, such as
+ * the runtime's tests, raise none). A service supervisor that gives up raises
  * `restart-intensity-exceeded`; the root marking a service down raises `service-down`; the
  * root bringing it back (admin restart, automation, cron) clears both. Failures to reach the
  * alarm manager are logged, never thrown: alarms must not break supervision (the cron
@@ -16,11 +18,11 @@ export async function supervisionAlarms(
 ): Promise<void> {
   const alarms = alarmManager(env);
   try {
-    if (event.type === "gave-up" && event.supervisor !== ROOT) {
+    if (event.type === "gave-up" && isService(event.supervisor)) {
       await alarms.raise({ name: "restart-intensity-exceeded", source: event.supervisor });
-    } else if (event.type === "child-down" && event.supervisor === ROOT) {
+    } else if (event.type === "child-down" && event.supervisor === ROOT && isService(event.child)) {
       await alarms.raise({ name: "service-down", source: event.child });
-    } else if (event.type === "child-up" && event.supervisor === ROOT) {
+    } else if (event.type === "child-up" && event.supervisor === ROOT && isService(event.child)) {
       await alarms.clear("service-down", event.child);
       await alarms.clear("restart-intensity-exceeded", event.child);
     }

@@ -11,8 +11,8 @@ export class BulwarkSupervisor extends Supervisor<Cloudflare.Env> {
   readonly #metrics = new SupervisionObserver(this.ctx, this.env);
 
   /**
-   * Restart and escalation counters and structured logs (README "Visibility → Metrics"); the
-   * same events raise and clear alarms (`alarm-hook.ts`).
+   * Restart and escalation counters and structured logs (README "Visibility → Metrics"),
+   * and the alarms supervision raises and clears (`alarm-hook.ts`).
    */
   protected override async onEvent(event: SupervisionEvent): Promise<void> {
     this.#metrics.observe(event);

@@ -136,3 +136,19 @@ describe("MetricsMonitor", () => {
     ).toEqual({ applied: false });
   });
 });
+
+describe("the overload alarm's poll", () => {
+  it("reads the deployment's monitor: refusals flushed there are what the alarm manager sees", async () => {
+    const { pollLoadSignals } = await import("../../durable-objects/visibility/alarms/signals");
+    const { MONITOR_NAME } = await import("../../durable-objects/visibility/metrics/batch");
+    const now = Date.now();
+    const before = await pollLoadSignals(env, now);
+    const refusals = (signals: typeof before) =>
+      signals.find((s) => s.service === "orders")?.refusals ?? 0;
+    const deployment = env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME));
+    await deployment.ingest(
+      batch(unique("poll-"), 1, now, { counters: [shed("orders", "overloaded", 3)] }),
+    );
+    expect(refusals(await pollLoadSignals(env, now)) - refusals(before)).toBe(3);
+  });
+});

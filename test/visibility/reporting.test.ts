@@ -98,7 +98,7 @@ describe("counters across evictions", { timeout: TEST_BUDGET_MS }, () => {
 });
 
 describe("queue consumers", { timeout: TEST_BUDGET_MS }, () => {
-  it("count acked messages per queue and dead-lettered ones taken off the DLQ", async () => {
+  it("count acked messages per queue and dead-lettered ones taken off each DLQ, for the queue they came from", async () => {
     const count = (f: Awaited<ReturnType<typeof settledScrape>>, outcome: string) =>
       sample(f, FAMILIES.queueMessages.name, { queue: "bulwark-orders", outcome }) ?? 0;
     const before = await settledScrape([FAMILIES.queueMessages.name]);
@@ -121,11 +121,20 @@ describe("queue consumers", { timeout: TEST_BUDGET_MS }, () => {
     };
     const dead = await run("bulwark-orders-dlq", [orphan]);
     expect(dead.explicitAcks).toHaveLength(1);
+    expect((await run("bulwark-notifications-dlq", ["junk"])).explicitAcks).toHaveLength(1);
+    const notifications = (f: Awaited<ReturnType<typeof settledScrape>>) =>
+      sample(f, FAMILIES.queueMessages.name, {
+        queue: "bulwark-notifications",
+        outcome: "dead-lettered",
+      }) ?? 0;
     const after = await scrapeUntil(
-      (f) => count(f, "dead-lettered") > count(before, "dead-lettered"),
+      (f) =>
+        count(f, "dead-lettered") > count(before, "dead-lettered") &&
+        notifications(f) > notifications(before),
     );
     expect(count(after, "acked") - count(before, "acked")).toBe(2);
     expect(count(after, "dead-lettered") - count(before, "dead-lettered")).toBe(1);
+    expect(notifications(after) - notifications(before)).toBe(1);
   });
 });
 

@@ -8,6 +8,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type AlarmEvent, alarmId } from "../../core/alarms";
 import { alarmManager, ShardRouter } from "../../durable-objects";
+import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
+import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import worker from "../../workers";
 import { ORDERS_DLQ, ORDERS_QUEUE } from "../../workers/queue/messages";
 import { atShard, eventually, expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
@@ -172,7 +174,7 @@ describe("overload and its automation", () => {
   it("queues respond-async orders while a sustained overload alarm is active, and places them directly after it clears", async () => {
     const sku = uniqueSku();
     await atShard.putSku(sku, 100);
-    const t = Date.now();
+    const t = Date.now() + 3_600_000; // later than any sample the object's own timer takes
     await alarms().observe("overload", "orders", true, t - 10_000);
     expect(await alarms().observe("overload", "orders", true, t)).not.toBeNull();
     expect(await alarms().automation()).toMatchObject({ queueOrders: ["orders"] });
@@ -290,6 +292,44 @@ describe("dead-letters", () => {
     const cleared = await http("POST", `/v1/ops/alarms/${id}/clear`, { admin: true });
     expect(cleared.status).toBe(200);
     expect(cleared.json).toMatchObject({ id, name: "dead-letters" });
+    expect(await isActive(id)).toBe(false);
+  });
+});
+
+describe("overload from the metrics monitor's load signals", () => {
+  it("is raised after refusals persisted for OVERLOAD_RAISE_MS and cleared after OVERLOAD_CLEAR_MS without any", async () => {
+    const monitor = env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME));
+    const id = alarmId("overload", "inventory");
+    const refusals = (seq: number, at: number) =>
+      monitor.ingest({
+        source: "alarm-test",
+        seq,
+        at,
+        counters: [
+          {
+            family: FAMILIES.shed.name,
+            labels: { service: "inventory", reason: "overloaded" },
+            value: 2,
+          },
+        ],
+        histograms: [],
+      });
+    // The monitor places refusals at real time; the alarm manager is asked about later times
+    // (its own timer samples real time, which is then older and ignored).
+    const t = Date.now();
+    await refusals(1, t);
+    await alarms().evaluate(t);
+    expect(await isActive(id)).toBe(false);
+    await refusals(2, Date.now());
+    // The object's own timer may have sampled since `t`: count the window from now.
+    const sustained = Date.now() + 10_000;
+    await alarms().evaluate(sustained);
+    expect(await isActive(id)).toBe(true);
+    const quiet = sustained + Number(env.LOAD_SIGNAL_WINDOW_MS);
+    await alarms().evaluate(quiet);
+    await alarms().evaluate(quiet + 29_999);
+    expect(await isActive(id)).toBe(true);
+    await alarms().evaluate(quiet + 30_000);
     expect(await isActive(id)).toBe(false);
   });
 });

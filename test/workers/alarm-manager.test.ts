@@ -1,4 +1,4 @@
-import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { alarmId } from "../../core/alarms";
@@ -199,7 +199,12 @@ describe("Alarm manager: history", () => {
   it("keeps active alarms and history across a restart of the object", async () => {
     const q = uniqueSku("q");
     const raised = await alarms().deadLettered(q, 1);
-    await abortAllDurableObjects();
+    // A failed blockConcurrencyWhile resets the object: the next call gets a fresh instance.
+    await runInDurableObject(alarms(), (_instance, state) =>
+      state.blockConcurrencyWhile(async () => {
+        throw new Error("simulated restart");
+      }),
+    ).catch(() => undefined);
     const { active } = await alarms().list();
     expect(active.find((a) => a.id === raised.id)).toMatchObject({ name: "dead-letters" });
     expect((await eventsOf(raised.id)).map((e) => e.event)).toContain("raised");

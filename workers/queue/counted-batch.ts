@@ -1,8 +1,15 @@
+import { NOTIFICATIONS_DLQ, NOTIFICATIONS_QUEUE } from "../../durable-objects";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import { countEdge } from "../visibility/edge-metrics";
 import { ORDERS_DLQ, ORDERS_QUEUE } from "./messages";
 
 type Outcome = "acked" | "retried" | "dead-lettered";
+
+/** Each dead-letter queue and the queue whose messages it receives. */
+const DEAD_LETTERS_OF: Readonly<Record<string, string>> = {
+  [ORDERS_DLQ]: ORDERS_QUEUE,
+  [NOTIFICATIONS_DLQ]: NOTIFICATIONS_QUEUE,
+};
 
 /**
  * The batch the consumers see, with each message's `ack`/`retry` counted into
@@ -11,9 +18,10 @@ type Outcome = "acked" | "retried" | "dead-lettered";
  * from; the DLQ's own retries count as `retried` for the DLQ.
  */
 export function countedBatch(batch: MessageBatch<unknown>): MessageBatch<unknown> {
-  const deadLetters = batch.queue === ORDERS_DLQ;
+  const origin = DEAD_LETTERS_OF[batch.queue];
+  const deadLetters = origin !== undefined;
   const count = (outcome: Outcome) => {
-    const queue = deadLetters && outcome !== "retried" ? ORDERS_QUEUE : batch.queue;
+    const queue = origin !== undefined && outcome !== "retried" ? origin : batch.queue;
     countEdge(FAMILIES.queueMessages.name, { queue, outcome });
   };
   const messages = batch.messages.map(

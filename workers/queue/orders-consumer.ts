@@ -1,4 +1,5 @@
 import { fullJitter } from "../../core/backoff";
+import { logEvent } from "../../core/log";
 import { ShardRouter } from "../../durable-objects";
 import { reportBacklog, reportDeadLetters, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
 import { isOrderMessage, ORDERS_DLQ, type OrderMessage } from "./messages";
@@ -37,7 +38,7 @@ export async function consumeOrders(
   const backingOff = new Map<string, number>();
   for (const message of batch.messages) {
     if (!isOrderMessage(message.body)) {
-      console.error(`orders queue: dropping malformed message ${message.id}`);
+      logEvent("error", "queue-message-malformed", { queue: batch.queue, messageId: message.id });
       message.ack();
       continue;
     }
@@ -65,11 +66,15 @@ export async function consumeOrders(
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
       } else {
         // A definitive answer (e.g. the key is taken by another order): nothing to retry.
-        console.error(`orders queue: ${orderId} answered ${reply.code}: ${reply.detail}`);
+        logEvent("warn", "queued-order-refused", {
+          orderId,
+          code: reply.code,
+          detail: reply.detail,
+        });
         message.ack();
       }
     } catch (error) {
-      console.error(`orders queue: ${orderId} failed: ${(error as Error).message}`);
+      logEvent("error", "queued-order-failed", { orderId, error: (error as Error).message });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     }
   }

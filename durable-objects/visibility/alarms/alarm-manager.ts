@@ -1,21 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   type Alarm,
-  type AlarmEventKind,
   alarmId,
   bySeverity,
   definitionOf,
   isAlarmName,
-  observe,
   SEVERITIES,
   type Severity,
   summarize,
-  type ThresholdWindows,
 } from "../../../core/alarms";
 import { logEvent } from "../../../core/log";
+import { AlarmBook, type ThresholdAlarm } from "./alarm-book";
 import { Automation } from "./automation";
 import { type AlarmConfig, alarmConfig, endpointOf, notifyConfig } from "./config";
-import { enqueueNotification } from "./notifier";
 import type {
   AlarmCounts,
   AlarmsView,
@@ -31,9 +28,6 @@ import { AlarmStore } from "./store";
 /** History page size of `list` (the contract's maximum). */
 export const HISTORY_PAGE = 100;
 
-/** Threshold alarms: the names `observe` accepts. */
-export type ThresholdAlarm = "overload" | "queue-backlog";
-
 /**
  * The alarm manager, modelled on SASL's `alarm_handler` and elarm: one object (binding
  * `ALARMS`, name `alarms`) that holds every active alarm, identified by `{name, source}`.
@@ -45,24 +39,26 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
   readonly #store: AlarmStore;
   readonly #config: AlarmConfig;
   readonly #automation: Automation;
+  readonly #book: AlarmBook;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.#store = new AlarmStore(ctx.storage.sql);
     this.#config = alarmConfig(env);
     this.#automation = new Automation(this.#store, this.#config);
+    this.#book = new AlarmBook(this.#store, env, this.#config, this.#automation);
   }
 
   /** Raises `{name, source}`, or updates it (severity, texts) when it is already active. */
   async raise(input: RaiseInput, now = Date.now()): Promise<Alarm> {
-    const alarm = await this.#raise(input, now);
+    const alarm = await this.#book.raise(input, now);
     await this.#arm(now);
     return alarm;
   }
 
   /** Clears `{name, source}`; `null` (and no change) when it is not active. */
   async clear(name: string, source: string, now = Date.now()): Promise<Alarm | null> {
-    const cleared = await this.#clear(alarmId(name, source), now, null);
+    const cleared = await this.#book.clear(alarmId(name, source), now, null);
     await this.#arm(now);
     return cleared;
   }
@@ -74,14 +70,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     note?: string,
     now = Date.now(),
   ): Promise<Alarm | null> {
-    const alarm = this.#store.alarm(id);
-    if (!alarm) return null;
-    const raisedAt = Date.parse(alarm.raisedAt);
-    const ack = { by, at: now, note: note ?? null };
-    this.#store.saveAlarm(alarm, raisedAt, Date.parse(alarm.updatedAt), ack);
-    const acked = this.#store.alarm(id) as Alarm;
-    await this.#transition("acknowledged", acked, now, note ?? null);
-    return acked;
+    return this.#book.acknowledge(id, by, note, now);
   }
 
   /** An operator's clear: allowed for event alarms (`dead-letters`), refused for condition alarms. */
@@ -95,7 +84,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
         detail: `${alarm.name} follows a live condition and clears when it ends`,
       };
     }
-    const cleared = (await this.#clear(id, now, `cleared by ${by}`)) as Alarm;
+    const cleared = (await this.#book.clear(id, now, `cleared by ${by}`)) as Alarm;
     await this.#arm(now);
     return { ok: true, alarm: cleared };
   }
@@ -115,9 +104,9 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     const active = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     for (const alarm of this.#store.active()) active[alarm.severity] += 1;
     const notifications = {
-      delivered: this.#store.count("delivered"),
-      retried: this.#store.count("retried"),
-      "dead-lettered": this.#store.count("dead-lettered"),
+      delivered: this.#store.log.count("delivered"),
+      retried: this.#store.log.count("retried"),
+      "dead-lettered": this.#store.log.count("dead-lettered"),
     };
     return { active, notifications };
   }
@@ -127,7 +116,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     const config = notifyConfig(this.env);
     return {
       endpoint: { state: config.state, error: config.state === "invalid" ? config.error : null },
-      deliveries: this.#store.deliveries(),
+      deliveries: this.#store.log.recent(),
     };
   }
 
@@ -146,7 +135,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     breaching: boolean,
     now = Date.now(),
   ): Promise<Alarm | null> {
-    await this.#sample(name, source, breaching, now);
+    await this.#book.sample(name, source, breaching, now);
     await this.#arm(now);
     return this.#store.alarm(alarmId(name, source));
   }
@@ -183,24 +172,24 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       endpoint,
     };
     if (report.outcome === "delivered") {
-      this.#store.updateDelivery(report.id, {
+      this.#store.log.update(report.id, {
         attempts: report.attempts,
         status: "delivered",
         code: report.statusCode,
         at: now,
       });
-      this.#store.increment("delivered");
+      this.#store.log.increment("delivered");
       logEvent("info", "notification-delivered", fields);
-      await this.#clear(alarmId("notifications-failing", endpoint), now, null);
+      await this.#book.clear(alarmId("notifications-failing", endpoint), now, null);
     } else if (report.outcome === "retried") {
-      this.#store.updateDelivery(report.id, {
+      this.#store.log.update(report.id, {
         attempts: report.attempts,
         status: "pending",
         code: report.statusCode,
         at: now,
         nextAt: now + (report.retryInMs ?? 0),
       });
-      this.#store.increment("retried");
+      this.#store.log.increment("retried");
       logEvent("warn", "notification-retried", fields);
     } else {
       await this.#failed(
@@ -217,100 +206,26 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
 
   /** The notification DLQ consumer: delivery `id` exhausted its attempts. */
   async recordDeadLetter(id: string, url: string, now = Date.now()): Promise<void> {
-    const attempts = this.#store.delivery(id)?.attempts ?? 0;
+    const attempts = this.#store.log.get(id)?.attempts ?? 0;
     await this.#failed(id, endpointOf(url), attempts, null, now, `${attempts} attempts failed`);
     await this.#arm(now);
   }
 
   /**
    * The cron's backstop (every minute): raises `service-down` for services the root marks
-   * down that no alarm covers yet, then does everything the timer does (`alarm()`).
+   * down that no alarm covers yet, then does everything the timer does (`alarm()`): polls the
+   * metrics monitor's load signals (so an overload window can start even while the timer
+   * sleeps), re-samples thresholds, clears quiet dead-letters, runs due recoveries.
    */
   async evaluate(now = Date.now()): Promise<void> {
     for (const service of await reconcileDownServices(this.env, this.#store)) {
-      await this.#raise({ name: "service-down", source: service }, now);
+      await this.#book.raise({ name: "service-down", source: service }, now);
     }
     await this.#tick(now);
   }
 
   override async alarm(): Promise<void> {
     await this.#tick(Date.now());
-  }
-
-  async #raise(input: RaiseInput, now: number): Promise<Alarm> {
-    const id = alarmId(input.name, input.source);
-    const known = isAlarmName(input.name) ? definitionOf(input.name) : null;
-    const alarm = {
-      id,
-      name: input.name,
-      source: input.source,
-      severity: input.severity ?? known?.severity ?? "major",
-      description:
-        input.description ?? known?.description(input.source) ?? `${input.name} on ${input.source}`,
-      probableCause: input.probableCause ?? known?.probableCause ?? "reported by another component",
-      repairAction: input.repairAction ?? known?.repairAction ?? "see the runbook",
-    };
-    const existing = this.#store.alarm(id);
-    const ack = existing?.acknowledged
-      ? {
-          by: existing.acknowledged.by,
-          at: Date.parse(existing.acknowledged.at),
-          note: existing.acknowledged.note ?? null,
-        }
-      : null;
-    this.#store.saveAlarm(alarm, existing ? Date.parse(existing.raisedAt) : now, now, ack);
-    const saved = this.#store.alarm(id) as Alarm;
-    if (!existing) await this.#transition("raised", saved, now, null);
-    else if (existing.severity !== saved.severity || existing.description !== saved.description) {
-      await this.#transition("updated", saved, now, null);
-    }
-    return saved;
-  }
-
-  async #clear(id: string, now: number, detail: string | null): Promise<Alarm | null> {
-    const alarm = this.#store.alarm(id);
-    if (!alarm) return null;
-    this.#store.deleteAlarm(id);
-    await this.#transition("cleared", alarm, now, detail);
-    return alarm;
-  }
-
-  /** History, log line, notification and automation for one transition. */
-  async #transition(
-    event: AlarmEventKind,
-    alarm: Alarm,
-    now: number,
-    detail: string | null,
-  ): Promise<void> {
-    this.#store.append(now, alarm, event, detail);
-    const level = event === "raised" && alarm.severity !== "warning" ? "warn" : "info";
-    logEvent(level, `alarm-${event}`, {
-      alarmId: alarm.id,
-      name: alarm.name,
-      source: alarm.source,
-      severity: alarm.severity,
-      ...(detail ? { detail } : {}),
-    });
-    if (event === "raised" || event === "cleared" || event === "acknowledged") {
-      await enqueueNotification(this.env, this.#store, event, alarm, now);
-    }
-    const action =
-      event === "raised"
-        ? this.#automation.onRaised(alarm, now)
-        : event === "cleared"
-          ? this.#automation.onCleared(alarm)
-          : null;
-    if (action !== null) this.#action(alarm, action, now);
-  }
-
-  #action(alarm: Alarm, detail: string, now: number): void {
-    this.#store.append(now, alarm, "action", detail);
-    logEvent("info", "alarm-action", {
-      alarmId: alarm.id,
-      name: alarm.name,
-      source: alarm.source,
-      detail,
-    });
   }
 
   async #failed(
@@ -321,13 +236,13 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     now: number,
     why: string,
   ): Promise<void> {
-    this.#store.updateDelivery(id, {
+    this.#store.log.update(id, {
       attempts,
       status: "dead-lettered",
       ...(code === null ? {} : { code }),
       at: now,
     });
-    this.#store.increment("dead-lettered");
+    this.#store.log.increment("dead-lettered");
     logEvent("error", "notification-dead-lettered", {
       id,
       attempts,
@@ -335,7 +250,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       endpoint,
       reason: why,
     });
-    await this.#raise(
+    await this.#book.raise(
       {
         name: "notifications-failing",
         source: endpoint,
@@ -345,36 +260,21 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     );
   }
 
-  async #sample(
-    name: ThresholdAlarm,
-    source: string,
-    breaching: boolean,
-    now: number,
-  ): Promise<void> {
-    const id = alarmId(name, source);
-    const windows: ThresholdWindows =
-      name === "overload" ? this.#config.overload : this.#config.backlog;
-    const step = observe(this.#store.thresholdState(id), breaching, now, windows);
-    this.#store.saveThreshold(id, name, source, step.state, now);
-    if (step.transition === "raise") await this.#raise({ name, source }, now);
-    if (step.transition === "clear") await this.#clear(id, now, null);
-  }
-
   /** The timer: load signals, stale thresholds, quiet dead-letters, due recoveries; then re-arm. */
   async #tick(now: number): Promise<void> {
     const signals: LoadSignal[] = await pollLoadSignals(this.env, now);
-    for (const s of signals) await this.#sample("overload", s.service, s.refusals > 0, now);
+    for (const s of signals) await this.#book.sample("overload", s.service, s.refusals > 0, now);
     // A threshold nobody reported on for a tick counts as clear: no batch means no backlog.
     for (const t of this.#store.thresholds()) {
       if (now - t.sampledAt >= this.#config.tickMs)
-        await this.#sample(t.name as ThresholdAlarm, t.source, false, now);
+        await this.#book.sample(t.name as ThresholdAlarm, t.source, false, now);
     }
     for (const alarm of this.#store.active()) {
       if (
         alarm.name === "dead-letters" &&
         Date.parse(alarm.updatedAt) + this.#config.deadLettersClearMs <= now
       ) {
-        await this.#clear(
+        await this.#book.clear(
           alarm.id,
           now,
           `no dead letter for ${this.#config.deadLettersClearMs} ms`,
@@ -392,7 +292,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     if (!alarm) return this.#store.scheduleAction(id, null);
     const limit = this.#automation.mayRecover(id, now);
     if (!limit.allowed) {
-      return this.#action(
+      return this.#book.action(
         alarm,
         `restart of ${alarm.source} rate-limited until ${new Date(limit.nextAt).toISOString()}`,
         now,
@@ -403,7 +303,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       now + Math.max(this.#config.downRecoveryMs, this.#config.tickMs),
     );
     const outcome = await recoverService(this.env, alarm.source);
-    this.#action(
+    this.#book.action(
       alarm,
       outcome.ok
         ? `restarted ${alarm.source}`
@@ -411,8 +311,8 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       now,
     );
     if (outcome.ok) {
-      await this.#clear(alarmId("restart-intensity-exceeded", alarm.source), now, null);
-      await this.#clear(id, now, null);
+      await this.#book.clear(alarmId("restart-intensity-exceeded", alarm.source), now, null);
+      await this.#book.clear(id, now, null);
     }
   }
 
@@ -423,8 +323,9 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       if (alarm.name === "dead-letters")
         times.push(Date.parse(alarm.updatedAt) + this.#config.deadLettersClearMs);
     }
-    if (this.#store.thresholds().length > 0 || "METRICS" in this.env)
-      times.push(now + this.#config.tickMs);
+    // Ticks run only while a threshold is pending or active: an idle manager sleeps, and the
+    // minute cron (`evaluate`) polls the load signals that may start an overload window.
+    if (this.#store.thresholds().length > 0) times.push(now + this.#config.tickMs);
     const next = times.length > 0 ? Math.max(Math.min(...times), Date.now()) : null;
     const current = await this.ctx.storage.getAlarm();
     if (next === null) {

@@ -1,5 +1,6 @@
 /** The alarm manager: its Durable Object, the names it is reached by, and its protocol. */
-export { AlarmManager, HISTORY_PAGE, type ThresholdAlarm } from "./alarm-manager";
+export type { ThresholdAlarm } from "./alarm-book";
+export { AlarmManager, HISTORY_PAGE } from "./alarm-manager";
 export {
   AUTOMATIONS,
   type AutomationName,
@@ -8,7 +9,8 @@ export {
   notifyConfig,
   signingConfig,
 } from "./config";
+export { DELIVERY_RETENTION, type Delivery } from "./delivery-log";
 export * from "./protocol";
-export { DELIVERY_RETENTION, type Delivery, HISTORY_RETENTION } from "./store";
+export { HISTORY_RETENTION } from "./store";
 
 export { alarmManager } from "./stub";

@@ -33,13 +33,13 @@ export async function enqueueNotification(
     alarmId: alarm.id,
     body: JSON.stringify({ type, timestamp: new Date(now).toISOString(), data: alarm }),
   };
-  store.addDelivery(message.id, type, alarm.id, now);
+  store.log.add(message.id, type, alarm.id, now);
   try {
     await env.NOTIFICATIONS_QUEUE.send(message, { contentType: "json" });
     logEvent("info", "notification-queued", { id: message.id, type, alarmId: alarm.id });
   } catch (error) {
-    store.updateDelivery(message.id, { attempts: 0, status: "dead-lettered", at: now });
-    store.increment("dead-lettered");
+    store.log.update(message.id, { attempts: 0, status: "dead-lettered", at: now });
+    store.log.increment("dead-lettered");
     logEvent("error", "notification-not-queued", {
       id: message.id,
       endpoint: endpointOf(config.url),

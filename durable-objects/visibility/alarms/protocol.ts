@@ -1,5 +1,5 @@
 import type { Alarm, AlarmEvent, AlarmName, AlarmSummary, Severity } from "../../../core/alarms";
-import type { Delivery } from "./store";
+import type { Delivery } from "./delivery-log";
 
 /** The well-known name of the one alarm manager object (binding `ALARMS`). */
 export const ALARM_MANAGER = "alarms";

@@ -1,6 +1,7 @@
 import { alarmId } from "../../../core/alarms";
 import { logEvent } from "../../../core/log";
 import { ROOT } from "../../supervision/tree";
+import { MONITOR_NAME } from "../metrics/batch";
 import type { AlarmStore } from "./store";
 
 /** What the metrics monitor reports per service: refusals for load within its window. */
@@ -26,12 +27,12 @@ function named<T>(env: Cloudflare.Env, binding: string, name: string): T | null 
 }
 
 /**
- * Load signals from the metrics monitor (binding `METRICS`, object `metrics`), when the
+ * Load signals from the metrics monitor (binding `METRICS`, object `deployment`), when the
  * deployment has one; none otherwise. A failed poll is logged and skipped: it must not stop
  * the timer that also clears alarms and runs recoveries.
  */
 export async function pollLoadSignals(env: Cloudflare.Env, now: number): Promise<LoadSignal[]> {
-  const monitor = named<LoadSource>(env, "METRICS", "metrics");
+  const monitor = named<LoadSource>(env, "METRICS", MONITOR_NAME);
   if (!monitor) return [];
   try {
     return await monitor.loadSignals(now);

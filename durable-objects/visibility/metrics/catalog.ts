@@ -1,5 +1,6 @@
 import { type FamilySpec, LATENCY_BUCKETS_SECONDS, type Labels } from "../../../core/metrics";
 import { SERVICES } from "../../config";
+import { NOTIFICATIONS_QUEUE } from "../alarms/protocol";
 
 /** Why work was shed, as `bulwark_shed_total{reason}` names it. */
 export const SHED_REASONS = [
@@ -99,10 +100,9 @@ export const FAMILIES = {
     type: "counter",
     help: "Queue messages handled by the consumers, by queue and outcome.",
     labels: ["queue", "outcome"],
-    seed: each("outcome", ["acked", "retried", "dead-lettered"]).map((l) => ({
-      queue: ORDERS_QUEUE_NAME,
-      ...l,
-    })),
+    seed: [ORDERS_QUEUE_NAME, NOTIFICATIONS_QUEUE].flatMap((queue) =>
+      each("outcome", ["acked", "retried", "dead-lettered"]).map((l) => ({ queue, ...l })),
+    ),
   },
   alarmsActive: {
     name: "bulwark_alarms_active",

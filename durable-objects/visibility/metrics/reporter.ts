@@ -29,15 +29,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Aggregates one isolate's or object's metrics in memory and hands them to the monitor in
  * batches, at most once per `flushMs`, off the request path: recording is a map update, and
- * `schedule()` starts (once) a loop that sleeps, flushes, and goes on while there is anything
- * left to send. The caller passes the loop's promise to `waitUntil`, so an idle isolate's
- * last requests still arrive (within `flushMs` plus one round trip).
+ * `schedule()` makes sure one flush is pending. A flush waits out the rest of the interval,
+ * then sends everything recorded so far; records made after it started get the next one. The
+ * caller that created a flush passes its promise to `waitUntil` (at the edge), so an idle
+ * isolate's last requests still arrive within `flushMs` plus a round trip. Every flush ends:
+ * no loop outlives its `waitUntil`.
  *
- * A failed flush is logged (`metrics-flush-failed`), never thrown, and the same batch — same
- * `seq` — is sent again on the next flush; the monitor applies each `seq` of a source once,
- * so a batch that was applied but whose answer was lost is not counted twice. Deltas recorded
- * meanwhile wait in memory for the next batch. After `maxFailures` failures in a row (default
- * 5) the loop stops; the next record starts it again.
+ * A failed flush is logged (`metrics-flush-failed`), never thrown, and retried within the
+ * same flush up to `maxFailures` times (default 5) one interval apart; after that the next
+ * record retries. The same batch — same `seq` — is sent until the monitor acknowledges it,
+ * and the monitor applies each `seq` of a source once, so a batch that was applied but whose
+ * answer was lost is not counted twice. Deltas recorded meanwhile wait for the next batch.
  */
 export class MetricsReporter {
   readonly deltas = new DeltaAggregator();
@@ -45,7 +47,10 @@ export class MetricsReporter {
   readonly #source = crypto.randomUUID();
   #seq = 0;
   #unacked: MetricsBatch | null = null;
-  #loop: Promise<void> | null = null;
+  /** The flush that has not cut its batch yet: new records ride it. */
+  #pendingFlush: Promise<void> | null = null;
+  /** The latest flush: the next one starts after it, so batches go out one at a time. */
+  #lastFlush: Promise<void> = Promise.resolve();
   #lastFlushAt = 0;
   #lastGauges = "";
 
@@ -53,28 +58,25 @@ export class MetricsReporter {
     this.#options = options;
   }
 
-  /** Starts the flush loop unless it runs; answers its promise when it was started now. */
+  /**
+   * Makes sure a flush will carry what was recorded so far. Answers the new flush's promise
+   * (never rejecting) when this call created it, `null` when one was already pending.
+   */
   schedule(): Promise<void> | null {
-    if (this.#loop) return null;
-    const loop = this.#run().finally(() => {
-      if (this.#loop === loop) this.#loop = null;
-    });
-    this.#loop = loop;
-    return loop;
-  }
-
-  async #run(): Promise<void> {
-    let failures = 0;
-    const maxFailures = this.#options.maxFailures ?? 5;
-    while (this.#pending() && failures < maxFailures) {
+    if (this.#pendingFlush) return null;
+    const previous = this.#lastFlush;
+    const flush = (async () => {
+      await previous;
       await sleep(Math.max(0, this.#lastFlushAt + this.#options.flushMs - Date.now()));
-      failures = (await this.flush()) ? 0 : failures + 1;
-    }
-  }
-
-  /** Whether anything is waiting: an unacknowledged batch, deltas, or changed gauges. */
-  #pending(): boolean {
-    return this.#unacked !== null || !this.deltas.empty || this.#gaugesChanged();
+      this.#pendingFlush = null; // from here on, new records need the next flush
+      const maxFailures = this.#options.maxFailures ?? 5;
+      for (let failures = 0; !(await this.flush()) && ++failures < maxFailures; ) {
+        await sleep(this.#options.flushMs);
+      }
+    })();
+    this.#pendingFlush = flush;
+    this.#lastFlush = flush;
+    return flush;
   }
 
   #gaugesChanged(): boolean {
@@ -88,16 +90,18 @@ export class MetricsReporter {
   }
 
   /**
-   * Sends the unacknowledged batch if there is one, else cuts a new one from the deltas.
-   * Answers whether the monitor took it. Never throws.
+   * Sends the unacknowledged batch if there is one, then cuts and sends a new one from the
+   * deltas (and changed gauges). Answers whether everything was taken. Never throws.
    */
   async flush(): Promise<boolean> {
     this.#lastFlushAt = Date.now();
-    if (!this.#unacked) {
-      if (!this.#pending()) return true;
-      this.#unacked = this.#cut();
-    }
-    const batch = this.#unacked;
+    if (this.#unacked && !(await this.#send(this.#unacked))) return false;
+    if (this.deltas.empty && !this.#gaugesChanged()) return true;
+    this.#unacked = this.#cut();
+    return this.#send(this.#unacked);
+  }
+
+  async #send(batch: MetricsBatch): Promise<boolean> {
     try {
       await this.#options.monitor().ingest(batch);
       if (this.#unacked === batch) this.#unacked = null;
