@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { ShardRouter } from "../durable-objects";
 import type { AppEnv } from "./context";
+import { dashboardRoutes } from "./dashboard";
 import { onError, Problem } from "./errors";
 import { deadline } from "./middleware/deadline";
 import { requestId } from "./middleware/request-id";
@@ -32,6 +33,7 @@ export function createApp(): Hono<AppEnv> {
   alarmRoutes(app);
   metricsRoutes(app);
   openApiRoutes(app);
+  dashboardRoutes(app);
   app.notFound(() => {
     throw new Problem("not-found", "no such route");
   });
