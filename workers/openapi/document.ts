@@ -203,6 +203,7 @@ export function openApiDocument(routes: readonly RouteSpec[] = ROUTES): Json {
         description: "Orders: sagas across inventory shards, shed to a queue under load",
       },
       { name: "operations", description: "Supervision and fault injection (admin)" },
+      { name: "dashboard", description: "The live operations dashboard and its live channel" },
       {
         name: "visibility",
         description: "Metrics, alarms and notifications for the whole deployment (admin)",

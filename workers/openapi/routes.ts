@@ -23,7 +23,7 @@ import {
   supervisorView,
   text,
 } from "./views";
-import { alarmList, alarmView, notificationsView } from "./visibility-views";
+import { alarmList, alarmView, notificationsView, shardHeatView } from "./visibility-views";
 
 /** A success (or documented non-problem) answer of a route. */
 export interface RouteAnswer {
@@ -44,7 +44,14 @@ export interface RouteSpec {
   readonly method: "get" | "put" | "post" | "delete";
   /** Hono's pattern, e.g. `/v1/skus/:sku` (becomes `/v1/skus/{sku}`). */
   readonly path: string;
-  readonly tag: "health" | "inventory" | "orders" | "operations" | "visibility" | "reference";
+  readonly tag:
+    | "health"
+    | "inventory"
+    | "orders"
+    | "operations"
+    | "visibility"
+    | "dashboard"
+    | "reference";
   readonly summary: string;
   readonly description?: string;
   /** Needs `Authorization: Bearer <ADMIN_TOKEN>` (adds 401). */
@@ -323,6 +330,52 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: "The webhook endpoint's state and the most recent deliveries (at most 100)",
     admin: true,
     answers: { 200: { description: "endpoint and deliveries", schema: notificationsView } },
+  },
+  {
+    method: "get",
+    path: "/v1/ops/shards",
+    tag: "visibility",
+    summary: "Per-shard load for the heat map: in flight, queued, limit and recent refusals",
+    admin: true,
+    answers: { 200: { description: "each service's shards", schema: shardHeatView } },
+  },
+  {
+    method: "get",
+    path: "/v1/ops/live",
+    tag: "dashboard",
+    summary:
+      "The dashboard's live channel (Server-Sent Events, read with fetch and a bearer token)",
+    description:
+      "Events: `hello` ({tickMs, streamMaxMs}); per tick `supervision`, `shards`, `alarms`, " +
+      "`notifications` when they changed ({state: ok|unavailable|error, data?}); and one " +
+      "`chart` point. The stream ends after `DASHBOARD_STREAM_MAX_MS`; clients reconnect.",
+    admin: true,
+    answers: {
+      200: { description: "an event stream", schema: text, contentType: "text/event-stream" },
+    },
+  },
+  {
+    method: "get",
+    path: "/",
+    tag: "dashboard",
+    summary: "Redirects to the operations dashboard",
+    answers: { 302: { description: "to /dashboard", headers: ["Location"] } },
+  },
+  {
+    method: "get",
+    path: "/dashboard",
+    tag: "dashboard",
+    summary: "The live operations dashboard (HTML; the admin token is typed into the page)",
+    answers: { 200: { description: "HTML", schema: text, contentType: "text/html" } },
+  },
+  {
+    method: "get",
+    path: "/dashboard/assets/:file",
+    tag: "dashboard",
+    summary: "The dashboard's scripts, styles and uPlot, served by the Worker",
+    params: { file: z.string() },
+    answers: { 200: { description: "the file", schema: text, contentType: "text/javascript" } },
+    problems: ["not-found"],
   },
   {
     method: "get",

@@ -64,3 +64,17 @@ export const notificationsView = z.looseObject({
       .register(named, { id: "Delivery" }),
   ),
 });
+
+const shardHeat = z.looseObject({
+  index: z.int().min(0),
+  name: z.string(),
+  status: z.string(),
+  inFlight: z.int().min(0),
+  queued: z.int().min(0),
+  limit: z.int().min(0).nullable(),
+  refusals: z.int().min(0),
+});
+
+export const shardHeatView = z.looseObject({
+  services: z.record(z.string(), z.array(shardHeat)),
+});
