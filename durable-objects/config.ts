@@ -1,3 +1,4 @@
+import { integer, type Vars } from "../core/config";
 import type { AdmissionOptions } from "../core/regulation";
 import { ShardMap } from "../core/sharding";
 import { parseFlags, type SupervisorFlags } from "../core/supervision";
@@ -32,27 +33,6 @@ export interface BulwarkConfig {
   readonly ordersResumeMs: number;
   /** Base delay of the orders queue's exponential retry backoff. */
   readonly queueRetryBaseMs: number;
-}
-
-/** Raw `wrangler.toml` vars (strings) or test bindings. */
-export type Vars = Record<string, unknown>;
-
-export function integer(
-  vars: Vars,
-  field: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = vars[field];
-  if (raw === undefined || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
-      `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
 }
 
 function service(vars: Vars, name: ServiceName): ServiceConfig {

@@ -1,4 +1,4 @@
-import { integer, type Vars } from "../config";
+import { integer, type Vars } from "../../core/config";
 
 /**
  * Limits that keep one client from hoarding stock. The contract's validation ranges

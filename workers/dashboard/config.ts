@@ -1,3 +1,5 @@
+import { integer } from "../../core/config";
+
 /** The dashboard's settings, from `wrangler.toml` vars; validated when a stream opens. */
 export interface DashboardConfig {
   /** How often the live stream samples the deployment (`DASHBOARD_TICK_MS`, default 1000). */
@@ -7,24 +9,6 @@ export interface DashboardConfig {
    * (`DASHBOARD_STREAM_MAX_MS`, default 300000): bounds what a forgotten tab holds open.
    */
   readonly streamMaxMs: number;
-}
-
-function integer(
-  vars: Record<string, unknown>,
-  field: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = vars[field];
-  if (raw === undefined || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
-      `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
 }
 
 /** Reads and checks the dashboard vars; a bad value throws naming the field and its limits. */

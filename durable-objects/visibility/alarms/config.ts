@@ -1,4 +1,5 @@
 import type { ActionLimit, ThresholdWindows } from "../../../core/alarms";
+import { integer, type Vars } from "../../../core/config";
 import { parseWebhookSecret } from "../../../core/webhooks";
 
 /** Automation actions that can be switched on (`ALARM_AUTOMATION`, comma-separated). */
@@ -38,20 +39,6 @@ export interface AlarmConfig {
   readonly actionLimit: ActionLimit;
   /** How long a down service stays down before automation restarts it. `DOWN_RECOVERY_MS`, default 60000. */
   readonly downRecoveryMs: number;
-}
-
-type Vars = Record<string, unknown>;
-
-function integer(vars: Vars, field: string, fallback: number, min: number, max: number): number {
-  const raw = vars[field];
-  if (raw === undefined || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
-      `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
 }
 
 function automation(raw: unknown): Set<AutomationName> {

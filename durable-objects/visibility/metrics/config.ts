@@ -1,3 +1,5 @@
+import { integer, onOff, type Vars } from "../../../core/config";
+
 /** Visibility configuration, validated from `wrangler.toml` vars like `durable-objects/config.ts`. */
 export interface MetricsConfig {
   /** `VISIBILITY` (`on` | `off`, default `on`): `off` records and flushes nothing (benchmarks). */
@@ -8,28 +10,6 @@ export interface MetricsConfig {
   readonly gaugeTtlMs: number;
   /** `LOAD_SIGNAL_WINDOW_MS` (1000–3600000, default 10000): the window `loadSignals` sums over. */
   readonly loadWindowMs: number;
-}
-
-type Vars = Record<string, unknown>;
-
-function integer(vars: Vars, field: string, fallback: number, min: number, max: number): number {
-  const raw = vars[field];
-  if (raw === undefined || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
-      `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
-}
-
-function onOff(vars: Vars, field: string): boolean {
-  const raw = vars[field] ?? "on";
-  if (raw !== "on" && raw !== "off") {
-    throw new Error(`${field} must be "on" or "off", got ${JSON.stringify(raw)}`);
-  }
-  return raw === "on";
 }
 
 const cache = new WeakMap<object, MetricsConfig>();

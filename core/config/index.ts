@@ -1,0 +1,1 @@
+export { integer, onOff, type Vars } from "./vars";
