@@ -22,7 +22,7 @@ export const ROOT = "root";
  *
  * Shards are the service supervisor's children, in shard order. With
  * `SUPERVISOR_STRATEGY=simple_one_for_one` they are instances of one template, started by
- * name right after the supervisor starts; with `one_for_one` (the default API.md documents),
+ * name right after the supervisor starts; with `one_for_one` (the default `docs/api.md` documents),
  * `one_for_all` or `rest_for_one` they are static children. No child is `significant`: no
  * service or shard finishing on purpose means its supervisor's work is done.
  */

@@ -1,5 +1,5 @@
 /**
- * The dashboard's alarm panel (API.md v1.1 Alarms) in Debian's chromium against
+ * The dashboard's alarm panel (the contract's Alarms, `docs/api.md`) in Debian's chromium against
  * `wrangler dev`: alarms appear without a reload, are acknowledged with a note, and the
  * Restart button clears the alarms of a crash loop.
  */
