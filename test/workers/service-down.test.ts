@@ -84,3 +84,16 @@ describe("The cron", () => {
     ).toBe(201);
   });
 });
+
+describe("The events socket of a stopped inventory service", () => {
+  it("answers 503 service-unavailable problem+json with Retry-After, not a 500", async () => {
+    const skus = skusOnDistinctShards(6);
+    await crashInventoryDown(skus);
+    const refused = await http("GET", `/v1/skus/${skus[0]}/events`, {
+      headers: { Upgrade: "websocket" },
+    });
+    expectProblem(refused, 503, "service-unavailable");
+    expect(refused.headers.get("Content-Type")).toContain("application/problem+json");
+    expect(refused.headers.get("Retry-After")).toBeTruthy();
+  });
+});

@@ -137,7 +137,10 @@ export function skuRoutes(app: Hono<AppEnv>): void {
           }),
         );
         if (response.status === 404) throw new Problem("not-found", `sku ${skuKey} does not exist`);
-        if (response.status === 429 || response.status === 503) {
+        // A feed refusal is JSON; a shard its supervisor stopped answers 503 in plain text
+        // (Actor.fetch), which falls through to the service-unavailable below.
+        const json = response.headers.get("Content-Type")?.includes("application/json");
+        if (json && (response.status === 429 || response.status === 503)) {
           const refusal = (await response.json()) as FeedRefusal;
           throw new Problem(refusal.code, refusal.detail, refusal.retryAfterMs);
         }
