@@ -100,10 +100,13 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
       if (request.generation !== undefined && request.generation < this.#store.generation) {
         return "stale";
       }
-      const phase = this.#store.phase.phase;
-      if (phase === "stopped") return "done";
+      if (this.#store.phase.phase === "stopped") return "done";
+      // Never started (service supervisors are taken over lazily): its children may still
+      // run, so take them over first, as every other entry point does, and terminate them.
+      if (this.#store.phase.phase === "unstarted") await this.#boot(true);
+      const running = this.#store.phase.phase === "running";
       this.#store.phase = { phase: "stopped", reason: request.reason };
-      if (phase === "running") await this.#children.terminateAll();
+      if (running) await this.#children.terminateAll();
       return "done";
     });
   }
