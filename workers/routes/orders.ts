@@ -57,6 +57,13 @@ async function shed(
   try {
     intake = await ref.call("enqueueOrder", request);
   } catch {
+    // The RPC broke, its effect unknown: the order may be recorded (its intake timer would
+    // run it), so a 503 "created nothing" stands only when reading it back finds nothing.
+    const now = new Date().toISOString();
+    const { orderId, items } = request;
+    const queued: OrderView = { orderId, items, status: "queued", createdAt: now, updatedAt: now };
+    const recorded = await unwithdrawnOrder(c, request.orderId, queued);
+    if (recorded) return orderResponse(c, recorded);
     intake = refusal;
   }
   if (!intake.ok) throw fromFailure(intake.code === "idempotency-key-reused" ? intake : refusal);

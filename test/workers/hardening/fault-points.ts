@@ -83,3 +83,32 @@ export function refusingCommand<T extends Rpc.DurableObjectBranded | undefined>(
     },
   });
 }
+
+/**
+ * A namespace whose objects run one actor command for real and then reject, as an RPC whose
+ * effect committed but whose answer was lost; every other call is served for real.
+ */
+export function committingThenThrowing<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  command: string,
+): DurableObjectNamespace<T> {
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
+      return (id: DurableObjectId) => {
+        const stub = target.get(id) as unknown as { call: (...args: unknown[]) => unknown };
+        return new Proxy(stub, {
+          get(s, p) {
+            if (p !== "call") return Reflect.get(s, p);
+            return async (name: string, ...rest: unknown[]) => {
+              const reply = await s.call(name, ...rest);
+              if (name === command) throw new Error(`${command} answer lost (fault point)`);
+              return reply;
+            };
+          },
+        });
+      };
+    },
+  });
+}

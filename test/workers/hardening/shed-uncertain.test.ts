@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { orderIdOf } from "../../../workers/routes/orders";
 import { atShard, http, injectFault, uniqueSku } from "../client";
-import { edgeWith, refusingCommand, refusingQueue } from "./fault-points";
+import { committingThenThrowing, edgeWith, refusingCommand, refusingQueue } from "./fault-points";
 
 describe("The shed path when its undo fails", () => {
   it("answers the queued order (202), not a 503, when the queue refused and the withdrawal failed", async () => {
@@ -24,5 +24,36 @@ describe("The shed path when its undo fails", () => {
     expect(r.status).toBe(202);
     expect(r.json).toMatchObject({ orderId, status: "queued" });
     expect((await http("GET", `/v1/orders/${orderId}`)).json).toMatchObject({ status: "queued" });
+  });
+});
+
+describe("The shed path when recording the queued order has an unknown effect", () => {
+  /** Places an order the orders shard sheds (overload), with `ORDERS` replaced by `orders`. */
+  async function shedWith(orders: (real: typeof env.ORDERS) => typeof env.ORDERS) {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    await injectFault({ service: "orders", orderId, kind: "overload", count: 1 });
+    const r = await edgeWith({ ORDERS: orders(env.ORDERS) }, "POST", "/v1/orders", {
+      body: { items: [{ sku, quantity: 1 }] },
+      headers: { "Idempotency-Key": key, Prefer: "respond-async" },
+    });
+    return { orderId, r };
+  }
+
+  it("answers the recorded order (202), not a 503, when enqueueOrder committed and then threw", async () => {
+    const { orderId, r } = await shedWith((real) => committingThenThrowing(real, "enqueueOrder"));
+    expect(r.status).toBe(202);
+    expect(r.headers.get("Location")).toBe(`/v1/orders/${orderId}`);
+    expect(r.json).toMatchObject({ orderId, status: "queued" });
+    expect((await http("GET", `/v1/orders/${orderId}`)).json).toMatchObject({ status: "queued" });
+  });
+
+  it("keeps the 503 when enqueueOrder threw and reading the order back finds nothing", async () => {
+    const { orderId, r } = await shedWith((real) => refusingCommand(real, "enqueueOrder"));
+    expect(r.status).toBe(503);
+    expect(r.json).toMatchObject({ code: "overloaded" });
+    expect((await http("GET", `/v1/orders/${orderId}`)).status).toBe(404);
   });
 });
