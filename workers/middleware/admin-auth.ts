@@ -18,8 +18,28 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
 const guard = (c: Context<AppEnv>) =>
   c.env.ADMIN_AUTH.get(c.env.ADMIN_AUTH.idFromName(ADMIN_AUTH_GUARD));
 
-/** Blocks this isolate already heard of: refused without a round trip until they end. */
+/** Most blocks one isolate remembers; past it the oldest go (the guard still refuses them). */
+export const KNOWN_BLOCKS_MAX = 10_000;
+
+/**
+ * Blocks this isolate already heard of (client → blocked until): refused without a round
+ * trip until they end. Bounded by `KNOWN_BLOCKS_MAX`, so many clients cannot grow it forever.
+ */
 const knownBlocks = new Map<string, number>();
+
+/** The remembered blocks, for tests: read-only. */
+export const rememberedBlocks: ReadonlyMap<string, number> = knownBlocks;
+
+/** Remembers `client` blocked until `until`; drops expired entries, then the oldest past the cap. */
+export function rememberBlock(client: string, until: number, now: number): void {
+  for (const [known, end] of knownBlocks) if (end <= now) knownBlocks.delete(known);
+  knownBlocks.delete(client);
+  knownBlocks.set(client, until);
+  for (const oldest of knownBlocks.keys()) {
+    if (knownBlocks.size <= KNOWN_BLOCKS_MAX) break;
+    knownBlocks.delete(oldest);
+  }
+}
 
 function throttled(client: string, retryAfterMs: number): Problem {
   return new Problem(
@@ -47,7 +67,7 @@ async function ask<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<T | n
 
 function refuseIfBlocked(client: string, verdict: GuardVerdict | null, now: number): void {
   if (!verdict?.blocked) return;
-  knownBlocks.set(client, now + verdict.retryAfterMs);
+  rememberBlock(client, now + verdict.retryAfterMs, now);
   throw throttled(client, verdict.retryAfterMs);
 }
 
