@@ -20,7 +20,7 @@ export interface Retention {
   readonly holdsMs: number;
   /** Stock events (`RETENTION_EVENTS_MS`, default 7 days). */
   readonly eventsMs: number;
-  /** Confirmed and rejected orders (`RETENTION_ORDERS_MS`, default 7 days). */
+  /** Confirmed and rejected orders (`RETENTION_ORDERS_MS`, default 7 days, at least `ORDERS_INTAKE_SAFETY_MS`). */
   readonly ordersMs: number;
   /** Rows deleted per purge run (`RETENTION_BATCH`, default 200): purges never stall a shard. */
   readonly batch: number;
@@ -71,8 +71,9 @@ export function loadLimits(env: object): Limits {
   const cached = cache.get(env);
   if (cached) return cached;
   const vars = env as Vars;
+  const intakeSafetyMs = integer(vars, "ORDERS_INTAKE_SAFETY_MS", 30 * 60_000, 1000, 7 * DAY);
   const limits: Limits = {
-    intakeSafetyMs: integer(vars, "ORDERS_INTAKE_SAFETY_MS", 30 * 60_000, 1000, 7 * DAY),
+    intakeSafetyMs,
     holds: {
       maxQuantity: integer(vars, "HOLD_MAX_QUANTITY", 100, 1, 10_000),
       maxTtlSeconds: integer(vars, "HOLD_MAX_TTL_SECONDS", 900, 1, 3600),
@@ -81,7 +82,9 @@ export function loadLimits(env: object): Limits {
     retention: {
       holdsMs: integer(vars, "RETENTION_HOLDS_MS", DAY, 0, 365 * DAY),
       eventsMs: integer(vars, "RETENTION_EVENTS_MS", 7 * DAY, 0, 365 * DAY),
-      ordersMs: integer(vars, "RETENTION_ORDERS_MS", 7 * DAY, 0, 365 * DAY),
+      // A queued order's message may arrive as late as the intake safety window: the order's
+      // record must still be there to answer it (a purged one reads as never queued).
+      ordersMs: integer(vars, "RETENTION_ORDERS_MS", 7 * DAY, intakeSafetyMs, 365 * DAY),
       batch: integer(vars, "RETENTION_BATCH", 200, 1, 10_000),
       intervalMs: integer(vars, "RETENTION_INTERVAL_MS", 60_000, 1, DAY),
     },

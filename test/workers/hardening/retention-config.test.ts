@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { loadLimits } from "../../../durable-objects/limits/config";
+
+describe("Retention configuration", () => {
+  it("refuses RETENTION_ORDERS_MS below the queued-order intake safety window, naming the field and the limit", () => {
+    expect(() => loadLimits({ RETENTION_ORDERS_MS: "1799999" })).toThrow(
+      "RETENTION_ORDERS_MS must be an integer from 1800000 to",
+    );
+    expect(() =>
+      loadLimits({ ORDERS_INTAKE_SAFETY_MS: "60000", RETENTION_ORDERS_MS: "59999" }),
+    ).toThrow("RETENTION_ORDERS_MS must be an integer from 60000 to");
+  });
+
+  it("accepts RETENTION_ORDERS_MS equal to the intake safety window", () => {
+    const limits = loadLimits({ ORDERS_INTAKE_SAFETY_MS: "10000", RETENTION_ORDERS_MS: "10000" });
+    expect(limits.retention.ordersMs).toBe(10_000);
+  });
+});
