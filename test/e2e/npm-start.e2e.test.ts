@@ -27,7 +27,17 @@ async function until(url: string, ms: number, output: () => string): Promise<voi
 describe("npm start (scripts/dev.mjs)", () => {
   it("serves with --faults and --var applied, fires the minute cron, registers itself, and stops on SIGTERM", async () => {
     const [port, inspector] = await freeLoopbackPorts(2);
-    const args = ["--faults", "--var", `ADMIN_TOKEN:${TOKEN}`, "--var", "DOWN_RECOVERY_MS:1"];
+    // Alarm-driven recovery off: only the cron may bring a down service back, so seeing it
+    // come back proves the cron fired.
+    const args = [
+      "--faults",
+      "--var",
+      `ADMIN_TOKEN:${TOKEN}`,
+      "--var",
+      "DOWN_RECOVERY_MS:1",
+      "--var",
+      "ALARM_AUTOMATION:none",
+    ];
     // Like the harness, keep this checkout's .dev.vars (local settings) out of the test.
     const envFile = join(stateDir, "empty.env");
     writeFileSync(envFile, "");
