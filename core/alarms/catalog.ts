@@ -60,12 +60,15 @@ export const ALARMS = {
     probableCause: "messages exhausted their retries",
     repairAction: "inspect the affected orders or notifications, then clear the alarm",
   },
+  // An event: once NOTIFY_WEBHOOK_URL changes, no delivery to the old endpoint will ever
+  // clear it, so an operator may (and the cron does for an endpoint no longer configured).
   "notifications-failing": {
     severity: "major",
-    kind: "condition",
+    kind: "event",
     description: (endpoint) => `notifications to ${endpoint} are being dead-lettered`,
     probableCause: "the webhook receiver is down, refuses, or answered 410 Gone",
-    repairAction: "fix the receiver or NOTIFY_WEBHOOK_URL; a later delivery clears this",
+    repairAction:
+      "fix the receiver or NOTIFY_WEBHOOK_URL; a later delivery clears this, as does changing the URL (within a minute) or an operator's clear",
   },
 } as const satisfies Record<string, AlarmDefinition>;
 

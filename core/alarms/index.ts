@@ -1,6 +1,7 @@
 /** Alarms, pure: identities, the catalog of alarms, hysteresis and automation limits. */
 export { alarmId, parseAlarmId } from "./alarm-id";
 export { BackgroundCopy } from "./background-copy";
+export { longestOrderRetryMs, ORDERS_RETRY_CAP_MS, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
 export {
   ALARMS,
   type AlarmDefinition,
@@ -10,7 +11,7 @@ export {
   isAlarmName,
 } from "./catalog";
 export { type ActionLimit, allowAction } from "./rate-limit";
-export { ackBody, beforeQuery, emptyBody, MAX_NOTE_LENGTH } from "./schemas";
+export { ackBody, beforeQuery, MAX_NOTE_LENGTH } from "./schemas";
 export {
   IDLE,
   observe,

@@ -8,9 +8,6 @@ export const ackBody = z.strictObject({
   note: z.string().max(MAX_NOTE_LENGTH, `must be at most ${MAX_NOTE_LENGTH} characters`).optional(),
 });
 
-/** `POST /v1/ops/alarms/{id}/clear` takes no fields. */
-export const emptyBody = z.strictObject({});
-
 /** `?before=<seq>`: a positive history sequence number. */
 export const beforeQuery = z
   .string()

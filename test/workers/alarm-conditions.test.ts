@@ -8,7 +8,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AlarmEvent, alarmId } from "../../core/alarms";
+import { type AlarmEvent, alarmId, ORDERS_RETRY_CAP_MS } from "../../core/alarms";
 import { alarmManager, ShardRouter } from "../../durable-objects";
 import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
@@ -259,7 +259,7 @@ async function consume(queue: string, bodies: unknown[], ageMs = 0) {
 }
 
 describe("queue-backlog and its automation", () => {
-  it("is raised when the oldest message waited past QUEUE_BACKLOG_MS, slows intake, and clears once batches stop", async () => {
+  it("is raised when the oldest message waited past QUEUE_BACKLOG_MS, slows intake, and clears once batches stopped for longer than a retry", async () => {
     const id = alarmId("queue-backlog", ORDERS_QUEUE);
     const sku = uniqueSku();
     await atShard.putSku(sku, 10);
@@ -283,9 +283,18 @@ describe("queue-backlog and its automation", () => {
     expect(await isActive(id)).toBe(true);
     // Slowed intake: the refusal backed off the whole batch, not only its shard.
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m0", "m1"]);
+    // Silence is not a clear until the consumer's longest retry delay passed: the retried
+    // messages may still be waiting (QUEUE_RETRY_BASE_MS is 0 here: ORDERS_RETRY_CAP_MS).
     const t = Date.now();
     await alarms().evaluate(t + 5_000);
     await alarms().evaluate(t + 16_000);
+    await alarms().evaluate(t + ORDERS_RETRY_CAP_MS - 1);
+    expect(await isActive(id)).toBe(true);
+    // Past it, the clear window runs from the first silent tick and clears at its end.
+    await alarms().evaluate(t + ORDERS_RETRY_CAP_MS + 1_000);
+    await alarms().evaluate(t + ORDERS_RETRY_CAP_MS + 6_000);
+    expect(await isActive(id)).toBe(true);
+    await alarms().evaluate(t + ORDERS_RETRY_CAP_MS + 11_000);
     expect(await isActive(id)).toBe(false);
     const details = (await eventsOf(id)).filter((e) => e.event === "action").map((e) => e.detail);
     expect(details).toEqual([

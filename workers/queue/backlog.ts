@@ -1,8 +1,8 @@
 import { logEvent } from "../../core/log";
 import { alarmManager } from "../../durable-objects";
 
-/** How much longer retries wait while a `queue-backlog` alarm slows intake. */
-export const SLOW_INTAKE_RETRY_FACTOR = 4;
+/** How much longer retries wait while a `queue-backlog` alarm slows intake (shared with the alarm manager). */
+export { SLOW_INTAKE_RETRY_FACTOR } from "../../core/alarms";
 
 /**
  * The consumer's one call per batch to the alarm manager: the oldest message's age (from

@@ -90,17 +90,24 @@ export async function deliverNotifications(
 /**
  * The notifications' dead-letter consumer: each message exhausted its attempts; the alarm
  * manager marks it dead-lettered and raises `notifications-failing` (and `dead-letters`).
+ * An unreachable alarm manager is logged and never retries the batch (as the orders DLQ
+ * does): a retried DLQ message would only come back to the same failing report.
  */
 export async function deadLetteredNotifications(
   batch: MessageBatch<unknown>,
   env: Cloudflare.Env,
 ): Promise<void> {
   const alarms = alarmManager(env);
+  const failed = (error: Error, id?: string) =>
+    logEvent("error", "alarm-report-failed", { queue: batch.queue, id, error: error.message });
   for (const message of batch.messages) {
     if (isNotificationMessage(message.body)) {
-      await alarms.recordDeadLetter(message.body.id, message.body.url);
+      const { id, url } = message.body;
+      await alarms.recordDeadLetter(id, url).catch((error: Error) => failed(error, id));
     }
     message.ack();
   }
-  await alarms.deadLettered(NOTIFICATIONS_DLQ, batch.messages.length);
+  await alarms
+    .deadLettered(NOTIFICATIONS_DLQ, batch.messages.length)
+    .catch((error: Error) => failed(error));
 }

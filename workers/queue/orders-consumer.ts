@@ -1,11 +1,9 @@
+import { ORDERS_RETRY_CAP_MS as RETRY_CAP_MS } from "../../core/alarms";
 import { fullJitter } from "../../core/backoff";
 import { logEvent } from "../../core/log";
 import { ShardRouter } from "../../durable-objects";
 import { reportBacklog, reportDeadLetters, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
 import { isOrderMessage, ORDERS_DLQ, type OrderMessage } from "./messages";
-
-/** The longest a retried message waits. */
-const RETRY_CAP_MS = 60_000;
 
 /** Load answers: the shard is alive but cannot take this now; come back later. */
 const LATER = new Set(["overloaded", "deadline-exceeded", "service-unavailable", "circuit-open"]);

@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { z } from "zod";
-import { ackBody, beforeQuery, emptyBody } from "../../core/alarms";
+import { ackBody, beforeQuery } from "../../core/alarms";
 import { describeIssues } from "../../core/http";
 import { alarmManager } from "../../durable-objects";
 import type { AppEnv } from "../context";
@@ -69,11 +69,11 @@ export function alarmRoutes(app: Hono<AppEnv>): void {
     ],
   });
 
+  // No body: like every body-less endpoint, whatever body and content type come are ignored.
   resource(app, "/v1/ops/alarms/:id/clear", {
     POST: [
       adminAuth(),
-      optionalJsonBody(),
-      validate({ body: emptyBody }),
+      validate({}),
       async (c) => {
         const result = await alarmManager(c.env).clearById(alarmIdOf(c), OPERATOR);
         if (!result.ok) throw new Problem(result.code, result.detail);

@@ -1,7 +1,9 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { faultBody } from "../../core/http";
+import { logEvent } from "../../core/log";
 import {
+  alarmManager,
   isService,
   ROOT,
   SERVICES,
@@ -30,6 +32,25 @@ function faultTargets(router: ShardRouter, fault: z.infer<typeof faultBody>): Sh
     return [shard];
   }
   return router.shards(fault.service);
+}
+
+/**
+ * A service that runs (restarted or already up) has no `service-down` and no
+ * `restart-intensity-exceeded`: clear both, so a lost clear heals on the admin restart. A
+ * failure is logged and never fails the restart.
+ */
+async function clearSupervisionAlarms(c: Context<AppEnv>, service: string): Promise<void> {
+  const alarms = alarmManager(c.env);
+  for (const name of ["service-down", "restart-intensity-exceeded"]) {
+    await alarms.clear(name, service).catch((error: Error) =>
+      logEvent("error", "alarm-report-failed", {
+        requestId: c.get("requestId"),
+        alarm: name,
+        service,
+        error: error.message,
+      }),
+    );
+  }
 }
 
 /** Fault injection exists only when `FAULT_INJECTION=on`; otherwise its routes are 404. */
@@ -61,6 +82,8 @@ export function opsRoutes(app: Hono<AppEnv>): void {
         }
         // OTP's restart_child: a service that runs answers `running`, a no-op here.
         const restarted = await root(c).restartChild(service);
+        if (!("error" in restarted) || restarted.error === "running")
+          await clearSupervisionAlarms(c, service);
         if ("error" in restarted && restarted.error === "not_found") {
           throw new Problem("not-found", `service ${service} is not supervised`);
         }

@@ -22,8 +22,9 @@ import type {
   NotificationsView,
   RaiseInput,
 } from "./protocol";
-import { type LoadSignal, pollLoadSignals, reconcileDownServices, recoverService } from "./signals";
-import { AlarmStore } from "./store";
+import { clearRetiredEndpoints, followRoot } from "./reconcile";
+import { type LoadSignal, pollLoadSignals, recoverService } from "./signals";
+import { AlarmStore, type ThresholdRow } from "./store";
 
 /** History page size of `list` (the contract's maximum). */
 export const HISTORY_PAGE = 100;
@@ -212,15 +213,16 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
   }
 
   /**
-   * The cron's backstop (every minute): raises `service-down` for services the root marks
-   * down that no alarm covers yet, then does everything the timer does (`alarm()`): polls the
-   * metrics monitor's load signals (so an overload window can start even while the timer
-   * sleeps), re-samples thresholds, clears quiet dead-letters, runs due recoveries.
+   * The cron's backstop (every minute): follows the root supervisor (raises `service-down`
+   * for services it marks down, clears both supervision alarms of services it reports up, so
+   * a lost report heals), clears `notifications-failing` of endpoints no longer configured,
+   * then does everything the timer does (`alarm()`): polls the metrics monitor's load
+   * signals (so an overload window can start even while the timer sleeps), re-samples
+   * thresholds, clears quiet dead-letters, runs due recoveries.
    */
   async evaluate(now = Date.now()): Promise<void> {
-    for (const service of await reconcileDownServices(this.env, this.#store)) {
-      await this.#book.raise({ name: "service-down", source: service }, now);
-    }
+    await followRoot(this.env, this.#store, this.#book, now);
+    await clearRetiredEndpoints(this.env, this.#store, this.#book, now);
     await this.#tick(now);
   }
 
@@ -262,11 +264,13 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
 
   /** The timer: load signals, stale thresholds, quiet dead-letters, due recoveries; then re-arm. */
   async #tick(now: number): Promise<void> {
-    const signals: LoadSignal[] = await pollLoadSignals(this.env, now);
-    for (const s of signals) await this.#book.sample("overload", s.service, s.refusals > 0, now);
-    // A threshold nobody reported on for a tick counts as clear: no batch means no backlog.
+    const signals = await this.#loadSignals(now);
+    for (const s of signals ?? [])
+      await this.#book.sample("overload", s.service, s.refusals > 0, now);
     for (const t of this.#store.thresholds()) {
-      if (now - t.sampledAt >= this.#config.tickMs)
+      // A failed poll says nothing about overload: keep its state rather than clear it.
+      if (t.name === "overload" && signals === null) continue;
+      if (this.#silentLongEnough(t, now))
         await this.#book.sample(t.name as ThresholdAlarm, t.source, false, now);
     }
     for (const alarm of this.#store.active()) {
@@ -284,6 +288,29 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     for (const due of this.#store.dueActions().filter((d) => d.dueAt <= now))
       await this.#recover(due.alarmId, now);
     await this.#arm(now);
+  }
+
+  /** The monitor's load signals; `null` when the poll failed (logged), unlike "no signals". */
+  async #loadSignals(now: number): Promise<LoadSignal[] | null> {
+    try {
+      return await pollLoadSignals(this.env, now);
+    } catch (error) {
+      logEvent("warn", "load-signals-unavailable", { error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /**
+   * Whether a threshold nobody reported on counts as clear now. Overload after a tick (the
+   * poll samples it every tick). `queue-backlog` only after the orders consumer's longest
+   * retry delay: until then its messages may be waiting out a retry, not gone. A clear
+   * window already under way goes on at every tick.
+   */
+  #silentLongEnough(t: ThresholdRow, now: number): boolean {
+    const quiet = now - t.sampledAt;
+    if (quiet < this.#config.tickMs) return false;
+    if (t.name !== "queue-backlog" || (t.active && t.since !== null)) return true;
+    return quiet >= this.#config.backlogSilenceMs;
   }
 
   /** Automation: restarts the service of a due `service-down` alarm through the root supervisor. */

@@ -1,4 +1,4 @@
-import type { ActionLimit, ThresholdWindows } from "../../../core/alarms";
+import { type ActionLimit, longestOrderRetryMs, type ThresholdWindows } from "../../../core/alarms";
 import { integer, type Vars } from "../../../core/config";
 import { parseWebhookSecret } from "../../../core/webhooks";
 
@@ -31,6 +31,12 @@ export interface AlarmConfig {
   readonly backlogAgeMs: number;
   /** Raised at the first batch over the age; cleared after `QUEUE_BACKLOG_CLEAR_MS` (default 10000) without one. */
   readonly backlog: ThresholdWindows;
+  /**
+   * How long `queue-backlog` may go without a batch before silence counts as a clear sample:
+   * the orders consumer's longest retry delay (`longestOrderRetryMs` of `QUEUE_RETRY_BASE_MS`,
+   * default 1000: 64 s), so messages waiting out a retry do not clear it and raise it again.
+   */
+  readonly backlogSilenceMs: number;
   /** `dead-letters` clears after this long without a dead letter. `DEAD_LETTERS_CLEAR_MS`, default 900000 (15 min). */
   readonly deadLettersClearMs: number;
   /** Which automation runs. `ALARM_AUTOMATION`, default all three; `none` for none. */
@@ -76,6 +82,7 @@ export function alarmConfig(env: object): AlarmConfig {
       raiseAfterMs: 0,
       clearAfterMs: integer(vars, "QUEUE_BACKLOG_CLEAR_MS", 10_000, 0, day),
     },
+    backlogSilenceMs: longestOrderRetryMs(integer(vars, "QUEUE_RETRY_BASE_MS", 1000, 0, 3_600_000)),
     deadLettersClearMs: integer(vars, "DEAD_LETTERS_CLEAR_MS", 900_000, 0, 7 * day),
     automation: automation(vars.ALARM_AUTOMATION),
     actionLimit: {

@@ -1,8 +1,6 @@
-import { alarmId } from "../../../core/alarms";
 import { logEvent } from "../../../core/log";
 import { ROOT } from "../../supervision/tree";
 import { MONITOR_NAME } from "../metrics/batch";
-import type { AlarmStore } from "./store";
 
 /** What the metrics monitor reports per service: refusals for load within its window. */
 export interface LoadSignal {
@@ -31,33 +29,27 @@ function named<T>(env: Cloudflare.Env, binding: string, name: string): T | null 
 
 /**
  * Load signals from the metrics monitor (binding `METRICS`, object `deployment`), when the
- * deployment has one; none otherwise. A failed poll is logged and skipped: it must not stop
- * the timer that also clears alarms and runs recoveries.
+ * deployment has one; none (`[]`) otherwise. An unreachable monitor throws: "the poll failed"
+ * is not "no refusals", and the caller keeps the overload state it had.
  */
 export async function pollLoadSignals(env: Cloudflare.Env, now: number): Promise<LoadSignal[]> {
   const monitor = named<LoadSource>(env, "METRICS", MONITOR_NAME);
   if (!monitor) return [];
-  try {
-    return await monitor.loadSignals(now);
-  } catch (error) {
-    logEvent("warn", "load-signals-unavailable", { error: (error as Error).message });
-    return [];
-  }
+  return monitor.loadSignals(now);
 }
 
-/** Services the root supervisor marks down whose `service-down` alarm is not active. */
-export async function reconcileDownServices(
-  env: Cloudflare.Env,
-  store: AlarmStore,
-): Promise<string[]> {
+/**
+ * The services the root supervisor marks down; `null` when it cannot say (no binding, or
+ * unreachable: logged), so nothing is raised or cleared on a guess.
+ */
+export async function downServices(env: Cloudflare.Env): Promise<string[] | null> {
   const root = named<RootSupervisor>(env, "SUPERVISOR", ROOT);
-  if (!root) return [];
+  if (!root) return null;
   try {
-    const down = await root.downChildren();
-    return down.filter((service) => store.alarm(alarmId("service-down", service)) === null);
+    return await root.downChildren();
   } catch (error) {
     logEvent("warn", "supervision-unavailable", { error: (error as Error).message });
-    return [];
+    return null;
   }
 }
 

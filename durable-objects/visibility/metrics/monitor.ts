@@ -36,9 +36,10 @@ export class MetricsMonitor extends DurableObject<Cloudflare.Env> {
    * Applies one batch atomically, once: a batch whose `seq` is not above the last applied
    * one of its source is a resend of something already counted and is acknowledged without
    * effect. Entries that do not match the catalog are dropped (and logged), not thrown.
+   * Prunes once `PRUNE_INTERVAL_MS` passed since the last prune. `now`: the real clock, or
+   * a test's.
    */
-  async ingest(raw: MetricsBatch): Promise<{ applied: boolean }> {
-    const now = Date.now();
+  async ingest(raw: MetricsBatch, now = Date.now()): Promise<{ applied: boolean }> {
     const { batch, dropped } = sanitize(raw);
     if (dropped > 0) {
       logEvent("warn", "metrics-entries-dropped", { source: batch.source, dropped });
@@ -60,6 +61,8 @@ export class MetricsMonitor extends DurableObject<Cloudflare.Env> {
       }
       return true;
     });
+    // Scrapes prune too, but a deployment nobody scrapes must stay bounded all the same.
+    this.#store.pruneIfDue(now, metricsConfig(this.env).gaugeTtlMs);
     return { applied };
   }
 

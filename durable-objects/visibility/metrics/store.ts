@@ -11,6 +11,8 @@ import {
 export const SOURCE_RETENTION_MS = 24 * 3600_000;
 /** Refusal buckets are kept this long, well past any window `loadSignals` is asked about. */
 const REFUSAL_RETENTION_MS = 3600_000;
+/** How often `pruneIfDue` prunes: storage stays bounded by ingest alone, without a scraper. */
+export const PRUNE_INTERVAL_MS = 60_000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS metric_sources (source TEXT PRIMARY KEY, seq INTEGER NOT NULL, seen_at INTEGER NOT NULL);
@@ -27,6 +29,8 @@ CREATE TABLE IF NOT EXISTS metric_refusals (service TEXT NOT NULL, second INTEGE
  */
 export class MetricsStore {
   readonly #sql: SqlStorage;
+  /** When this instance last pruned (0: not yet, so its first ingest prunes). */
+  #prunedAt = 0;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -156,8 +160,14 @@ export class MetricsStore {
       .map((r) => ({ family: r.family, labels: { ...labelsOf(r.labels) }, value: r.value }));
   }
 
+  /** Prunes when the last prune is `PRUNE_INTERVAL_MS` old (or more, or in the future). */
+  pruneIfDue(now: number, gaugeTtlMs: number): void {
+    if (Math.abs(now - this.#prunedAt) >= PRUNE_INTERVAL_MS) this.prune(now, gaugeTtlMs);
+  }
+
   /** Drops stale gauges, forgotten sources and old refusal buckets. */
   prune(now: number, gaugeTtlMs: number): void {
+    this.#prunedAt = now;
     this.#sql.exec("DELETE FROM metric_gauges WHERE at < ?", now - gaugeTtlMs);
     this.#sql.exec("DELETE FROM metric_sources WHERE seen_at < ?", now - SOURCE_RETENTION_MS);
     this.#sql.exec(

@@ -1,0 +1,18 @@
+/**
+ * The orders consumer's retry limits, shared with the alarm manager: `queue-backlog` must
+ * not read the silence of a queue whose messages all wait out a retry as "no backlog".
+ */
+
+/** The longest jittered part of an order message's retry delay. */
+export const ORDERS_RETRY_CAP_MS = 60_000;
+
+/** How much longer retries wait while a `queue-backlog` alarm slows intake. */
+export const SLOW_INTAKE_RETRY_FACTOR = 4;
+
+/**
+ * The longest an order message waits between two deliveries (a Retry-After hint aside):
+ * the base delay, slowed by `SLOW_INTAKE_RETRY_FACTOR`, plus the full jitter capped at
+ * `ORDERS_RETRY_CAP_MS`. With `QUEUE_RETRY_BASE_MS` at its default 1000, 64 s.
+ */
+export const longestOrderRetryMs = (retryBaseMs: number): number =>
+  retryBaseMs * SLOW_INTAKE_RETRY_FACTOR + ORDERS_RETRY_CAP_MS;
