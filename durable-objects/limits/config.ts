@@ -1,4 +1,5 @@
 import { integer, type Vars } from "../../core/config";
+import { SAGA_TIMEOUT_MS } from "../orders/saga";
 
 /**
  * Limits that keep one client from hoarding stock. The contract's validation ranges
@@ -80,7 +81,7 @@ export function loadLimits(env: object): Limits {
       maxUnitsPerClient: integer(vars, "HOLD_MAX_UNITS_PER_CLIENT", 200, 1, 1_000_000_000),
     },
     retention: {
-      holdsMs: integer(vars, "RETENTION_HOLDS_MS", DAY, 0, 365 * DAY),
+      holdsMs: integer(vars, "RETENTION_HOLDS_MS", DAY, SAGA_TIMEOUT_MS, 365 * DAY),
       eventsMs: integer(vars, "RETENTION_EVENTS_MS", 7 * DAY, 0, 365 * DAY),
       // A queued order's message may arrive as late as the intake safety window: the order's
       // record must still be there to answer it (a purged one reads as never queued).

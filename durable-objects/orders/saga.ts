@@ -7,6 +7,13 @@ export type StepOutcome =
   | { readonly kind: "refused"; readonly code: string }
   | { readonly kind: "transient"; readonly code: string };
 
+/**
+ * How long a saga may run before it gives up and compensates (its holds use this TTL too).
+ * Retention must keep compensation tombstones at least this long, or a late duplicate of a
+ * saga step could hold stock again.
+ */
+export const SAGA_TIMEOUT_MS = 300_000;
+
 /** Codes that no retry will change: the order is rejected and compensated. */
 const DEFINITIVE = new Set(["insufficient-stock", "not-found", "hold-not-active"]);
 

@@ -25,6 +25,7 @@ import {
   holdIdOf,
   holdPlaced,
   holdReleased,
+  SAGA_TIMEOUT_MS,
   type StepOutcome,
 } from "./saga";
 import {
@@ -37,8 +38,6 @@ import {
 
 /** Saga holds outlive the saga by a wide margin, so a committed order's holds are still there. */
 const HOLD_TTL_SECONDS = 900;
-/** A saga that cannot finish acquiring within this long gives up and compensates. */
-const SAGA_TIMEOUT_MS = 300_000;
 const RETRY = { capMs: 30_000 };
 
 const SAGA_TIMER = "saga:";

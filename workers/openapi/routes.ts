@@ -317,7 +317,8 @@ export const ROUTES: readonly RouteSpec[] = [
     method: "post",
     path: "/v1/ops/alarms/:id/clear",
     tag: "visibility",
-    summary: "Clear an alarm that records events (dead-letters); condition alarms refuse",
+    summary:
+      "Clear an alarm that records events (dead-letters, notifications-failing); condition alarms refuse. Takes no body (ignored)",
     admin: true,
     params: { id: z.string() },
     answers: { 200: { description: "the cleared alarm", schema: alarmView } },
