@@ -12,6 +12,9 @@ describe("expected noise of a green run", () => {
       "exception = workerd/api/web-socket.c++:821: disconnected: WebSocket peer disconnected",
       "NOSENTRY SQLite alarm handler canceled with requestScheduledAlarm.; scheduledTime = 1796175622.109s",
       '[mf:warn] Moving message "abc" on queue "bulwark-orders" to dead letter queue "bulwark-orders-dlq" after 9 failed attempts...',
+      '{"level":"info","event":"alarm-cleared","at":"2026-12-02T02:37:06.354Z","name":"service-down"}',
+      '{"level":"warn","event":"rate-limiter-unavailable","at":"2026-12-02T02:03:32.475Z"}',
+      '{"level":"error","event":"actor-crashed","service":"inventory","reason":"injected crash"}',
     ]) {
       expect(isExpectedNoise(line), line).toBe(true);
     }
@@ -23,6 +26,8 @@ describe("expected noise of a green run", () => {
       'supervision: {"type":"restarted","supervisor":"inventory","child":"inventory-3","reason":"TypeError: x"}',
       "request 42 failed: Error: boom at handler",
       "orders queue: o_1 answered internal-error: shard crashed",
+      '{"level":"error","event":"actor-crashed","service":"inventory","reason":"TypeError: x"}',
+      '{"level":"error","event":"internal-error","requestId":"r-1"}',
       "",
     ]) {
       expect(isExpectedNoise(line), line).toBe(false);
