@@ -21,6 +21,8 @@ export const HOLD = { quantity: 1, ttlSeconds: 60 };
 const PRODUCT_VARS = {
   ADMIN_TOKEN: TOKEN,
   RATE_LIMIT_PER_MINUTE: "10000000",
+  // One client holds every unit of the run: the per-client hoarding cap would refuse it.
+  HOLD_MAX_UNITS_PER_CLIENT: "1000000000",
   INVENTORY_RATE_PER_SECOND: "1000000",
   INVENTORY_BURST: "1000000",
 };
