@@ -15,6 +15,10 @@ describe("expected noise of a green run", () => {
       '{"level":"info","event":"alarm-cleared","at":"2026-12-02T02:37:06.354Z","name":"service-down"}',
       '{"level":"warn","event":"rate-limiter-unavailable","at":"2026-12-02T02:03:32.475Z"}',
       '{"level":"error","event":"actor-crashed","service":"inventory","reason":"injected crash"}',
+      'uncaught exception; source = Uncaught (in promise); stack = TypeError: The RPC receiver does not implement "lease".',
+      "uncaught exception; source = Uncaught (in promise); stack = Error: simulated restart",
+      "uncaught exception; source = Uncaught (in promise); stack = Error: Network connection lost.",
+      "uncaught exception; exception = workerd/jsg/_virtual_includes/iterator/workerd/jsg/value.h:1480: disconnected: jsg.Error: Network connection lost.",
     ]) {
       expect(isExpectedNoise(line), line).toBe(true);
     }
@@ -28,6 +32,8 @@ describe("expected noise of a green run", () => {
       "orders queue: o_1 answered internal-error: shard crashed",
       '{"level":"error","event":"actor-crashed","service":"inventory","reason":"TypeError: x"}',
       '{"level":"error","event":"internal-error","requestId":"r-1"}',
+      'uncaught exception; source = Uncaught (in promise); stack = TypeError: The RPC receiver does not implement "placeHold".',
+      "uncaught exception; source = Uncaught (in promise); stack = Error: Network connection lost while reading the body",
       "",
     ]) {
       expect(isExpectedNoise(line), line).toBe(false);
