@@ -153,3 +153,22 @@ export const atShard = {
     return reply.ok ? reply.value : reply.code;
   },
 };
+
+/**
+ * Skus that each land on an inventory shard not handed out before by this generator: for
+ * tests of per-shard, per-isolate state (breakers) that must not share a shard.
+ */
+export function freshShardSkus(prefix: string): () => string {
+  const used = new Set<number>();
+  return () => {
+    const router = new ShardRouter(env);
+    for (;;) {
+      const sku = uniqueSku(prefix);
+      const { index } = router.locate("inventory", sku);
+      if (!used.has(index)) {
+        used.add(index);
+        return sku;
+      }
+    }
+  };
+}

@@ -6,7 +6,7 @@ import { fail, ok, type Reply } from "../../durable-objects/runtime";
 import { createApp } from "../../workers/app";
 import { breakerFor, guarded } from "../../workers/shard-call";
 import { logsDuring } from "../log-lines";
-import { expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
+import { expectProblem, freshShardSkus, http, injectFault, putSku, uniqueSku } from "./client";
 
 const hold = (sku: string) => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } });
 
@@ -17,18 +17,7 @@ afterEach(async () => {
 });
 
 /** Breakers are per shard and per isolate: each test takes a shard no other test here used. */
-const usedShards = new Set<number>();
-function skuOnFreshShard(): string {
-  const router = new ShardRouter(env);
-  for (;;) {
-    const sku = uniqueSku("policy");
-    const { index } = router.locate("inventory", sku);
-    if (!usedShards.has(index)) {
-      usedShards.add(index);
-      return sku;
-    }
-  }
-}
+const skuOnFreshShard = freshShardSkus("policy");
 
 describe("The edge breaker counts crashes, not load", () => {
   it("stays closed through more overload refusals than its failure threshold", async () => {

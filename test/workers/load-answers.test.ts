@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardRouter } from "../../durable-objects";
 import { createApp } from "../../workers/app";
 import { breakerFor, recordLoad, underPressure } from "../../workers/shard-call";
-import { expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
+import { expectProblem, freshShardSkus, http, injectFault, putSku, uniqueSku } from "./client";
 
 const hold = (sku: string) => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } });
 
@@ -15,19 +15,8 @@ afterEach(async () => {
   await http("POST", "/v1/ops/supervision/inventory/restart", { admin: true });
 });
 
-/** Breakers are per shard and per isolate: each breaker test takes a shard no other test used. */
-const usedShards = new Set<number>();
-function skuOnFreshShard(): string {
-  const router = new ShardRouter(env);
-  for (;;) {
-    const sku = uniqueSku("breaker");
-    const { index } = router.locate("inventory", sku);
-    if (!usedShards.has(index)) {
-      usedShards.add(index);
-      return sku;
-    }
-  }
-}
+/** Breakers are per shard and per isolate: each test takes a shard no other test here used. */
+const skuOnFreshShard = freshShardSkus("breaker");
 
 describe("Circuit breaker at the edge", () => {
   // One test for the whole cycle: its five crashes use up the inventory supervisor's
