@@ -6,6 +6,8 @@
  */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SHARDS = 16;
+/** Concurrent reads while checking that acked answers survived a kill. */
+const CHECK_CONCURRENCY = 16;
 
 export function chaos({ call, ledger, skus, rng, runtime, seconds, kills, log }) {
   let stopped = false;
@@ -84,38 +86,57 @@ export function chaos({ call, ledger, skus, rng, runtime, seconds, kills, log })
     }
     recoveries.push({ what: "kill -9", ms: Date.now() - at });
     log(`kill -9 #${ledger.epoch}: back after ${Date.now() - at} ms on ${runtime.url}`);
-    await checkDurable(ledger.epoch);
+    await checkDurable(ledger.epoch, ledger.epoch - 1);
   }
 
-  async function checkDurable(epoch) {
+  /**
+   * Re-reads every hold and order acked in epochs `[since, epoch)` and checks it survived.
+   * After a kill only the previous epoch is at stake (older answers were checked after the
+   * kill before); the final check passes `since = 0` and reads everything. Reads run
+   * `CHECK_CONCURRENCY` at a time, so a long run's checks take seconds, not minutes.
+   */
+  async function checkDurable(epoch, since = 0) {
+    const pending = (e) => e >= since && e < epoch;
+    const checks = [];
     for (const [holdId, h] of ledger.holds) {
-      if (h.epoch >= epoch) continue;
-      const r = await call("GET", `/v1/skus/${h.sku}/holds/${holdId}`);
-      if (r.status === 0 || r.status >= 500) continue;
-      ledger.check(
-        "acked-survives-kill",
-        r.status === 200,
-        () => `hold ${holdId} answered ${r.status} after kill`,
-      );
-      if (r.status === 200 && (h.settled === "confirmed" || h.settled === "released")) {
-        ledger.check(
-          "acked-survives-kill",
-          r.json.status === h.settled,
-          () => `hold ${holdId} was ${h.settled} before the kill, ${r.json.status} after`,
-        );
-      }
+      if (pending(h.epoch)) checks.push(() => checkHold(holdId, h));
     }
     for (const [key, o] of ledger.orders) {
-      if (!o.accepted || o.epoch >= epoch) continue;
-      const r = await call("GET", `/v1/orders/${o.orderId}`);
-      if (r.status === 0 || r.status >= 500) continue;
+      if (o.accepted && pending(o.epoch)) checks.push(() => checkOrder(key, o));
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < checks.length) await checks[next++]();
+    };
+    await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
+  }
+
+  async function checkHold(holdId, h) {
+    const r = await call("GET", `/v1/skus/${h.sku}/holds/${holdId}`);
+    if (r.status === 0 || r.status >= 500) return;
+    ledger.check(
+      "acked-survives-kill",
+      r.status === 200,
+      () => `hold ${holdId} answered ${r.status} after kill`,
+    );
+    if (r.status === 200 && (h.settled === "confirmed" || h.settled === "released")) {
       ledger.check(
         "acked-survives-kill",
-        r.status === 200,
-        () => `order ${o.orderId} answered ${r.status} after kill`,
+        r.json.status === h.settled,
+        () => `hold ${holdId} was ${h.settled} before the kill, ${r.json.status} after`,
       );
-      if (r.status === 200) ledger.orderSeen(key, r.json);
     }
+  }
+
+  async function checkOrder(key, o) {
+    const r = await call("GET", `/v1/orders/${o.orderId}`);
+    if (r.status === 0 || r.status >= 500) return;
+    ledger.check(
+      "acked-survives-kill",
+      r.status === 200,
+      () => `order ${o.orderId} answered ${r.status} after kill`,
+    );
+    if (r.status === 200) ledger.orderSeen(key, r.json);
   }
 
   async function run() {
