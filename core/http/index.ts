@@ -1,5 +1,6 @@
 /** HTTP-facing pure parts: problem codes, request schemas, canonical JSON. */
 export { canonicalJson } from "./canonical-json";
+export { clientKey } from "./client-key";
 export {
   isProblemCode,
   PROBLEMS,

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { clientKey } from "../../core/http/client-key";
 import { logEvent } from "../../core/log";
 import { ADMIN_AUTH_GUARD, type GuardVerdict } from "../../durable-objects/admin-auth";
 import type { AppEnv } from "../context";
@@ -75,7 +76,8 @@ function refuseIfBlocked(client: string, verdict: GuardVerdict | null, now: numb
  * Admin endpoints need `Authorization: Bearer <ADMIN_TOKEN>`. With `ADMIN_TOKEN` unset (a
  * deployment that forgot the secret) every admin request is refused: fail closed.
  *
- * Failures are counted per client (`CF-Connecting-IP`) by the deployment's `AdminAuthGuard`;
+ * Failures are counted per client (`CF-Connecting-IP`; an IPv6 client by its /64, see
+ * `clientKey`) by the deployment's `AdminAuthGuard`;
  * after `ADMIN_AUTH_MAX_FAILURES` (default 5) in `ADMIN_AUTH_WINDOW_MS` (default 60 s) the
  * client gets `429 rate-limited` + `Retry-After` until its window ends — with the right token
  * too, or the throttle would reveal which guess was right. That is why a successful request
@@ -84,7 +86,7 @@ function refuseIfBlocked(client: string, verdict: GuardVerdict | null, now: numb
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async function adminAuthMiddleware(c, next) {
-    const client = c.req.header("CF-Connecting-IP") ?? "unknown";
+    const client = clientKey(c.req.header("CF-Connecting-IP") ?? "unknown");
     const now = Date.now();
     const blockedUntil = knownBlocks.get(client);
     if (blockedUntil !== undefined && blockedUntil > now)

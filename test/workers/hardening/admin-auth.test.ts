@@ -40,6 +40,16 @@ describe("Admin token guessing", () => {
     expect(logged(warn, "admin-auth-throttled")).toHaveLength(1);
   });
 
+  it("counts an IPv6 client by its /64: rotating addresses inside it buys no new guesses", async () => {
+    for (let i = 1; i <= 5; i++) {
+      expectProblem(await asClient(`2001:db8:7:7::${i}`, "Bearer nope"), 401, "unauthorized");
+    }
+    expectProblem(await asClient("2001:db8:7:7:ffff::9", "Bearer nope"), 429, "rate-limited");
+    expectProblem(await asClient("2001:0DB8:0007:0007::a", ADMIN), 429, "rate-limited");
+    // The neighbouring network is another client.
+    expect((await asClient("2001:db8:7:8::1", ADMIN)).status).toBe(200);
+  });
+
   it("keeps the count in one object for the deployment, not in the isolate that answered", async () => {
     for (let i = 0; i < 5; i++) await asClient("203.0.113.3", "Bearer nope");
     expect(await guard().check("203.0.113.3")).toMatchObject({ blocked: true });
