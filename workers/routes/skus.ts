@@ -1,14 +1,16 @@
 import type { Context, Handler, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import { loadLimits } from "../../durable-objects/limits/config";
 import {
   FEED_LIMITS_HEADER,
   type FeedRefusal,
   feedLimitsHeader,
-} from "../../durable-objects/inventory/stock-feed";
-import { loadLimits } from "../../durable-objects/limits/config";
+  LISTENER_HEADERS,
+  stockFeedRelay,
+} from "../../durable-objects/stock-feed";
 import type { AppEnv } from "../context";
-import { Problem } from "../errors";
+import { fromFailure, Problem } from "../errors";
 import { adminAuth } from "../middleware/admin-auth";
 import { clientRateLimit } from "../middleware/client-rate-limit";
 import { jsonBody } from "../middleware/json-body";
@@ -125,27 +127,31 @@ export function skuRoutes(app: Hono<AppEnv>): void {
           );
         }
         const skuKey = input(c).params.sku ?? "";
-        const router = c.get("router");
-        const response = await router.stub(router.locate("inventory", skuKey)).fetch(
+        // The shard answers who exists (404) and whether it is up (503), and the view the
+        // listener is greeted with; the sku's relay then takes the socket.
+        const shard = inventory(c, true);
+        const current = await shard.guard((meta) =>
+          shard.ref().call("getSku", { sku: skuKey }, meta),
+        );
+        if (!current.ok) throw fromFailure(current);
+        const response = await stockFeedRelay(c.env.STOCK_FEED, skuKey).fetch(
           new Request(c.req.url, {
             headers: {
               Upgrade: "websocket",
-              "X-Bulwark-Sku": skuKey,
-              "X-Bulwark-Client": clientOf(c),
+              [LISTENER_HEADERS.sku]: skuKey,
+              [LISTENER_HEADERS.client]: clientOf(c),
+              [LISTENER_HEADERS.view]: JSON.stringify(current.value),
               [FEED_LIMITS_HEADER]: feedLimitsHeader(loadLimits(c.env).feed),
             },
           }),
         );
-        if (response.status === 404) throw new Problem("not-found", `sku ${skuKey} does not exist`);
-        // A feed refusal is JSON; a shard its supervisor stopped answers 503 in plain text
-        // (Actor.fetch), which falls through to the service-unavailable below.
         const json = response.headers.get("Content-Type")?.includes("application/json");
         if (json && (response.status === 429 || response.status === 503)) {
           const refusal = (await response.json()) as FeedRefusal;
           throw new Problem(refusal.code, refusal.detail, refusal.retryAfterMs);
         }
         if (response.status !== 101) {
-          throw new Problem("service-unavailable", "the inventory shard cannot take listeners now");
+          throw new Problem("service-unavailable", "the stock feed cannot take listeners now");
         }
         return response;
       },
