@@ -38,17 +38,17 @@ const stockMessage = (view: SkuView) => JSON.stringify({ type: "stock", ...view 
 /**
  * One sku's fan-out: the newest view wins. A publish older than (or as old as) the newest
  * one seen is dropped, also across eviction (the newest is stored); a pass sends the newest
- * view to every socket that has not had it, `CHUNK` sockets per task; a view that arrives
- * during a pass is sent by the next pass, so a slow or busy relay skips stale states instead
- * of queueing them (Workers expose no `bufferedAmount` to drop by).
+ * view to every socket, `CHUNK` sockets per task; views that arrive during a pass or its
+ * spacing are coalesced into the next pass (only the newest is sent), so a slow or busy
+ * relay skips stale states instead of queueing them (Workers expose no `bufferedAmount`).
  */
 export class FanOut {
   readonly #host: FanOutHost;
-  /** The version each socket was last sent, so no socket gets one state twice. */
-  readonly #sent = new WeakMap<FeedSocket, number>();
   #latest: SkuView | undefined;
   #loaded = false;
-  #passing = false;
+  /** Pass state: none pending, one waiting to start (its spacing), or one sending `version`. */
+  #phase: { readonly kind: "idle" | "scheduled" } | { readonly kind: "running"; version: number } =
+    { kind: "idle" };
   /** No pass starts before this time (see `SPACING_PER_SOCKET_MS`). */
   #quietUntil = 0;
 
@@ -75,52 +75,58 @@ export class FanOut {
     return true;
   }
 
-  /** Greets a new listener with the newer of `view` (read at connect) and the newest seen. */
+  /**
+   * Greets a new listener with the newest state: `view` (read from the shard at connect)
+   * counts as a publish, so a connect that saw a newer state than the relay has shares it with
+   * everyone. The listener is sent that state now, unless a pass that will reach it is due
+   * (one waiting to start, or the next one after a pass of an older state): never twice.
+   */
   welcome(socket: FeedSocket, view: SkuView): void {
-    const latest = this.latest();
-    const newest = latest && latest.version > view.version ? latest : view;
-    this.#sendTo(socket, newest, stockMessage(newest));
+    this.offer(view);
+    const phase = this.#phase;
+    const newest = this.latest() ?? view;
+    if (phase.kind === "scheduled") return;
+    if (phase.kind === "running" && phase.version < newest.version) return;
+    send(socket, stockMessage(newest));
   }
 
   #schedule(): void {
-    if (this.#passing) return;
-    this.#passing = true;
+    if (this.#phase.kind !== "idle") return;
+    this.#phase = { kind: "scheduled" };
     this.#host.later(() => this.#pass(), Math.max(0, this.#quietUntil - this.#host.now()));
   }
 
   #pass(): void {
     const view = this.#latest;
     if (!view) {
-      this.#passing = false;
+      this.#phase = { kind: "idle" };
       return;
     }
-    const sockets = this.#host.sockets().filter((s) => (this.#sent.get(s) ?? -1) < view.version);
-    this.#chunk(view, stockMessage(view), sockets, 0);
+    this.#phase = { kind: "running", version: view.version };
+    this.#chunk(view, stockMessage(view), this.#host.sockets(), 0);
   }
 
   #chunk(view: SkuView, message: string, sockets: readonly FeedSocket[], from: number): void {
     const end = Math.min(from + CHUNK, sockets.length);
     for (let i = from; i < end; i++) {
       const socket = sockets[i];
-      if (socket) this.#sendTo(socket, view, message);
+      if (socket) send(socket, message);
     }
     if (end < sockets.length) {
       this.#host.later(() => this.#chunk(view, message, sockets, end), 0);
       return;
     }
-    this.#passing = false;
+    this.#phase = { kind: "idle" };
     this.#quietUntil = this.#host.now() + sockets.length * SPACING_PER_SOCKET_MS;
     const latest = this.#latest;
     if (latest && latest.version > view.version) this.#schedule();
   }
+}
 
-  #sendTo(socket: FeedSocket, view: SkuView, message: string): void {
-    if ((this.#sent.get(socket) ?? -1) >= view.version) return;
-    try {
-      socket.send(message);
-      this.#sent.set(socket, view.version);
-    } catch {
-      // A socket closing concurrently; its close handler cleans up.
-    }
+function send(socket: FeedSocket, message: string): void {
+  try {
+    socket.send(message);
+  } catch {
+    // A socket closing concurrently; its close handler cleans up.
   }
 }

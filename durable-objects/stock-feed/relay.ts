@@ -48,12 +48,11 @@ export class StockFeedRelay extends DurableObject<Cloudflare.Env> {
   }
 
   /**
-   * The shard's newest view of the sku; an older or equal version is dropped. Answers the
-   * number of listeners (for logs and tests; the shard never waits for it).
+   * The shard's newest view of the sku; an older or equal version is dropped (`false`). The
+   * shard never waits for the answer; the fan-out runs after it, in its own tasks.
    */
-  async publish(view: SkuView): Promise<number> {
-    this.#fanOut.offer(view);
-    return this.ctx.getWebSockets().length;
+  async publish(view: SkuView): Promise<boolean> {
+    return this.#fanOut.offer(view);
   }
 
   /** The newest version this relay has taken (`null` before the first). */

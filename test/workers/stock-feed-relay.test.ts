@@ -91,10 +91,10 @@ describe("Stock feed relay: the shard publishes, the relay fans out", () => {
     const seeded = await atShard.putSku(sku, 1000);
     const { messages } = await listen(sku);
     await until(messages, seeded.version);
-    expect(await relay(sku).publish(view(sku, seeded.version + 5))).toBe(1);
+    expect(await relay(sku).publish(view(sku, seeded.version + 5))).toBe(true);
     await until(messages, seeded.version + 5);
-    await relay(sku).publish(view(sku, seeded.version + 2));
-    await relay(sku).publish(view(sku, seeded.version + 6));
+    expect(await relay(sku).publish(view(sku, seeded.version + 2))).toBe(false);
+    expect(await relay(sku).publish(view(sku, seeded.version + 6))).toBe(true);
     await until(messages, seeded.version + 6);
     expect(messages.map((m) => m.version)).toEqual([
       seeded.version,
@@ -118,7 +118,7 @@ describe("Stock feed relay: the shard publishes, the relay fans out", () => {
     await abortAllDurableObjects();
     // A fresh relay instance: a stale publish still loses to the stored newest version.
     expect(await relay(sku).latestVersion()).toBe(after.version);
-    await relay(sku).publish(view(sku, after.version - 1));
+    expect(await relay(sku).publish(view(sku, after.version - 1))).toBe(false);
     expect(await relay(sku).latestVersion()).toBe(after.version);
     // A listener of the restarted relay gets the next change the shard publishes.
     const { messages } = await listen(sku, "192.0.2.52");

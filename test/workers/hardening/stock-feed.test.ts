@@ -135,7 +135,7 @@ function fanOut(sockets: FeedSocket[], stored?: SkuView) {
   let store = stored;
   let now = 0;
   const out = new FanOut({
-    sockets: () => sockets,
+    sockets: () => [...sockets], // a fresh list each time, as getWebSockets() answers
     later: timers.later,
     now: () => now,
     load: () => store,
@@ -219,6 +219,34 @@ describe("Stock feed (relay side): newest wins, in short chunks", () => {
     drain();
     expect(versions(late)).toEqual([7]);
     expect(versions(early)).toEqual([7]);
+  });
+
+  it("shares a connect view newer than the relay's with every listener, and greets the new one once", () => {
+    const early = recorder();
+    const late = recorder();
+    const sockets: FeedSocket[] = [early];
+    const { out, drain, stored } = fanOut(sockets, viewAt(4));
+    sockets.push(late);
+    out.welcome(late, viewAt(5)); // the shard committed 5; its publish is still on the way
+    drain();
+    expect(out.offer(viewAt(5))).toBe(false); // that publish, arriving now, is stale
+    expect(stored()?.version).toBe(5);
+    expect(versions(early)).toEqual([5]);
+    expect(versions(late)).toEqual([5]);
+  });
+
+  it("leaves a listener that joins during a pass of an older state to the next pass", () => {
+    const sockets: FeedSocket[] = Array.from({ length: CHUNK + 1 }, recorder);
+    const { out, timers, drain, advance } = fanOut(sockets);
+    out.offer(viewAt(1));
+    timers.step(); // the pass of version 1 sent its first chunk
+    out.offer(viewAt(2));
+    const late = recorder();
+    sockets.push(late);
+    out.welcome(late, viewAt(2));
+    advance(1000);
+    drain();
+    expect(versions(late)).toEqual([2]);
   });
 });
 
