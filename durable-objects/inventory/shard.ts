@@ -33,7 +33,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   #stockAlarms!: StockAlarmReporter;
 
   #retention!: RetentionSchedule;
-  #feed!: StockFeed;
+  #feed: StockFeed | undefined;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
@@ -219,7 +219,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   protected override onCommitted(): void {
     const reported = this.#stockAlarms.flush();
     if (reported) this.ctx.waitUntil(reported);
-    this.#feed.changed(this.#changed, loadLimits(this.env).feed.tickMs);
+    this.#feed?.changed(this.#changed, loadLimits(this.env).feed.tickMs);
     this.#changed.clear();
   }
 
@@ -233,6 +233,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
    */
   async purgeFinished(now = Date.now()): Promise<PurgeRun> {
     return this.ctx.storage.transactionSync(() => this.#purge(now));
+  }
+
+  /**
+   * The sku's relay has a listener again after answering `silent`: publish the sku again. A
+   * shard that has not started (or restarted since) publishes every sku anyway.
+   */
+  async feedListening(sku: string): Promise<void> {
+    this.#feed?.wake(sku, loadLimits(this.env).feed.tickMs);
   }
 
   /** Edge-triggered stock events of `sku`, oldest first (alarms subscribe to these). */

@@ -3,7 +3,8 @@ import type { SkuView } from "./protocol";
 
 /** The relay surface the shard publishes to (a `StockFeedRelay` stub). */
 export interface FeedRelay {
-  publish(view: SkuView): Promise<unknown>;
+  /** `silent`: nobody listens, so the sku need not be published until `wake`. */
+  publish(view: SkuView): Promise<{ readonly silent: boolean }>;
 }
 
 /** Where the feed finds the latest state and the relays, and how it defers work. */
@@ -29,12 +30,21 @@ export const RETRY_MS = 1000;
  * RPC per tick, and at most one in flight: while its relay has not answered, newer changes
  * wait and are coalesced into the next publish (newest wins), so a slow relay gets the
  * newest state rather than a backlog. A relay that fails is logged and tried again after
- * `RETRY_MS`; a command never waits for, or fails with, its relay.
+ * `RETRY_MS`; a command never waits for, or fails with, its relay. A relay that answers
+ * `silent` (nobody listens) is not published to again until it calls `wake` (its first
+ * listener does), so an unwatched sku costs one publish, not one per tick.
  */
 export class StockFeed {
   readonly #host: FeedHost;
   readonly #dirty = new Set<string>();
   readonly #inFlight = new Set<string>();
+  /** Skus whose relay said nobody listens. */
+  readonly #silent = new Set<string>();
+  /**
+   * Wakes per sku: a `silent` answer counts only if no wake came since its publish left, or
+   * a publish that crossed the first listener's wake would silence the sku again.
+   */
+  readonly #wakes = new Map<string, number>();
   #scheduled = false;
 
   constructor(host: FeedHost) {
@@ -43,8 +53,15 @@ export class StockFeed {
 
   /** Marks skus changed by a committed write; their publish runs on the next tick. */
   changed(skus: Iterable<string>, tickMs: number): void {
-    for (const sku of skus) this.#dirty.add(sku);
+    for (const sku of skus) if (!this.#silent.has(sku)) this.#dirty.add(sku);
     this.#schedule(tickMs);
+  }
+
+  /** Someone listens to `sku` again: publish its newest view on the next tick, and after. */
+  wake(sku: string, tickMs: number): void {
+    this.#silent.delete(sku);
+    this.#wakes.set(sku, (this.#wakes.get(sku) ?? 0) + 1);
+    this.changed([sku], tickMs);
   }
 
   /** Publishes the latest view of every changed sku whose relay is free (the tick calls it). */
@@ -68,8 +85,15 @@ export class StockFeed {
     const { sku } = view;
     this.#inFlight.add(sku);
     let retryMs = tickMs;
+    const wakes = this.#wakes.get(sku) ?? 0;
     const sent = Promise.resolve()
       .then(() => this.#host.relay(sku).publish(view))
+      .then((answer) => {
+        if (answer.silent && (this.#wakes.get(sku) ?? 0) === wakes) {
+          this.#silent.add(sku);
+          this.#dirty.delete(sku);
+        }
+      })
       .catch((error: unknown) => {
         retryMs = Math.max(tickMs, RETRY_MS);
         this.#dirty.add(sku);

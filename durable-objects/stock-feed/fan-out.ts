@@ -51,6 +51,8 @@ export class FanOut {
     { kind: "idle" };
   /** No pass starts before this time (see `SPACING_PER_SOCKET_MS`). */
   #quietUntil = 0;
+  /** Sockets the last finished pass reached (`null` before the first). */
+  #reached: number | null = null;
 
   constructor(host: FanOutHost) {
     this.#host = host;
@@ -63,6 +65,11 @@ export class FanOut {
       this.#loaded = true;
     }
     return this.#latest;
+  }
+
+  /** How many sockets the last finished pass reached (`null` before the first). */
+  reached(): number | null {
+    return this.#reached;
   }
 
   /** Takes `view` if it is newer than the newest seen and schedules a pass; `false` if stale. */
@@ -117,6 +124,7 @@ export class FanOut {
       return;
     }
     this.#phase = { kind: "idle" };
+    this.#reached = sockets.length;
     this.#quietUntil = this.#host.now() + sockets.length * SPACING_PER_SOCKET_MS;
     const latest = this.#latest;
     if (latest && latest.version > view.version) this.#schedule();

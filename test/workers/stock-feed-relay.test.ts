@@ -91,10 +91,10 @@ describe("Stock feed relay: the shard publishes, the relay fans out", () => {
     const seeded = await atShard.putSku(sku, 1000);
     const { messages } = await listen(sku);
     await until(messages, seeded.version);
-    expect(await relay(sku).publish(view(sku, seeded.version + 5))).toBe(true);
+    expect((await relay(sku).publish(view(sku, seeded.version + 5))).taken).toBe(true);
     await until(messages, seeded.version + 5);
-    expect(await relay(sku).publish(view(sku, seeded.version + 2))).toBe(false);
-    expect(await relay(sku).publish(view(sku, seeded.version + 6))).toBe(true);
+    expect((await relay(sku).publish(view(sku, seeded.version + 2))).taken).toBe(false);
+    expect((await relay(sku).publish(view(sku, seeded.version + 6))).taken).toBe(true);
     await until(messages, seeded.version + 6);
     expect(messages.map((m) => m.version)).toEqual([
       seeded.version,
@@ -118,7 +118,7 @@ describe("Stock feed relay: the shard publishes, the relay fans out", () => {
     await abortAllDurableObjects();
     // A fresh relay instance: a stale publish still loses to the stored newest version.
     expect(await relay(sku).latestVersion()).toBe(after.version);
-    expect(await relay(sku).publish(view(sku, after.version - 1))).toBe(false);
+    expect((await relay(sku).publish(view(sku, after.version - 1))).taken).toBe(false);
     expect(await relay(sku).latestVersion()).toBe(after.version);
     // A listener of the restarted relay gets the next change the shard publishes.
     const { messages } = await listen(sku, "192.0.2.52");
@@ -126,6 +126,25 @@ describe("Stock feed relay: the shard publishes, the relay fans out", () => {
     await atShard.placeHold(sku, 2);
     await until(messages, after.version + 1);
     expect(messages.at(-1)).toMatchObject({ held: 3 });
+  });
+});
+
+describe("Stock feed relay: an unwatched sku", () => {
+  it("is published once, then not again until a listener comes, who gets every change", async () => {
+    const sku = uniqueSku();
+    const seeded = await atShard.putSku(sku, 1000);
+    await eventually(
+      () => relay(sku).latestVersion(),
+      (v) => v === seeded.version,
+    );
+    for (let i = 0; i < 3; i++) await atShard.placeHold(sku, 1);
+    await new Promise((resolve) => setTimeout(resolve, 4 * loadLimits(env).feed.tickMs));
+    expect(await relay(sku).latestVersion()).toBe(seeded.version); // nobody listened: not sent
+    const { messages } = await listen(sku);
+    await until(messages, seeded.version + 3);
+    await atShard.placeHold(sku, 1);
+    await until(messages, seeded.version + 4);
+    expect(messages.at(-1)).toMatchObject({ held: 4 });
   });
 });
 

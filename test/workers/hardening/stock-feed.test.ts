@@ -48,13 +48,17 @@ function manualTimers() {
   };
 }
 
-/** A relay stand-in whose publishes the test settles (or fails) by hand. */
+/** A relay stand-in whose publishes the test answers (or fails) by hand. */
 function manualRelay() {
-  const calls: { view: SkuView; settle: () => void; fail: (e: Error) => void }[] = [];
+  const calls: {
+    view: SkuView;
+    settle: (answer?: { silent: boolean }) => void;
+    fail: (e: Error) => void;
+  }[] = [];
   const relay: FeedRelay = {
     publish: (view) =>
-      new Promise<void>((settle, fail) => {
-        calls.push({ view, settle, fail });
+      new Promise((answer, fail) => {
+        calls.push({ view, settle: (a = { silent: false }) => answer(a), fail });
       }),
   };
   return { relay, calls };
@@ -78,6 +82,47 @@ function shardFeed() {
 const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("Stock feed (shard side): one small publish per tick, never on the command's path", () => {
+  it("stops publishing a sku its relay called silent, until the relay wakes it", async () => {
+    const { feed, timers, calls, state } = shardFeed();
+    state.version = 1;
+    feed.changed(["s"], 50);
+    timers.step();
+    await settled();
+    calls[0]?.settle({ silent: true });
+    await settled();
+    for (let i = 0; i < 3; i++) {
+      state.version += 1;
+      feed.changed(["s"], 50);
+      timers.step();
+    }
+    await settled();
+    expect(calls).toHaveLength(1); // three commits, nobody listening: nothing sent
+    feed.wake("s", 50);
+    timers.step();
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([1, 4]);
+  });
+
+  it("ignores a silent answer that crossed a wake, so the first listener is not starved", async () => {
+    const { feed, timers, calls, state } = shardFeed();
+    state.version = 1;
+    feed.changed(["s"], 50);
+    timers.step();
+    await settled();
+    feed.wake("s", 50); // a listener arrived after the relay answered, before we heard it
+    calls[0]?.settle({ silent: true });
+    await settled();
+    timers.step(); // the wake's publish
+    await settled();
+    calls[1]?.settle();
+    state.version = 2;
+    feed.changed(["s"], 50);
+    await settled();
+    timers.step();
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([1, 1, 2]);
+  });
+
   it("publishes nothing while commits happen, then the newest view once per tick", () => {
     const { feed, timers, calls, state } = shardFeed();
     for (let i = 0; i < 10; i++) {
