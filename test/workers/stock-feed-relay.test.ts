@@ -10,6 +10,7 @@ import { loadLimits } from "../../durable-objects/limits/config";
 import { stockFeedRelay } from "../../durable-objects/stock-feed";
 import { app } from "../../workers/app";
 import { atShard, eventually, expectProblem, http, inventoryShard, uniqueSku } from "./client";
+import { edgeWith, unreachableNamespace } from "./hardening/fault-points";
 
 /** The relay object of `sku`'s listeners. */
 const relay = (sku: string) => stockFeedRelay(env.STOCK_FEED, sku);
@@ -203,6 +204,20 @@ describe("Stock feed relay: limits", () => {
     other.webSocket?.accept();
     if (other.webSocket) open.push(other.webSocket);
     expect(other.status).toBe(101);
+  });
+
+  it("answers 503 service-unavailable with Retry-After, not a 500, when the relay cannot be reached", async () => {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 1);
+    const refused = await edgeWith(
+      { STOCK_FEED: unreachableNamespace(env.STOCK_FEED) },
+      "GET",
+      `/v1/skus/${sku}/events`,
+      { headers: { Upgrade: "websocket" } },
+    );
+    expect(refused.status).toBe(503);
+    expect(refused.json).toMatchObject({ code: "service-unavailable" });
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
   });
 
   it("answers 404 for an unknown sku without creating a listener on its relay", async () => {

@@ -1,16 +1,7 @@
 import type { Context, Handler, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
-import { loadLimits } from "../../durable-objects/limits/config";
-import {
-  FEED_LIMITS_HEADER,
-  type FeedRefusal,
-  feedLimitsHeader,
-  LISTENER_HEADERS,
-  stockFeedRelay,
-} from "../../durable-objects/stock-feed";
 import type { AppEnv } from "../context";
-import { fromFailure, Problem } from "../errors";
 import { adminAuth } from "../middleware/admin-auth";
 import { clientRateLimit } from "../middleware/client-rate-limit";
 import { jsonBody } from "../middleware/json-body";
@@ -18,6 +9,7 @@ import { input, validate } from "../middleware/validate";
 import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
 import { guarded } from "../shard-call";
+import { stockEvents } from "./stock-events";
 
 const sku = { sku: skuParam };
 
@@ -117,44 +109,6 @@ export function skuRoutes(app: Hono<AppEnv>): void {
   });
 
   resource(app, "/v1/skus/:sku/events", {
-    GET: [
-      validate({ params: sku }),
-      async (c) => {
-        if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-          throw new Problem(
-            "invalid-request",
-            "this endpoint expects a WebSocket upgrade (Upgrade: websocket)",
-          );
-        }
-        const skuKey = input(c).params.sku ?? "";
-        // The shard answers who exists (404) and whether it is up (503), and the view the
-        // listener is greeted with; the sku's relay then takes the socket.
-        const shard = inventory(c, true);
-        const current = await shard.guard((meta) =>
-          shard.ref().call("getSku", { sku: skuKey }, meta),
-        );
-        if (!current.ok) throw fromFailure(current);
-        const response = await stockFeedRelay(c.env.STOCK_FEED, skuKey).fetch(
-          new Request(c.req.url, {
-            headers: {
-              Upgrade: "websocket",
-              [LISTENER_HEADERS.sku]: skuKey,
-              [LISTENER_HEADERS.client]: clientOf(c),
-              [LISTENER_HEADERS.view]: JSON.stringify(current.value),
-              [FEED_LIMITS_HEADER]: feedLimitsHeader(loadLimits(c.env).feed),
-            },
-          }),
-        );
-        const json = response.headers.get("Content-Type")?.includes("application/json");
-        if (json && (response.status === 429 || response.status === 503)) {
-          const refusal = (await response.json()) as FeedRefusal;
-          throw new Problem(refusal.code, refusal.detail, refusal.retryAfterMs);
-        }
-        if (response.status !== 101) {
-          throw new Problem("service-unavailable", "the stock feed cannot take listeners now");
-        }
-        return response;
-      },
-    ],
+    GET: [validate({ params: sku }), stockEvents],
   });
 }
