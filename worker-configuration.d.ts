@@ -4,7 +4,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./workers/index");
-		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AlarmManager" | "MetricsMonitor" | "AdminAuthGuard";
+		durableNamespaces: "InventoryShard" | "OrderShard" | "Supervisor" | "ClientRateLimiter" | "AlarmManager" | "MetricsMonitor" | "AdminAuthGuard" | "StockFeedRelay";
 	}
 	interface Env {
 		ANALYTICS: AnalyticsEngineDataset;
@@ -56,6 +56,7 @@ declare namespace Cloudflare {
 		METRICS: DurableObjectNamespace<import("./workers/index").MetricsMonitor>;
 		ALARMS: DurableObjectNamespace<import("./workers/index").AlarmManager>;
 		ADMIN_AUTH: DurableObjectNamespace<import("./workers/index").AdminAuthGuard>;
+		STOCK_FEED: DurableObjectNamespace<import("./workers/index").StockFeedRelay>;
 	}
 }
 interface Env extends Cloudflare.Env {}

@@ -7,6 +7,7 @@ export type { OrderItem, OrdersProtocol, OrderView } from "./orders/protocol";
 export { OrderShard } from "./orders/shard";
 export { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
 export { type ShardAddress, ShardRouter } from "./routing";
+export { StockFeedRelay } from "./stock-feed";
 export { BulwarkSupervisor, ROOT } from "./supervision";
 export {
   AlarmManager,

@@ -3,12 +3,13 @@ import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
 import type { DueTimer } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
+import { stockFeedRelay } from "../stock-feed/address";
 import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
 import { FAMILIES } from "../visibility/metrics/catalog";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { createRetentionIndex, purgeInventory } from "./retention";
-import { clientTag, FEED_LIMITS_HEADER, feedLimitsFrom, StockFeed } from "./stock-feed";
+import { StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
 const HOLD_TIMER = "hold:";
@@ -20,7 +21,8 @@ const depleted = (row: SkuRow | undefined) =>
 /**
  * One inventory shard: the SKUs whose key hashes here, their holds, and live stock events.
  * Holds expire on their own through runtime timers; an expired hold's quantity returns to
- * `available`. Every change bumps the SKU's version and is pushed to its WebSocket listeners.
+ * `available`. Every change bumps the SKU's version and is published to the sku's relay
+ * (`StockFeedRelay`), which holds its WebSocket listeners.
  */
 export class InventoryShard extends ServiceShard<InventoryProtocol> {
   protected readonly service = "inventory" as const;
@@ -31,18 +33,19 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   #stockAlarms!: StockAlarmReporter;
 
   #retention!: RetentionSchedule;
-  #feed!: StockFeed;
+  #feed: StockFeed | undefined;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
     const store = this.#store;
     this.#feed = new StockFeed({
-      sockets: (tag) => this.ctx.getWebSockets(tag),
       view: (sku) => {
         const row = store.sku(sku);
         return row ? skuView(row) : undefined;
       },
+      relay: (sku) => stockFeedRelay(this.env.STOCK_FEED, sku),
       later: (fn, ms) => setTimeout(fn, ms),
+      keep: (promise) => this.ctx.waitUntil(promise),
     });
     createRetentionIndex(this.ctx.storage.sql);
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
@@ -216,30 +219,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   protected override onCommitted(): void {
     const reported = this.#stockAlarms.flush();
     if (reported) this.ctx.waitUntil(reported);
-    this.#feed.changed(this.#changed, loadLimits(this.env).feed.tickMs);
+    this.#feed?.changed(this.#changed, loadLimits(this.env).feed.tickMs);
     this.#changed.clear();
-  }
-
-  /**
-   * WebSocket upgrade for `/v1/skus/{sku}/events`. The edge passes the sku, the client's
-   * address and its configured limits in headers; a refusal is a JSON body the edge turns
-   * into problem+json before any upgrade.
-   */
-  protected override onRequest(request: Request): Response {
-    const sku = request.headers.get("X-Bulwark-Sku") ?? "";
-    const client = request.headers.get("X-Bulwark-Client") ?? "unknown";
-    const row = this.#store.sku(sku);
-    if (!row) return new Response(null, { status: 404 });
-    const limits = feedLimitsFrom(
-      request.headers.get(FEED_LIMITS_HEADER),
-      loadLimits(this.env).feed,
-    );
-    const refusal = this.#feed.admit(sku, client, limits);
-    if (refusal) return Response.json(refusal, { status: refusal.status });
-    const { 0: socket, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [sku, clientTag(client)]);
-    this.#feed.welcome(sku, server, skuView(row));
-    return new Response(null, { status: 101, webSocket: socket });
   }
 
   #purge(now: number): PurgeRun {
@@ -252,6 +233,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
    */
   async purgeFinished(now = Date.now()): Promise<PurgeRun> {
     return this.ctx.storage.transactionSync(() => this.#purge(now));
+  }
+
+  /**
+   * The sku's relay has a listener again after answering `silent`: publish the sku again. A
+   * shard that has not started (or restarted since) publishes every sku anyway.
+   */
+  async feedListening(sku: string): Promise<void> {
+    this.#feed?.wake(sku, loadLimits(this.env).feed.tickMs);
   }
 
   /** Edge-triggered stock events of `sku`, oldest first (alarms subscribe to these). */

@@ -1,14 +1,7 @@
 import type { Context, Handler, Hono } from "hono";
 import type { z } from "zod";
 import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
-import {
-  FEED_LIMITS_HEADER,
-  type FeedRefusal,
-  feedLimitsHeader,
-} from "../../durable-objects/inventory/stock-feed";
-import { loadLimits } from "../../durable-objects/limits/config";
 import type { AppEnv } from "../context";
-import { Problem } from "../errors";
 import { adminAuth } from "../middleware/admin-auth";
 import { clientRateLimit } from "../middleware/client-rate-limit";
 import { jsonBody } from "../middleware/json-body";
@@ -16,6 +9,7 @@ import { input, validate } from "../middleware/validate";
 import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
 import { guarded } from "../shard-call";
+import { stockEvents } from "./stock-events";
 
 const sku = { sku: skuParam };
 
@@ -115,40 +109,6 @@ export function skuRoutes(app: Hono<AppEnv>): void {
   });
 
   resource(app, "/v1/skus/:sku/events", {
-    GET: [
-      validate({ params: sku }),
-      async (c) => {
-        if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-          throw new Problem(
-            "invalid-request",
-            "this endpoint expects a WebSocket upgrade (Upgrade: websocket)",
-          );
-        }
-        const skuKey = input(c).params.sku ?? "";
-        const router = c.get("router");
-        const response = await router.stub(router.locate("inventory", skuKey)).fetch(
-          new Request(c.req.url, {
-            headers: {
-              Upgrade: "websocket",
-              "X-Bulwark-Sku": skuKey,
-              "X-Bulwark-Client": clientOf(c),
-              [FEED_LIMITS_HEADER]: feedLimitsHeader(loadLimits(c.env).feed),
-            },
-          }),
-        );
-        if (response.status === 404) throw new Problem("not-found", `sku ${skuKey} does not exist`);
-        // A feed refusal is JSON; a shard its supervisor stopped answers 503 in plain text
-        // (Actor.fetch), which falls through to the service-unavailable below.
-        const json = response.headers.get("Content-Type")?.includes("application/json");
-        if (json && (response.status === 429 || response.status === 503)) {
-          const refusal = (await response.json()) as FeedRefusal;
-          throw new Problem(refusal.code, refusal.detail, refusal.retryAfterMs);
-        }
-        if (response.status !== 101) {
-          throw new Problem("service-unavailable", "the inventory shard cannot take listeners now");
-        }
-        return response;
-      },
-    ],
+    GET: [validate({ params: sku }), stockEvents],
   });
 }

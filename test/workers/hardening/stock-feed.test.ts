@@ -2,7 +2,13 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SkuView } from "../../../durable-objects";
-import { type FeedSocket, StockFeed } from "../../../durable-objects/inventory/stock-feed";
+import { type FeedRelay, RETRY_MS, StockFeed } from "../../../durable-objects/inventory/stock-feed";
+import {
+  CHUNK,
+  FanOut,
+  type FeedSocket,
+  SPACING_PER_SOCKET_MS,
+} from "../../../durable-objects/stock-feed";
 import { app } from "../../../workers/app";
 import { atShard, eventually, http, uniqueSku } from "../client";
 
@@ -14,91 +20,278 @@ const recorder = () => {
   };
 };
 
-/** A feed over `sockets` whose tick runs only when the test says so (a controllable clock). */
-function manualFeed(sockets: FeedSocket[], view: () => SkuView) {
-  const ticks: (() => void)[] = [];
-  const feed = new StockFeed({
-    sockets: () => sockets,
-    view,
-    later: (fn) => void ticks.push(fn),
-  });
+const versions = (socket: { sent: string[] }) =>
+  socket.sent.map((m) => (JSON.parse(m) as SkuView).version);
+
+const viewAt = (version: number, sku = "s"): SkuView => ({
+  sku,
+  stock: 100,
+  available: 100 - version,
+  held: version,
+  sold: 0,
+  version,
+});
+
+/** Deferred work that runs only when the test says so (a controllable clock). */
+function manualTimers() {
+  const tasks: { fn: () => void; ms: number }[] = [];
   return {
-    feed,
-    tick: () => {
-      for (const fn of ticks.splice(0)) fn();
+    later: (fn: () => void, ms: number) => void tasks.push({ fn, ms }),
+    delays: () => tasks.map((t) => t.ms),
+    /** Runs the tasks queued so far (not the ones they queue); answers how many ran. */
+    step: () => {
+      const due = tasks.splice(0);
+      for (const t of due) t.fn();
+      return due.length;
     },
-    pending: () => ticks.length,
+    pending: () => tasks.length,
   };
 }
 
-describe("Stock feed: publishing is coalesced and off the write path", () => {
-  it("sends nothing while the write answers, then the newest state once per socket per tick", () => {
-    const sockets = [recorder(), recorder(), recorder()];
-    let version = 0;
-    const view = (): SkuView => ({
-      sku: "s",
-      stock: 10,
-      available: 10 - version,
-      held: version,
-      sold: 0,
-      version,
-    });
-    const { feed, tick, pending } = manualFeed(sockets, view);
+/** A relay stand-in whose publishes the test answers (or fails) by hand. */
+function manualRelay() {
+  const calls: {
+    view: SkuView;
+    settle: (answer?: { silent: boolean }) => void;
+    fail: (e: Error) => void;
+  }[] = [];
+  const relay: FeedRelay = {
+    publish: (view) =>
+      new Promise((answer, fail) => {
+        calls.push({ view, settle: (a = { silent: false }) => answer(a), fail });
+      }),
+  };
+  return { relay, calls };
+}
+
+/** The shard's feed over a manual clock and relay; `version` is the sku's current version. */
+function shardFeed() {
+  const timers = manualTimers();
+  const { relay, calls } = manualRelay();
+  const state = { version: 0 };
+  const kept: Promise<unknown>[] = [];
+  const feed = new StockFeed({
+    view: (sku) => viewAt(state.version, sku),
+    relay: () => relay,
+    later: timers.later,
+    keep: (p) => void kept.push(p),
+  });
+  return { feed, timers, calls, state, kept };
+}
+
+const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("Stock feed (shard side): one small publish per tick, never on the command's path", () => {
+  it("stops publishing a sku its relay called silent, until the relay wakes it", async () => {
+    const { feed, timers, calls, state } = shardFeed();
+    state.version = 1;
+    feed.changed(["s"], 50);
+    timers.step();
+    await settled();
+    calls[0]?.settle({ silent: true });
+    await settled();
+    for (let i = 0; i < 3; i++) {
+      state.version += 1;
+      feed.changed(["s"], 50);
+      timers.step();
+    }
+    await settled();
+    expect(calls).toHaveLength(1); // three commits, nobody listening: nothing sent
+    feed.wake("s", 50);
+    timers.step();
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([1, 4]);
+  });
+
+  it("ignores a silent answer that crossed a wake, so the first listener is not starved", async () => {
+    const { feed, timers, calls, state } = shardFeed();
+    state.version = 1;
+    feed.changed(["s"], 50);
+    timers.step();
+    await settled();
+    feed.wake("s", 50); // a listener arrived after the relay answered, before we heard it
+    calls[0]?.settle({ silent: true });
+    await settled();
+    timers.step(); // the wake's publish
+    await settled();
+    calls[1]?.settle();
+    state.version = 2;
+    feed.changed(["s"], 50);
+    await settled();
+    timers.step();
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([1, 1, 2]);
+  });
+
+  it("publishes nothing while commits happen, then the newest view once per tick", () => {
+    const { feed, timers, calls, state } = shardFeed();
     for (let i = 0; i < 10; i++) {
-      version += 1;
+      state.version += 1;
       feed.changed(["s"], 50);
     }
-    // Ten commits: nothing sent yet, and one publish scheduled, not ten.
-    expect(sockets.every((s) => s.sent.length === 0)).toBe(true);
-    expect(pending()).toBe(1);
-    tick();
+    expect(calls).toHaveLength(0);
+    expect(timers.delays()).toEqual([50]); // ten commits, one tick
+    timers.step();
+    return settled().then(() => {
+      expect(calls.map((c) => c.view.version)).toEqual([10]);
+    });
+  });
+
+  it("keeps one publish in flight per sku and coalesces what changed meanwhile into the next", async () => {
+    const { feed, timers, calls, state } = shardFeed();
+    state.version = 1;
+    feed.changed(["s"], 50);
+    timers.step();
+    await settled();
+    for (let i = 0; i < 5; i++) {
+      state.version += 1;
+      feed.changed(["s"], 50);
+      timers.step();
+    }
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([1]); // the relay has not answered yet
+    calls[0]?.settle();
+    await settled();
+    timers.step();
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([1, 6]);
+  });
+
+  it("logs a failing relay, lets the commit path go on, and publishes the newest view again later", async () => {
+    const { feed, timers, calls, state, kept } = shardFeed();
+    state.version = 3;
+    feed.changed(["s"], 50);
+    timers.step();
+    await settled();
+    calls[0]?.fail(new Error("relay reset (test)"));
+    await Promise.all(kept); // the kept promise never rejects: nothing unhandled
+    expect(timers.delays()).toEqual([RETRY_MS]);
+    state.version = 4;
+    feed.changed(["s"], 50); // a commit after the failure still only marks its sku
+    timers.step();
+    await settled();
+    expect(calls.map((c) => c.view.version)).toEqual([3, 4]);
+  });
+});
+
+/** A fan-out over `sockets` with a manual clock and an in-memory store. */
+function fanOut(sockets: FeedSocket[], stored?: SkuView) {
+  const timers = manualTimers();
+  let store = stored;
+  let now = 0;
+  const out = new FanOut({
+    sockets: () => [...sockets], // a fresh list each time, as getWebSockets() answers
+    later: timers.later,
+    now: () => now,
+    load: () => store,
+    save: (view) => {
+      store = view;
+    },
+  });
+  return {
+    out,
+    timers,
+    stored: () => store,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    /** Runs deferred work until none is left. */
+    drain: () => {
+      while (timers.step() > 0);
+    },
+  };
+}
+
+describe("Stock feed (relay side): newest wins, in short chunks", () => {
+  it("drops a view no newer than the newest, also one stored before an eviction", () => {
+    const socket = recorder();
+    const { out, drain } = fanOut([socket], viewAt(7));
+    expect(out.offer(viewAt(5))).toBe(false);
+    expect(out.offer(viewAt(7))).toBe(false);
+    expect(out.offer(viewAt(8))).toBe(true);
+    drain();
+    expect(versions(socket)).toEqual([8]);
+  });
+
+  it("sends a pass in chunks of CHUNK sockets, one task each, so no task serves them all", () => {
+    const sockets = Array.from({ length: 3 * CHUNK + 1 }, recorder);
+    const { out, timers } = fanOut(sockets);
+    out.offer(viewAt(1));
+    const perTask: number[] = [];
+    let before = 0;
+    while (timers.step() > 0) {
+      const sent = sockets.filter((s) => s.sent.length > 0).length;
+      perTask.push(sent - before);
+      before = sent;
+    }
+    expect(perTask).toEqual([CHUNK, CHUNK, CHUNK, 1]);
+  });
+
+  it("gives a view that arrives mid-pass to everyone next, never an older one after it", () => {
+    const sockets = Array.from({ length: 2 * CHUNK }, recorder);
+    const { out, timers, drain, advance } = fanOut(sockets);
+    out.offer(viewAt(1));
+    timers.step(); // first chunk of version 1
+    out.offer(viewAt(2));
+    out.offer(viewAt(3)); // 2 is never sent: 3 superseded it before its pass
+    advance(1000); // past the spacing
+    drain();
     for (const socket of sockets) {
-      expect(socket.sent.map((m) => JSON.parse(m).version)).toEqual([10]);
+      const got = versions(socket);
+      expect(got.at(-1)).toBe(3);
+      expect(got).toEqual([...got].sort((a, b) => a - b));
+      expect(got).not.toContain(2);
     }
   });
 
-  it("spaces publishes by the sockets they reached, so many listeners cannot take the shard's time", () => {
+  it("spaces passes by the sockets they reached", () => {
     const sockets = Array.from({ length: 1000 }, recorder);
-    const delays: number[] = [];
-    const view = (): SkuView => ({
-      sku: "s",
-      stock: 1,
-      available: 1,
-      held: 0,
-      sold: 0,
-      version: 1,
-    });
-    const feed = new StockFeed({
-      sockets: () => sockets,
-      view,
-      later: (_fn, ms) => void delays.push(ms),
-    });
-    feed.changed(["s"], 50, 0);
-    feed.flush(1000); // the tick: published to 1,000 sockets at t = 1000 ms
-    expect(sockets.every((socket) => socket.sent.length === 1)).toBe(true);
-    feed.changed(["s"], 50, 1000);
-    expect(delays).toEqual([50, 250]);
+    const { out, timers, drain } = fanOut(sockets);
+    out.offer(viewAt(1));
+    drain();
+    out.offer(viewAt(2));
+    expect(timers.delays()).toEqual([1000 * SPACING_PER_SOCKET_MS]);
   });
 
-  it("lets a pending publish greet a new listener, so it never gets one state twice", () => {
+  it("greets a listener with the newer of its connect view and the newest published, once", () => {
     const early = recorder();
     const late = recorder();
     const sockets: FeedSocket[] = [early];
-    const view = (): SkuView => ({
-      sku: "s",
-      stock: 1,
-      available: 1,
-      held: 0,
-      sold: 0,
-      version: 7,
-    });
-    const { feed, tick } = manualFeed(sockets, view);
-    feed.changed(["s"], 50);
+    const { out, drain } = fanOut(sockets);
+    out.offer(viewAt(7));
     sockets.push(late);
-    feed.welcome("s", late, view());
-    tick();
-    expect(late.sent).toHaveLength(1);
-    expect(early.sent).toHaveLength(1);
+    out.welcome(late, viewAt(6)); // read from the shard just before version 7 was published
+    drain();
+    expect(versions(late)).toEqual([7]);
+    expect(versions(early)).toEqual([7]);
+  });
+
+  it("shares a connect view newer than the relay's with every listener, and greets the new one once", () => {
+    const early = recorder();
+    const late = recorder();
+    const sockets: FeedSocket[] = [early];
+    const { out, drain, stored } = fanOut(sockets, viewAt(4));
+    sockets.push(late);
+    out.welcome(late, viewAt(5)); // the shard committed 5; its publish is still on the way
+    drain();
+    expect(out.offer(viewAt(5))).toBe(false); // that publish, arriving now, is stale
+    expect(stored()?.version).toBe(5);
+    expect(versions(early)).toEqual([5]);
+    expect(versions(late)).toEqual([5]);
+  });
+
+  it("leaves a listener that joins during a pass of an older state to the next pass", () => {
+    const sockets: FeedSocket[] = Array.from({ length: CHUNK + 1 }, recorder);
+    const { out, timers, drain, advance } = fanOut(sockets);
+    out.offer(viewAt(1));
+    timers.step(); // the pass of version 1 sent its first chunk
+    out.offer(viewAt(2));
+    const late = recorder();
+    sockets.push(late);
+    out.welcome(late, viewAt(2));
+    advance(1000);
+    drain();
+    expect(versions(late)).toEqual([2]);
   });
 });
 
