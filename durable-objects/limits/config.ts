@@ -33,7 +33,7 @@ export interface Retention {
 export interface FeedLimits {
   /** Listeners per sku (`EVENTS_MAX_PER_SKU`, default 1000). */
   readonly maxPerSku: number;
-  /** Listeners per client address per shard (`EVENTS_MAX_PER_CLIENT`, default 20). */
+  /** Listeners per client address per sku (`EVENTS_MAX_PER_CLIENT`, default 20): each sku's relay counts its own. */
   readonly maxPerClient: number;
   /** Coalescing tick: at most one publish per sku per tick (`EVENTS_TICK_MS`, default 50). */
   readonly tickMs: number;
