@@ -28,6 +28,8 @@ export {
   type Result,
   RuntimeCodes,
 } from "./result";
+export * from "./service";
+export { ServiceRouter, type ShardAddress } from "./service/router";
 export * from "./supervisor";
 export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";
 export type { DueTimer } from "./timers";
