@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { PROBLEMS } from "../../core/http";
+import {
+  type AnswerCode,
+  PROBLEM_TABLE,
+  SERVICES,
+  type ServiceName,
+} from "../../durable-objects/services";
 
 /**
  * What the edge answers, as zod schemas for the OpenAPI document. Requests are validated
@@ -71,7 +76,7 @@ export const supervisorView = z
   .register(named, { id: "SupervisorView" });
 
 export const faultView = z.object({
-  service: z.enum(["inventory", "orders"]),
+  service: z.enum(SERVICES as readonly [ServiceName, ...ServiceName[]]),
   shards: z.array(z.string()),
   kind: z.enum(["crash", "latency", "overload"]),
   count: z.int(),
@@ -87,7 +92,7 @@ export const problem = z
     title: z.string(),
     status: z.int(),
     detail: z.string().meta({ description: "what was wrong, in plain words" }),
-    code: z.enum(Object.keys(PROBLEMS) as [keyof typeof PROBLEMS]),
+    code: z.enum(Object.keys(PROBLEM_TABLE) as [AnswerCode, ...AnswerCode[]]),
   })
   .register(named, { id: "Problem" });
 
