@@ -80,7 +80,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       }
       const row = this.#current(p.sku, cx.now);
       if (!row) return notFound(`sku ${p.sku}`);
-      const hoarding = refuseHoarding(this.ctx.storage.sql, loadLimits(this.env).holds, p, cx.now);
+      const limits = loadLimits(this.env).holds;
+      const hoarding = refuseHoarding(this.#store.clientTotals, limits, p, cx.now);
       if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;
       if (p.quantity > available) {
