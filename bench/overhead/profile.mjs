@@ -18,6 +18,9 @@ import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
  * Worker, so only the shares mean anything.
  *
  *   node bench/overhead/profile.mjs [write|read] [config key, default a]
+ *
+ * `PROFILE_TOP` (default 25) hottest functions are listed; `PROFILE_LINES=n` (default 0) also
+ * lists the n hottest source lines, which shows a statement inlined into its caller.
  */
 
 /** Pipeline stages, first match wins; the runtime's files are kept apart (`runtime/<file>`). */
@@ -98,6 +101,41 @@ function moduleMap(source) {
   };
 }
 
+/**
+ * Samples per source line of the bundle (V8's `positionTicks`), with the line's text and its
+ * module: inlined helpers show up inside their caller's function, so the function table alone
+ * can hide which statement is hot. Shares are of all samples, idle included.
+ */
+async function hotLines(profile, cdp, limit) {
+  const sources = new Map();
+  const source = async (scriptId) => {
+    if (!sources.has(scriptId)) {
+      const { scriptSource } = await cdp.send("Debugger.getScriptSource", { scriptId });
+      sources.set(scriptId, { lines: scriptSource.split("\n"), module: moduleMap(scriptSource) });
+    }
+    return sources.get(scriptId);
+  };
+  const ticks = new Map();
+  for (const node of profile.nodes) {
+    const { scriptId } = node.callFrame;
+    if (!scriptId || scriptId === "0") continue;
+    for (const { line, ticks: n } of node.positionTicks ?? []) {
+      const key = `${scriptId}:${line - 1}`;
+      ticks.set(key, (ticks.get(key) ?? 0) + n);
+    }
+  }
+  const total = profile.samples.length;
+  const top = [...ticks].sort((a, b) => b[1] - a[1]).slice(0, limit);
+  const rows = [];
+  for (const [key, n] of top) {
+    const [scriptId, line] = key.split(":");
+    const { lines, module } = await source(scriptId);
+    const text = (lines[Number(line)] ?? "").trim().slice(0, 70);
+    rows.push({ line: `${module(Number(line)) ?? "?"}: ${text}`, share: n / total });
+  }
+  return rows;
+}
+
 /** Self time per node, charged to the nearest ancestor (or itself) with a module. */
 async function attribute(profile, cdp) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -164,6 +202,11 @@ export async function runProfile(workloadKey = "write", configKey = "a", log = c
     const result = await runLoad({ ...load, seconds });
     const { profile } = await cdp.send("Profiler.stop");
     const { totals, functions } = await attribute(profile, cdp);
+    const lines = await hotLines(
+      profile,
+      cdp,
+      envNumber("PROFILE_LINES", 0, { min: 0, integer: true }),
+    );
     cdp.close();
     const idle = totals.get("(idle)") ?? 0;
     const busy = [...totals.values()].reduce((a, b) => a + b, 0) - idle;
@@ -198,7 +241,19 @@ export async function runProfile(workloadKey = "write", configKey = "a", log = c
       ],
       log,
     );
-    writeResults(`profile-${cfg.name}-${workload.key}`, { rows, top, result, seconds });
+    if (lines.length > 0) {
+      log("");
+      log("Hottest source lines (samples on the line itself, share of all samples):");
+      printTable(
+        lines,
+        [
+          ["line", "module: line"],
+          ["share", "share", (v) => `${(v * 100).toFixed(1)}%`],
+        ],
+        log,
+      );
+    }
+    writeResults(`profile-${cfg.name}-${workload.key}`, { rows, top, lines, result, seconds });
     return rows;
   } finally {
     await server.stop();

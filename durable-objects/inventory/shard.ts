@@ -32,6 +32,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #retention!: RetentionSchedule;
   #feed!: StockFeed;
+  /**
+   * No active hold of this shard expires before this time (a lower bound; `-Infinity` when
+   * unknown, as after every start). While the clock is below it, a command skips looking
+   * for due holds. Lowered when a hold is placed, raised only by reading storage; a
+   * rolled-back command crashes the actor, whose next start forgets it.
+   */
+  #noHoldDueBefore = Number.NEGATIVE_INFINITY;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
@@ -48,6 +55,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
     this.#stockAlarms = new StockAlarmReporter(this.env);
+    this.#noHoldDueBefore = Number.NEGATIVE_INFINITY;
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
@@ -99,7 +107,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         client: p.client ?? null,
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
-      this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });
+      this.#armExpiry(hold);
       this.count(FAMILIES.holds.name, { outcome: "placed" });
       return ok(holdView(hold));
     }),
@@ -171,11 +179,22 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     return holdView(this.#store.saveHold({ ...hold, status: "released" }));
   }
 
+  /** Every newly active hold: its expiry timer, and the bound `#current` trusts. */
+  #armExpiry(hold: HoldRow): void {
+    this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: hold.sku });
+    this.#noHoldDueBefore = Math.min(this.#noHoldDueBefore, hold.expires_at);
+  }
+
   /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
   #current(sku: string, now: number): SkuRow | undefined {
-    const due = this.#store.dueHolds(sku, now);
-    for (const hold of due) this.#expire(hold, now);
+    if (now >= this.#noHoldDueBefore) this.#expireDue(sku, now);
     return this.#store.sku(sku);
+  }
+
+  /** Expires the sku's due holds and learns when the shard's next hold is due. */
+  #expireDue(sku: string, now: number): void {
+    for (const hold of this.#store.dueHolds(sku, now)) this.#expire(hold, now);
+    this.#noHoldDueBefore = this.#store.earliestActiveExpiry() ?? Number.POSITIVE_INFINITY;
   }
 
   #expire(hold: HoldRow, now: number): void {
@@ -210,7 +229,9 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     }
     if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
     const { sku } = timer.payload as { sku: string };
-    this.#current(sku, Date.now()); // the runtime runs a synchronous timer in one transaction
+    // A due timer is the authority, whatever the bound says; the runtime runs a synchronous
+    // timer in one transaction.
+    this.#expireDue(sku, Date.now());
   }
 
   /** Publishing is the feed's, after the reply: a commit only says which skus changed. */

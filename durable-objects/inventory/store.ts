@@ -124,6 +124,15 @@ export class InventoryStore {
       .toArray();
   }
 
+  /** When the shard's first active hold expires (`null`: none is active). */
+  earliestActiveExpiry(): number | null {
+    return this.#sql
+      .exec<{ at: number | null }>(
+        "SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'",
+      )
+      .one().at;
+  }
+
   recordEvent(sku: string, type: StockEvent["type"], at: number): void {
     this.#sql.exec("INSERT INTO stock_events (sku, type, at) VALUES (?, ?, ?)", sku, type, at);
   }

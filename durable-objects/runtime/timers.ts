@@ -11,6 +11,11 @@ export interface DueTimer {
  * timer fires once however often it is set. The alarm is re-armed lazily (`arm`) after a
  * message, not inside its transaction: a rolled-back message must not leave an alarm behind,
  * and a spurious alarm is harmless (nothing is due, the alarm is re-armed for the next one).
+ *
+ * Cost per timer: `schedule` is one indexed upsert; `arm` reads the earliest due (one index
+ * probe) and calls `setAlarm` only when that earliest time changed. A timer due no earlier
+ * than the alarm already armed needs neither: the alarm comes first and re-arms, so a busy
+ * object scheduling one timer per message (a hold's expiry) pays no alarm work at all.
  */
 export class Timers {
   readonly #storage: DurableObjectStorage;
@@ -35,7 +40,8 @@ export class Timers {
       Math.floor(due),
       JSON.stringify(payload),
     );
-    this.#dirty = true;
+    // Moving a timer later may leave the alarm early: a spurious wake-up, which re-arms.
+    if (typeof this.#armedAt !== "number" || due < this.#armedAt) this.#dirty = true;
   }
 
   /** Cancels timer `name`; cancelling a timer that does not exist does nothing. */

@@ -1,5 +1,6 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { Timers } from "../../durable-objects/runtime/timers";
 import { counter, counterStub, eventually, unique } from "./helpers";
 
 const fired = (name: string) => async () => (await counterStub(name).stored()).fired;
@@ -48,6 +49,34 @@ describe("Timers", () => {
     const due = await counterStub(name).timerDue("fail-always");
     expect(due).toBeGreaterThan(Date.now());
     expect((await counterStub(name).stored()).fired).toBe(0);
+  });
+});
+
+describe("Timer arming", () => {
+  it("moves the alarm only when the earliest timer comes earlier; a timer moved later leaves a wake-up that re-arms", async () => {
+    await runInDurableObject(counterStub(unique("arming")), async (_actor, state) => {
+      const timers = new Timers(state.storage);
+      const t = Date.now() + 60_000;
+      timers.schedule("a", t);
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      timers.schedule("b", t + 1000); // later than the armed alarm: nothing to arm
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      timers.schedule("c", t - 1000); // earlier: the alarm follows
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t - 1000);
+      timers.schedule("c", t + 5000); // moved later: the alarm stays early ...
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t - 1000);
+      timers.alarmFired(); // ... and the wake-up, finding nothing due, re-arms for the earliest
+      expect(timers.due(Date.now())).toEqual([]);
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      timers.cancel("a");
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t + 1000);
+    });
   });
 });
 
