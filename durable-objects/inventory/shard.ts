@@ -5,13 +5,12 @@ import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
 import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
 import { FAMILIES } from "../visibility/metrics/catalog";
+import { EXPIRY_BATCH, HoldExpiry } from "./hold-expiry";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { createRetentionIndex, purgeInventory } from "./retention";
 import { clientTag, FEED_LIMITS_HEADER, feedLimitsFrom, StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
-
-const HOLD_TIMER = "hold:";
 
 const notFound = (what: string) => fail("not-found", `${what} does not exist`);
 const depleted = (row: SkuRow | undefined) =>
@@ -32,13 +31,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #retention!: RetentionSchedule;
   #feed!: StockFeed;
-  /**
-   * No active hold of this shard expires before this time (a lower bound; `-Infinity` when
-   * unknown, as after every start). While the clock is below it, a command skips looking
-   * for due holds. Lowered when a hold is placed, raised only by reading storage; a
-   * rolled-back command crashes the actor, whose next start forgets it.
-   */
-  #noHoldDueBefore = Number.NEGATIVE_INFINITY;
+  #expiry!: HoldExpiry;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
@@ -55,7 +48,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
     this.#stockAlarms = new StockAlarmReporter(this.env);
-    this.#noHoldDueBefore = Number.NEGATIVE_INFINITY;
+    this.#expiry = new HoldExpiry(this.timers);
+    this.#expiry.start(store.earliestActiveExpiry());
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
@@ -107,7 +101,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         client: p.client ?? null,
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
-      this.#armExpiry(hold);
+      this.#expiry.placed(hold.expires_at);
       this.count(FAMILIES.holds.name, { outcome: "placed" });
       return ok(holdView(hold));
     }),
@@ -149,14 +143,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     to: "confirmed" | "released",
     now: number,
   ): Result<HoldView> {
-    this.#current(sku, now);
+    const row = this.#current(sku, now);
     const hold = this.#store.hold(holdId);
     if (!hold || hold.sku !== sku) return notFound(`hold ${holdId} of ${sku}`);
     if (hold.status === to) return ok(holdView(hold));
     if (hold.status !== "active") {
       return fail("hold-not-active", `hold ${holdId} is ${hold.status}, so it cannot be ${to}`);
     }
-    const row = this.#store.sku(sku);
     if (!row) throw new Error(`hold ${holdId} refers to missing sku ${sku}`);
     const held = row.held - hold.quantity;
     this.#saveSku(
@@ -164,7 +157,6 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       { ...row, held, sold: to === "confirmed" ? row.sold + hold.quantity : row.sold },
       now,
     );
-    this.timers.cancel(HOLD_TIMER + holdId);
     this.count(FAMILIES.holds.name, { outcome: to });
     if (to === "confirmed") this.count(FAMILIES.unitsSold.name, {}, hold.quantity);
     return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
@@ -179,22 +171,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     return holdView(this.#store.saveHold({ ...hold, status: "released" }));
   }
 
-  /** Every newly active hold: its expiry timer, and the bound `#current` trusts. */
-  #armExpiry(hold: HoldRow): void {
-    this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: hold.sku });
-    this.#noHoldDueBefore = Math.min(this.#noHoldDueBefore, hold.expires_at);
-  }
-
   /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
   #current(sku: string, now: number): SkuRow | undefined {
-    if (now >= this.#noHoldDueBefore) this.#expireDue(sku, now);
+    if (this.#expiry.mayBeDue(now)) {
+      for (const hold of this.#store.dueHolds(sku, now)) this.#expire(hold, now);
+      this.#expiry.learned(this.#store.earliestActiveExpiry());
+    }
     return this.#store.sku(sku);
-  }
-
-  /** Expires the sku's due holds and learns when the shard's next hold is due. */
-  #expireDue(sku: string, now: number): void {
-    for (const hold of this.#store.dueHolds(sku, now)) this.#expire(hold, now);
-    this.#noHoldDueBefore = this.#store.earliestActiveExpiry() ?? Number.POSITIVE_INFINITY;
   }
 
   #expire(hold: HoldRow, now: number): void {
@@ -202,7 +185,6 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
     this.#store.saveHold({ ...hold, status: "expired" });
     this.#saveSku(row, { ...row, held: row.held - hold.quantity }, now);
-    this.timers.cancel(HOLD_TIMER + hold.hold_id);
     this.count(FAMILIES.holds.name, { outcome: "expired" });
   }
 
@@ -227,11 +209,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       this.#retention.ran(this.#purge(Date.now()), Date.now());
       return;
     }
-    if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
-    const { sku } = timer.payload as { sku: string };
-    // A due timer is the authority, whatever the bound says; the runtime runs a synchronous
-    // timer in one transaction.
-    this.#expireDue(sku, Date.now());
+    const legacy = timer.name.startsWith(HoldExpiry.LEGACY_PREFIX);
+    if (timer.name !== HoldExpiry.TIMER && !legacy) throw new Error(`unknown timer ${timer.name}`);
+    // Every due hold of the shard, in the one transaction the runtime runs this timer in.
+    const now = Date.now();
+    const due = this.#store.dueHoldsOfShard(now, EXPIRY_BATCH);
+    for (const hold of due) this.#expire(hold, now);
+    this.#expiry.fired(due.length, this.#store.earliestActiveExpiry(), now);
   }
 
   /** Publishing is the feed's, after the reply: a commit only says which skus changed. */

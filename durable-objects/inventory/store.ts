@@ -124,6 +124,18 @@ export class InventoryStore {
       .toArray();
   }
 
+  /** Active holds of any sku whose time is up, soonest first, at most `limit`. */
+  dueHoldsOfShard(now: number, limit: number): HoldRow[] {
+    return this.#sql
+      .exec<HoldRow>(
+        `SELECT hold_id, sku, quantity, status, expires_at, client FROM holds
+         WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+        now,
+        limit,
+      )
+      .toArray();
+  }
+
   /** When the shard's first active hold expires (`null`: none is active). */
   earliestActiveExpiry(): number | null {
     return this.#sql

@@ -50,6 +50,13 @@ export class Timers {
     this.#dirty = true;
   }
 
+  /** Cancels every timer whose name starts with `prefix` (one range of the primary key). */
+  cancelPrefix(prefix: string): void {
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    this.#storage.sql.exec("DELETE FROM _bulwark_timers WHERE name >= ? AND name < ?", prefix, end);
+    this.#dirty = true;
+  }
+
   /** When timer `name` is due, or `null` if it is not set. */
   dueAt(name: string): number | null {
     const row = this.#storage.sql

@@ -31,11 +31,7 @@ async function expire(sku: string, holdId: string): Promise<void> {
   await runInDurableObject(shard, (_instance, state) => {
     const past = Date.now() - 1000;
     state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", past, holdId);
-    state.storage.sql.exec(
-      "UPDATE _bulwark_timers SET due = ? WHERE name = ?",
-      past,
-      `hold:${holdId}`,
-    );
+    state.storage.sql.exec("UPDATE _bulwark_timers SET due = ? WHERE name = ?", past, "holds:due");
   });
   await runDurableObjectAlarm(shard);
   if (typeof before !== "string" && before.status === "active") {
