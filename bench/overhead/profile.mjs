@@ -23,7 +23,7 @@ import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
  * lists the n hottest source lines, which shows a statement inlined into its caller.
  */
 
-/** Pipeline stages, first match wins; the runtime's files are kept apart (`runtime/<file>`). */
+/** Pipeline stages, first match wins (the README's write-path breakdown uses these names). */
 const GROUPS = [
   [/^node_modules\/hono\//, "edge: hono (router, context, body limit)"],
   [/^node_modules\/zod\//, "edge: body parse + validation"],
@@ -32,17 +32,31 @@ const GROUPS = [
   [/^durable-objects\/rate-limit\//, "edge: rate limit (leases)"],
   [/^core\/regulation\/(token-lease|held-lease)/, "edge: rate limit (leases)"],
   [/^workers\/middleware\//, "edge: request id, deadline"],
+  [/^workers\/visibility\//, "edge: visibility (HTTP metrics)"],
   [/^workers\/(shard-call|reply|errors)/, "edge: shard call, breaker, reply"],
   [/^core\/(breaker|backoff)/, "edge: shard call, breaker, reply"],
   [/^workers\//, "edge: routes and app"],
   [/^durable-objects\/(routing|config)/, "edge: router, config"],
   [/^core\/sharding\//, "edge: router, config"],
   [/^durable-objects\/runtime\/actor-ref/, "edge: actor ref (RPC call)"],
-  [/^durable-objects\/runtime\/actor\.ts/, "actor: runtime/actor.ts (dispatch, transaction)"],
+  [/^durable-objects\/runtime\/actor\.ts/, "actor: dispatch + transaction (runtime/actor.ts)"],
+  [/^durable-objects\/runtime\/admission-gate/, "actor: admission"],
+  [/^core\/regulation\//, "actor: admission"],
+  [/^durable-objects\/runtime\/(telemetry|business-counts)/, "actor: telemetry"],
   [/^durable-objects\/runtime\//, (m) => `actor: runtime/${m.split("/").pop()}`],
-  [/^core\/regulation\//, "actor: admission (core/regulation)"],
-  [/^durable-objects\/inventory\//, "actor: inventory command + SQL"],
-  [/^durable-objects\//, "actor: service shard"],
+  [
+    /^durable-objects\/inventory\/(hold-policy|client-holds)/,
+    "actor: hold policy (per-client cap)",
+  ],
+  [/^durable-objects\/inventory\/hold-expiry/, "actor: hold expiry timer"],
+  [/^durable-objects\/inventory\/store/, "actor: inventory store (SQL)"],
+  [/^durable-objects\/inventory\/(stock-feed|retention)/, (m) => `actor: ${m.split("/").pop()}`],
+  [/^durable-objects\/visibility\/alarms\//, "actor: stock-feed.ts"],
+  [/^durable-objects\/inventory\//, "actor: inventory command (shard.ts)"],
+  [/^durable-objects\/retention\//, "actor: retention.ts"],
+  [/^durable-objects\/visibility\//, "actor: visibility (metrics reporter, analytics)"],
+  [/^core\/metrics\//, "visibility: metric recording (core/metrics, edge + actor)"],
+  [/^durable-objects\//, "actor: service shard, limits"],
   [/^core\//, "core: other"],
   [/^(node_modules\/wrangler\/|\.wrangler\/)/, "wrangler dev shims (every server pays them)"],
   [/^node_modules\//, "other libraries"],
