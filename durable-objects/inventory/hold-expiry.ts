@@ -36,9 +36,16 @@ export class HoldExpiry {
     this.#timers = timers;
   }
 
-  /** On start: drop per-hold timers of earlier versions, arm for the earliest active hold. */
+  /**
+   * On start: drop per-hold timers of earlier versions and arm for the earliest active hold
+   * unless the timer is set. A set timer stays where it is, even when later than that hold:
+   * after a failed firing the runtime moved it back on purpose (backoff), and re-arming it
+   * on every start would undo the backoff.
+   */
   start(earliest: number | null): void {
     this.#timers.cancelPrefix(HoldExpiry.LEGACY_PREFIX);
+    this.#timerAt = this.#timers.dueAt(HoldExpiry.TIMER);
+    if (this.#timerAt === null && earliest !== null) this.#schedule(earliest);
     this.learned(earliest);
   }
 
@@ -53,10 +60,12 @@ export class HoldExpiry {
     this.#cover(expiresAt);
   }
 
-  /** Storage says the earliest active hold expires at `earliest` (`null`: none active). */
+  /**
+   * Storage says the earliest active hold expires at `earliest` (`null`: none active). Only
+   * the bound moves: expiring or settling holds never makes the timer late.
+   */
   learned(earliest: number | null): void {
     this.#noneBefore = earliest ?? Number.POSITIVE_INFINITY;
-    if (earliest !== null) this.#cover(earliest);
   }
 
   /**
@@ -66,12 +75,9 @@ export class HoldExpiry {
    */
   fired(expired: number, earliest: number | null, now: number): void {
     this.#timerAt = null;
-    if (expired < EXPIRY_BATCH) {
-      this.learned(earliest);
-      return;
-    }
-    this.#schedule(now + BACKLOG_PAUSE_MS);
-    this.#noneBefore = earliest ?? Number.POSITIVE_INFINITY;
+    this.learned(earliest);
+    if (expired >= EXPIRY_BATCH) this.#schedule(now + BACKLOG_PAUSE_MS);
+    else if (earliest !== null) this.#schedule(earliest);
   }
 
   #cover(at: number): void {

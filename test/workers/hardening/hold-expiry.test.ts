@@ -72,6 +72,23 @@ describe("Hold expiry timer", () => {
     expect(await atShard.getSku(sku)).toMatchObject({ held: 0, available: 100 });
   });
 
+  it("stays where a failed firing's backoff moved it when the shard starts again", async () => {
+    const sku = freshSku();
+    await atShard.putSku(sku, 100);
+    await atShard.placeHold(sku, 1, 1);
+    const backedOff = Date.now() + 60_000;
+    await rewriteAndRestart(sku, (sql) => {
+      sql.exec(
+        "UPDATE _bulwark_timers SET due = ?, attempts = 2 WHERE name = 'holds:due'",
+        backedOff,
+      );
+    });
+    await sleep(1100);
+    await atShard.putSku(sku, 100); // a write expires the due hold itself
+    expect(await atShard.getSku(sku)).toMatchObject({ held: 0 });
+    expect(await holdTimers(sku)).toEqual([{ name: "holds:due", due: backedOff }]);
+  });
+
   it("expires a backlog larger than one batch over several firings", async () => {
     const sku = freshSku();
     await atShard.putSku(sku, 1000);
