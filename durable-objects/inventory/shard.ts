@@ -174,18 +174,26 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
   #current(sku: string, now: number): SkuRow | undefined {
     if (this.#expiry.mayBeDue(now)) {
-      for (const hold of this.#store.dueHolds(sku, now)) this.#expire(hold, now);
+      this.#expire(this.#store.dueHolds(sku, now), now);
       this.#expiry.learned(this.#store.earliestActiveExpiry());
     }
     return this.#store.sku(sku);
   }
 
-  #expire(hold: HoldRow, now: number): void {
-    const row = this.#store.sku(hold.sku);
-    if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
-    this.#store.saveHold({ ...hold, status: "expired" });
-    this.#saveSku(row, { ...row, held: row.held - hold.quantity }, now);
-    this.count(FAMILIES.holds.name, { outcome: "expired" });
+  /** Expires due holds; each sku's row is read and written once for all of its holds. */
+  #expire(holds: HoldRow[], now: number): void {
+    const bySku = Map.groupBy(holds, (hold) => hold.sku);
+    for (const [sku, due] of bySku) {
+      const row = this.#store.sku(sku);
+      if (!row) throw new Error(`holds ${due[0]?.hold_id}… refer to missing sku ${sku}`);
+      let released = 0;
+      for (const hold of due) {
+        this.#store.saveHold({ ...hold, status: "expired" });
+        released += hold.quantity;
+      }
+      this.#saveSku(row, { ...row, held: row.held - released }, now);
+      this.count(FAMILIES.holds.name, { outcome: "expired" }, due.length);
+    }
   }
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
@@ -214,7 +222,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     // Every due hold of the shard, in the one transaction the runtime runs this timer in.
     const now = Date.now();
     const due = this.#store.dueHoldsOfShard(now, EXPIRY_BATCH);
-    for (const hold of due) this.#expire(hold, now);
+    this.#expire(due, now);
     this.#expiry.fired(due.length, this.#store.earliestActiveExpiry(), now);
   }
 

@@ -89,6 +89,28 @@ describe("Hold expiry timer", () => {
     expect(await holdTimers(sku)).toEqual([{ name: "holds:due", due: backedOff }]);
   });
 
+  it("expires a sku's due holds of one firing with one write of the sku's row", async () => {
+    const sku = freshSku();
+    await atShard.putSku(sku, 100);
+    const holds = [
+      await atShard.placeHold(sku, 2, 300),
+      await atShard.placeHold(sku, 3, 300),
+      await atShard.placeHold(sku, 4, 300),
+    ];
+    const before = (await atShard.getSku(sku)) as { version: number };
+    // Time passes for all three at once: one firing finds them all due.
+    await runInDurableObject(inventoryShard(sku), async (instance: InventoryShard, state) => {
+      const past = Date.now() - 1000;
+      state.storage.sql.exec("UPDATE holds SET expires_at = ? WHERE sku = ?", past, sku);
+      state.storage.sql.exec("UPDATE _bulwark_timers SET due = ? WHERE name = 'holds:due'", past);
+      await instance.alarm();
+    });
+    for (const hold of holds) {
+      expect(await atShard.getHold(sku, hold.holdId)).toMatchObject({ status: "expired" });
+    }
+    expect(await atShard.getSku(sku)).toMatchObject({ held: 0, version: before.version + 1 });
+  });
+
   it("expires a backlog larger than one batch over several firings", async () => {
     const sku = freshSku();
     await atShard.putSku(sku, 1000);
