@@ -82,12 +82,18 @@ export class Timers {
   }
 
   /**
-   * Consumes a fired timer. For a synchronous handler the runtime does it in the handler's
-   * transaction, so the effect and the timer's end commit together; a timer whose handler
-   * failed is still there and fires again (handlers must be idempotent).
+   * Consumes a fired timer that was due at `firedDue`; if its handler set it again for
+   * another time, the new one stays. For a synchronous handler the runtime does it in the
+   * handler's transaction, so the effect and the timer's end commit together; a timer whose
+   * handler failed is still there and fires again (handlers must be idempotent).
    */
-  consume(name: string): void {
-    this.cancel(name);
+  consume(name: string, firedDue: number): void {
+    this.#storage.sql.exec(
+      "DELETE FROM _bulwark_timers WHERE name = ? AND due = ?",
+      name,
+      Math.floor(firedDue),
+    );
+    this.#dirty = true;
   }
 
   /** Keeps a timer whose handler failed, moved to `due`, with its attempt count raised. */

@@ -42,6 +42,14 @@ describe("Timers", () => {
     expect(await eventually(fired(name), (n) => n === 1)).toBe(1);
   });
 
+  it("keep a timer its handler set again, even for a time the clock passed while it ran", async () => {
+    const name = unique("timer");
+    await counter(name).call("remind", { name: "again", inMs: 0 });
+    // The first firing sets "again" for epoch 1 ms: it must fire once more, not be consumed.
+    expect(await eventually(fired(name), (n) => n === 2)).toBe(2);
+    expect(await counterStub(name).timerDue("again")).toBeNull();
+  });
+
   it("retry a failing handler later instead of throwing into the platform's alarm retries", async () => {
     const name = unique("timer");
     await counter(name).call("remind", { name: "fail-always", inMs: 0 });
