@@ -15,7 +15,7 @@ export interface DueTimer {
  * Cost per timer: `schedule` is one indexed upsert; `arm` reads the earliest due (one index
  * probe) and calls `setAlarm` only when that earliest time changed. A timer due no earlier
  * than the alarm already armed needs neither: the alarm comes first and re-arms, so a busy
- * object scheduling one timer per message (a hold's expiry) pays no alarm work at all.
+ * object that schedules a later timer with every message pays no alarm work for it.
  */
 export class Timers {
   readonly #storage: DurableObjectStorage;
