@@ -18,9 +18,12 @@ import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
  * Worker, so only the shares mean anything.
  *
  *   node bench/overhead/profile.mjs [write|read] [config key, default a]
+ *
+ * `PROFILE_TOP` (default 25) hottest functions are listed; `PROFILE_LINES=n` (default 0) also
+ * lists the n hottest source lines, which shows a statement inlined into its caller.
  */
 
-/** Pipeline stages, first match wins; the runtime's files are kept apart (`runtime/<file>`). */
+/** Pipeline stages, first match wins (the README's write-path breakdown uses these names). */
 const GROUPS = [
   [/^node_modules\/hono\//, "edge: hono (router, context, body limit)"],
   [/^node_modules\/zod\//, "edge: body parse + validation"],
@@ -29,17 +32,31 @@ const GROUPS = [
   [/^durable-objects\/rate-limit\//, "edge: rate limit (leases)"],
   [/^core\/regulation\/(token-lease|held-lease)/, "edge: rate limit (leases)"],
   [/^workers\/middleware\//, "edge: request id, deadline"],
+  [/^workers\/visibility\//, "edge: visibility (HTTP metrics)"],
   [/^workers\/(shard-call|reply|errors)/, "edge: shard call, breaker, reply"],
   [/^core\/(breaker|backoff)/, "edge: shard call, breaker, reply"],
   [/^workers\//, "edge: routes and app"],
   [/^durable-objects\/(routing|config)/, "edge: router, config"],
   [/^core\/sharding\//, "edge: router, config"],
   [/^durable-objects\/runtime\/actor-ref/, "edge: actor ref (RPC call)"],
-  [/^durable-objects\/runtime\/actor\.ts/, "actor: runtime/actor.ts (dispatch, transaction)"],
+  [/^durable-objects\/runtime\/actor\.ts/, "actor: dispatch + transaction (runtime/actor.ts)"],
+  [/^durable-objects\/runtime\/admission-gate/, "actor: admission"],
+  [/^core\/regulation\//, "actor: admission"],
+  [/^durable-objects\/runtime\/(telemetry|business-counts)/, "actor: telemetry"],
   [/^durable-objects\/runtime\//, (m) => `actor: runtime/${m.split("/").pop()}`],
-  [/^core\/regulation\//, "actor: admission (core/regulation)"],
-  [/^durable-objects\/inventory\//, "actor: inventory command + SQL"],
-  [/^durable-objects\//, "actor: service shard"],
+  [
+    /^durable-objects\/inventory\/(hold-policy|client-holds)/,
+    "actor: hold policy (per-client cap)",
+  ],
+  [/^durable-objects\/inventory\/hold-expiry/, "actor: hold expiry timer"],
+  [/^durable-objects\/inventory\/store/, "actor: inventory store (SQL)"],
+  [/^durable-objects\/inventory\/(stock-feed|retention)/, (m) => `actor: ${m.split("/").pop()}`],
+  [/^durable-objects\/visibility\/alarms\//, "actor: stock-feed.ts"],
+  [/^durable-objects\/inventory\//, "actor: inventory command (shard.ts)"],
+  [/^durable-objects\/retention\//, "actor: retention.ts"],
+  [/^durable-objects\/visibility\//, "actor: visibility (metrics reporter, analytics)"],
+  [/^core\/metrics\//, "visibility: metric recording (core/metrics, edge + actor)"],
+  [/^durable-objects\//, "actor: service shard, limits"],
   [/^core\//, "core: other"],
   [/^(node_modules\/wrangler\/|\.wrangler\/)/, "wrangler dev shims (every server pays them)"],
   [/^node_modules\//, "other libraries"],
@@ -96,6 +113,41 @@ function moduleMap(source) {
     }
     return found;
   };
+}
+
+/**
+ * Samples per source line of the bundle (V8's `positionTicks`), with the line's text and its
+ * module: inlined helpers show up inside their caller's function, so the function table alone
+ * can hide which statement is hot. Shares are of all samples, idle included.
+ */
+async function hotLines(profile, cdp, limit) {
+  const sources = new Map();
+  const source = async (scriptId) => {
+    if (!sources.has(scriptId)) {
+      const { scriptSource } = await cdp.send("Debugger.getScriptSource", { scriptId });
+      sources.set(scriptId, { lines: scriptSource.split("\n"), module: moduleMap(scriptSource) });
+    }
+    return sources.get(scriptId);
+  };
+  const ticks = new Map();
+  for (const node of profile.nodes) {
+    const { scriptId } = node.callFrame;
+    if (!scriptId || scriptId === "0") continue;
+    for (const { line, ticks: n } of node.positionTicks ?? []) {
+      const key = `${scriptId}:${line - 1}`;
+      ticks.set(key, (ticks.get(key) ?? 0) + n);
+    }
+  }
+  const total = profile.samples.length;
+  const top = [...ticks].sort((a, b) => b[1] - a[1]).slice(0, limit);
+  const rows = [];
+  for (const [key, n] of top) {
+    const [scriptId, line] = key.split(":");
+    const { lines, module } = await source(scriptId);
+    const text = (lines[Number(line)] ?? "").trim().slice(0, 70);
+    rows.push({ line: `${module(Number(line)) ?? "?"}: ${text}`, share: n / total });
+  }
+  return rows;
 }
 
 /** Self time per node, charged to the nearest ancestor (or itself) with a module. */
@@ -164,6 +216,11 @@ export async function runProfile(workloadKey = "write", configKey = "a", log = c
     const result = await runLoad({ ...load, seconds });
     const { profile } = await cdp.send("Profiler.stop");
     const { totals, functions } = await attribute(profile, cdp);
+    const lines = await hotLines(
+      profile,
+      cdp,
+      envNumber("PROFILE_LINES", 0, { min: 0, integer: true }),
+    );
     cdp.close();
     const idle = totals.get("(idle)") ?? 0;
     const busy = [...totals.values()].reduce((a, b) => a + b, 0) - idle;
@@ -198,7 +255,19 @@ export async function runProfile(workloadKey = "write", configKey = "a", log = c
       ],
       log,
     );
-    writeResults(`profile-${cfg.name}-${workload.key}`, { rows, top, result, seconds });
+    if (lines.length > 0) {
+      log("");
+      log("Hottest source lines (samples on the line itself, share of all samples):");
+      printTable(
+        lines,
+        [
+          ["line", "module: line"],
+          ["share", "share", (v) => `${(v * 100).toFixed(1)}%`],
+        ],
+        log,
+      );
+    }
+    writeResults(`profile-${cfg.name}-${workload.key}`, { rows, top, lines, result, seconds });
     return rows;
   } finally {
     await server.stop();

@@ -1,5 +1,6 @@
 import type { HoldLimits } from "../limits/config";
 import { type Failure, fail } from "../runtime";
+import type { ClientHoldTotals } from "./client-holds";
 
 /** What the policy needs to know about a client's hold request. */
 export interface HoldAsk {
@@ -12,7 +13,7 @@ export interface HoldAsk {
 
 /**
  * Adds the `client` column to `holds` in databases created before it existed (SQLite has no
- * `ADD COLUMN IF NOT EXISTS`), and the index the per-client sum reads.
+ * `ADD COLUMN IF NOT EXISTS`), and the index a refusal's `Retry-After` reads.
  */
 export function migrateClientColumn(sql: SqlStorage): void {
   const columns = sql.exec<{ name: string }>("PRAGMA table_info(holds)").toArray();
@@ -26,9 +27,12 @@ export function migrateClientColumn(sql: SqlStorage): void {
  * `maxQuantity` units for at most `maxTtlSeconds` (`409 hold-too-large`), and one client may
  * hold at most `maxUnitsPerClient` units of a sku at once (`429 client-hold-limit`, with
  * `Retry-After` when its soonest hold expires). `null` when the hold may proceed.
+ *
+ * The client's units are its running total (`ClientHoldTotals`, one row read), which counts
+ * active holds: the caller expires the sku's due holds first, so none past its time counts.
  */
 export function refuseHoarding(
-  sql: SqlStorage,
+  totals: ClientHoldTotals,
   limits: HoldLimits,
   ask: HoldAsk,
   now: number,
@@ -46,19 +50,12 @@ export function refuseHoarding(
       `ttlSeconds ${ask.ttlSeconds} is over the limit of ${limits.maxTtlSeconds} seconds per hold`,
     );
   }
-  const mine = sql
-    .exec<{ units: number; soonest: number | null }>(
-      `SELECT COALESCE(SUM(quantity), 0) AS units, MIN(expires_at) AS soonest FROM holds
-       WHERE client = ? AND sku = ? AND status = 'active' AND expires_at > ?`,
-      ask.client,
-      ask.sku,
-      now,
-    )
-    .one();
-  if (mine.units + ask.quantity <= limits.maxUnitsPerClient) return null;
+  const units = totals.units(ask.client, ask.sku);
+  if (units + ask.quantity <= limits.maxUnitsPerClient) return null;
+  const soonest = totals.soonestExpiry(ask.client, ask.sku) ?? now;
   return fail(
     "client-hold-limit",
-    `client ${ask.client} already holds ${mine.units} units of ${ask.sku}; ${ask.quantity} more would pass the limit of ${limits.maxUnitsPerClient} per client`,
-    { retryAfterMs: Math.max(1000, (mine.soonest ?? now) - now) },
+    `client ${ask.client} already holds ${units} units of ${ask.sku}; ${ask.quantity} more would pass the limit of ${limits.maxUnitsPerClient} per client`,
+    { retryAfterMs: Math.max(1000, soonest - now) },
   );
 }

@@ -6,13 +6,12 @@ import { ServiceShard } from "../service-shard";
 import { stockFeedRelay } from "../stock-feed/address";
 import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
 import { FAMILIES } from "../visibility/metrics/catalog";
+import { EXPIRY_BATCH, HoldExpiry } from "./hold-expiry";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { createRetentionIndex, purgeInventory } from "./retention";
 import { StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
-
-const HOLD_TIMER = "hold:";
 
 const notFound = (what: string) => fail("not-found", `${what} does not exist`);
 const depleted = (row: SkuRow | undefined) =>
@@ -34,6 +33,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #retention!: RetentionSchedule;
   #feed: StockFeed | undefined;
+  #expiry!: HoldExpiry;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
@@ -51,6 +51,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
     this.#stockAlarms = new StockAlarmReporter(this.env);
+    this.#expiry = new HoldExpiry(this.timers);
+    this.#expiry.start(store.earliestActiveExpiry());
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
@@ -83,7 +85,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       }
       const row = this.#current(p.sku, cx.now);
       if (!row) return notFound(`sku ${p.sku}`);
-      const hoarding = refuseHoarding(this.ctx.storage.sql, loadLimits(this.env).holds, p, cx.now);
+      const limits = loadLimits(this.env).holds;
+      const hoarding = refuseHoarding(this.#store.clientTotals, limits, p, cx.now);
       if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;
       if (p.quantity > available) {
@@ -101,7 +104,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         client: p.client ?? null,
       });
       this.#saveSku(row, { ...row, held: row.held + p.quantity }, cx.now);
-      this.timers.schedule(HOLD_TIMER + hold.hold_id, hold.expires_at, { sku: p.sku });
+      this.#expiry.placed(hold.expires_at);
       this.count(FAMILIES.holds.name, { outcome: "placed" });
       return ok(holdView(hold));
     }),
@@ -143,14 +146,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     to: "confirmed" | "released",
     now: number,
   ): Result<HoldView> {
-    this.#current(sku, now);
+    const row = this.#current(sku, now);
     const hold = this.#store.hold(holdId);
     if (!hold || hold.sku !== sku) return notFound(`hold ${holdId} of ${sku}`);
     if (hold.status === to) return ok(holdView(hold));
     if (hold.status !== "active") {
       return fail("hold-not-active", `hold ${holdId} is ${hold.status}, so it cannot be ${to}`);
     }
-    const row = this.#store.sku(sku);
     if (!row) throw new Error(`hold ${holdId} refers to missing sku ${sku}`);
     const held = row.held - hold.quantity;
     this.#saveSku(
@@ -158,7 +160,6 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       { ...row, held, sold: to === "confirmed" ? row.sold + hold.quantity : row.sold },
       now,
     );
-    this.timers.cancel(HOLD_TIMER + holdId);
     this.count(FAMILIES.holds.name, { outcome: to });
     if (to === "confirmed") this.count(FAMILIES.unitsSold.name, {}, hold.quantity);
     return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
@@ -175,18 +176,27 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
   #current(sku: string, now: number): SkuRow | undefined {
-    const due = this.#store.dueHolds(sku, now);
-    for (const hold of due) this.#expire(hold, now);
+    if (this.#expiry.mayBeDue(now)) {
+      this.#expire(this.#store.dueHolds(sku, now), now);
+      this.#expiry.learned(this.#store.earliestActiveExpiry());
+    }
     return this.#store.sku(sku);
   }
 
-  #expire(hold: HoldRow, now: number): void {
-    const row = this.#store.sku(hold.sku);
-    if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
-    this.#store.saveHold({ ...hold, status: "expired" });
-    this.#saveSku(row, { ...row, held: row.held - hold.quantity }, now);
-    this.timers.cancel(HOLD_TIMER + hold.hold_id);
-    this.count(FAMILIES.holds.name, { outcome: "expired" });
+  /** Expires due holds; each sku's row is read and written once for all of its holds. */
+  #expire(holds: HoldRow[], now: number): void {
+    const bySku = Map.groupBy(holds, (hold) => hold.sku);
+    for (const [sku, due] of bySku) {
+      const row = this.#store.sku(sku);
+      if (!row) throw new Error(`holds ${due[0]?.hold_id}… refer to missing sku ${sku}`);
+      let released = 0;
+      for (const hold of due) {
+        this.#store.saveHold({ ...hold, status: "expired" });
+        released += hold.quantity;
+      }
+      this.#saveSku(row, { ...row, held: row.held - released }, now);
+      this.count(FAMILIES.holds.name, { outcome: "expired" }, due.length);
+    }
   }
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
@@ -210,9 +220,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       this.#retention.ran(this.#purge(Date.now()), Date.now());
       return;
     }
-    if (!timer.name.startsWith(HOLD_TIMER)) throw new Error(`unknown timer ${timer.name}`);
-    const { sku } = timer.payload as { sku: string };
-    this.#current(sku, Date.now()); // the runtime runs a synchronous timer in one transaction
+    const legacy = timer.name.startsWith(HoldExpiry.LEGACY_PREFIX);
+    if (timer.name !== HoldExpiry.TIMER && !legacy) throw new Error(`unknown timer ${timer.name}`);
+    // Every due hold of the shard, in the one transaction the runtime runs this timer in.
+    const now = Date.now();
+    const due = this.#store.dueHoldsOfShard(now, EXPIRY_BATCH);
+    this.#expire(due, now);
+    this.#expiry.fired(due.length, this.#store.earliestActiveExpiry(), now);
   }
 
   /** Publishing is the feed's, after the reply: a commit only says which skus changed. */

@@ -1,3 +1,4 @@
+import { ClientHoldTotals } from "./client-holds";
 import { migrateClientColumn } from "./hold-policy";
 import type { HoldStatus, HoldView, SkuView, StockEvent } from "./protocol";
 
@@ -42,6 +43,8 @@ export const holdView = (row: HoldRow): HoldView => ({
  */
 export class InventoryStore {
   readonly #sql: SqlStorage;
+  /** Units per client and sku in active holds, kept by triggers on `holds`. */
+  readonly clientTotals: ClientHoldTotals;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -54,6 +57,7 @@ export class InventoryStore {
       status TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
     sql.exec("CREATE INDEX IF NOT EXISTS holds_active ON holds (sku, status, expires_at)");
     migrateClientColumn(sql);
+    this.clientTotals = new ClientHoldTotals(sql);
     sql.exec(`CREATE TABLE IF NOT EXISTS stock_events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL)`);
   }
@@ -89,9 +93,15 @@ export class InventoryStore {
     return next;
   }
 
+  /**
+   * Creates or updates a hold. An update is in place (not `INSERT OR REPLACE`), so the
+   * triggers that keep `clientTotals` see the old row go and the new one come.
+   */
   saveHold(row: HoldRow): HoldRow {
     this.#sql.exec(
-      "INSERT OR REPLACE INTO holds (hold_id, sku, quantity, status, expires_at, client) VALUES (?, ?, ?, ?, ?, ?)",
+      `INSERT INTO holds (hold_id, sku, quantity, status, expires_at, client) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (hold_id) DO UPDATE SET sku = excluded.sku, quantity = excluded.quantity,
+         status = excluded.status, expires_at = excluded.expires_at, client = excluded.client`,
       row.hold_id,
       row.sku,
       row.quantity,
@@ -106,12 +116,33 @@ export class InventoryStore {
   dueHolds(sku: string, now: number): HoldRow[] {
     return this.#sql
       .exec<HoldRow>(
-        `SELECT hold_id, sku, quantity, status, expires_at FROM holds
+        `SELECT hold_id, sku, quantity, status, expires_at, client FROM holds
          WHERE sku = ? AND status = 'active' AND expires_at <= ?`,
         sku,
         now,
       )
       .toArray();
+  }
+
+  /** Active holds of any sku whose time is up, soonest first, at most `limit`. */
+  dueHoldsOfShard(now: number, limit: number): HoldRow[] {
+    return this.#sql
+      .exec<HoldRow>(
+        `SELECT hold_id, sku, quantity, status, expires_at, client FROM holds
+         WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+        now,
+        limit,
+      )
+      .toArray();
+  }
+
+  /** When the shard's first active hold expires (`null`: none is active). */
+  earliestActiveExpiry(): number | null {
+    return this.#sql
+      .exec<{ at: number | null }>(
+        "SELECT MIN(expires_at) AS at FROM holds WHERE status = 'active'",
+      )
+      .one().at;
   }
 
   recordEvent(sku: string, type: StockEvent["type"], at: number): void {

@@ -320,7 +320,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       if (!ready.ok) return ready.retry();
       const due = this.timers.dueAt(timer.name);
       if (due === null || due > Date.now()) continue;
-      await this.#fire(timer);
+      await this.#fire(timer, due);
     }
     this.#startFailures = 0;
     await this.timers.arm();
@@ -351,13 +351,11 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
    * consumption, so its effect and the timer's end commit together; an asynchronous one
    * (a saga) makes its writes through `cx.step` and the timer is consumed after it.
    */
-  async #fire(timer: DueTimer): Promise<void> {
+  async #fire(timer: DueTimer, due: number): Promise<void> {
     const incarnation = this.#lifecycle.incarnation;
-    const consume = () => {
-      const due = this.timers.dueAt(timer.name);
-      // Consume unless the handler moved the timer (it scheduled the same name again).
-      if (due !== null && due <= Date.now()) this.timers.consume(timer.name);
-    };
+    // Consumed unless the handler set the same name again. Not judged by the clock: it
+    // advances while synchronous SQL runs, so a long handler may outlast the new due time.
+    const consume = () => this.timers.consume(timer.name, due);
     try {
       const pending = this.ctx.storage.transactionSync(() => {
         this.#counts.discard(); // anything staged before belongs to a transaction that failed

@@ -11,6 +11,11 @@ export interface DueTimer {
  * timer fires once however often it is set. The alarm is re-armed lazily (`arm`) after a
  * message, not inside its transaction: a rolled-back message must not leave an alarm behind,
  * and a spurious alarm is harmless (nothing is due, the alarm is re-armed for the next one).
+ *
+ * Cost per timer: `schedule` is one indexed upsert; `arm` reads the earliest due (one index
+ * probe) and calls `setAlarm` only when that earliest time changed. A timer due no earlier
+ * than the alarm already armed needs neither: the alarm comes first and re-arms, so a busy
+ * object that schedules a later timer with every message pays no alarm work for it.
  */
 export class Timers {
   readonly #storage: DurableObjectStorage;
@@ -35,12 +40,20 @@ export class Timers {
       Math.floor(due),
       JSON.stringify(payload),
     );
-    this.#dirty = true;
+    // Moving a timer later may leave the alarm early: a spurious wake-up, which re-arms.
+    if (typeof this.#armedAt !== "number" || due < this.#armedAt) this.#dirty = true;
   }
 
   /** Cancels timer `name`; cancelling a timer that does not exist does nothing. */
   cancel(name: string): void {
     this.#storage.sql.exec("DELETE FROM _bulwark_timers WHERE name = ?", name);
+    this.#dirty = true;
+  }
+
+  /** Cancels every timer whose name starts with `prefix` (one range of the primary key). */
+  cancelPrefix(prefix: string): void {
+    const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    this.#storage.sql.exec("DELETE FROM _bulwark_timers WHERE name >= ? AND name < ?", prefix, end);
     this.#dirty = true;
   }
 
@@ -69,12 +82,18 @@ export class Timers {
   }
 
   /**
-   * Consumes a fired timer. For a synchronous handler the runtime does it in the handler's
-   * transaction, so the effect and the timer's end commit together; a timer whose handler
-   * failed is still there and fires again (handlers must be idempotent).
+   * Consumes a fired timer that was due at `firedDue`; if its handler set it again for
+   * another time, the new one stays. For a synchronous handler the runtime does it in the
+   * handler's transaction, so the effect and the timer's end commit together; a timer whose
+   * handler failed is still there and fires again (handlers must be idempotent).
    */
-  consume(name: string): void {
-    this.cancel(name);
+  consume(name: string, firedDue: number): void {
+    this.#storage.sql.exec(
+      "DELETE FROM _bulwark_timers WHERE name = ? AND due = ?",
+      name,
+      Math.floor(firedDue),
+    );
+    this.#dirty = true;
   }
 
   /** Keeps a timer whose handler failed, moved to `due`, with its attempt count raised. */

@@ -1,5 +1,6 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { Timers } from "../../durable-objects/runtime/timers";
 import { counter, counterStub, eventually, unique } from "./helpers";
 
 const fired = (name: string) => async () => (await counterStub(name).stored()).fired;
@@ -41,6 +42,14 @@ describe("Timers", () => {
     expect(await eventually(fired(name), (n) => n === 1)).toBe(1);
   });
 
+  it("keep a timer its handler set again, even for a time the clock passed while it ran", async () => {
+    const name = unique("timer");
+    await counter(name).call("remind", { name: "again", inMs: 0 });
+    // The first firing sets "again" for epoch 1 ms: it must fire once more, not be consumed.
+    expect(await eventually(fired(name), (n) => n === 2)).toBe(2);
+    expect(await counterStub(name).timerDue("again")).toBeNull();
+  });
+
   it("retry a failing handler later instead of throwing into the platform's alarm retries", async () => {
     const name = unique("timer");
     await counter(name).call("remind", { name: "fail-always", inMs: 0 });
@@ -48,6 +57,34 @@ describe("Timers", () => {
     const due = await counterStub(name).timerDue("fail-always");
     expect(due).toBeGreaterThan(Date.now());
     expect((await counterStub(name).stored()).fired).toBe(0);
+  });
+});
+
+describe("Timer arming", () => {
+  it("moves the alarm only when the earliest timer comes earlier; a timer moved later leaves a wake-up that re-arms", async () => {
+    await runInDurableObject(counterStub(unique("arming")), async (_actor, state) => {
+      const timers = new Timers(state.storage);
+      const t = Date.now() + 60_000;
+      timers.schedule("a", t);
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      timers.schedule("b", t + 1000); // later than the armed alarm: nothing to arm
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      timers.schedule("c", t - 1000); // earlier: the alarm follows
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t - 1000);
+      timers.schedule("c", t + 5000); // moved later: the alarm stays early ...
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t - 1000);
+      timers.alarmFired(); // ... and the wake-up, finding nothing due, re-arms for the earliest
+      expect(timers.due(Date.now())).toEqual([]);
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      timers.cancel("a");
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t + 1000);
+    });
   });
 });
 
