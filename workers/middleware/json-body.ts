@@ -20,8 +20,10 @@ const tooLarge = (maxBytes: number) =>
   new Problem("payload-too-large", `the body exceeds the ${maxBytes}-byte limit`);
 
 /**
- * Reads the body as text, cut off at `maxBytes` (streamed, so a body without
- * Content-Length never gets past the limit either). A stream that fails while we read it is
+ * Reads the body as text, at most `maxBytes`. A body that declares its length within the
+ * limit is read in one call (HTTP framing stops it at that length; this is the common case
+ * and half the cost of the streamed read); one without Content-Length is streamed and cut
+ * off at the limit, so it never gets past it either. A stream that fails while we read it is
  * the client's doing (it hung up mid-upload): an expected event, logged without a stack and
  * answered `400` (which the client rarely hears), never a `500` counted as our failure.
  */
@@ -30,17 +32,10 @@ async function readLimited(c: Context<AppEnv>, maxBytes: number): Promise<string
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const body = c.req.raw.body;
   if (!body) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const received = { bytes: 0 };
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(value);
-    }
+    if (Number.isInteger(declared) && declared >= 0) return await c.req.raw.text();
+    return await readStreamed(body, maxBytes, received);
   } catch (error) {
     if (error instanceof Problem) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -48,12 +43,29 @@ async function readLimited(c: Context<AppEnv>, maxBytes: number): Promise<string
       requestId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
-      receivedBytes: size,
+      receivedBytes: received.bytes,
       reason,
     });
     throw new Problem("invalid-request", `the request body could not be read: ${reason}`);
   }
-  const bytes = new Uint8Array(size);
+}
+
+/** Reads a body of undeclared length chunk by chunk, refusing it past `maxBytes`. */
+async function readStreamed(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  received: { bytes: number },
+): Promise<string> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received.bytes += value.byteLength;
+    if (received.bytes > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(received.bytes);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);

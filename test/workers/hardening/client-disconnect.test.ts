@@ -22,33 +22,39 @@ function brokenUpload(): ReadableStream<Uint8Array> {
 describe("A client that disconnects mid-upload", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("is a client event: 400, one info line without a stack, no internal-error, nothing held", async () => {
-    const sku = uniqueSku();
-    await atShard.putSku(sku, 5);
-    const errors = vi.spyOn(console, "error");
-    const infos = vi.spyOn(console, "log");
-    // Straight into the app: across a service binding workerd turns the broken stream into a
-    // truncated body, whereas a real client's disconnect makes the body read throw.
-    const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-Request-Id": "upload-1" },
-      body: brokenUpload(),
-    });
-    const response = await app.fetch(request, env, createExecutionContext());
-    const body = (await response.json()) as { code: string };
-    expect({ status: response.status, code: body.code }).toEqual({
-      status: 400,
-      code: "invalid-request",
-    });
-    expect(errors).not.toHaveBeenCalled();
-    const lines = infos.mock.calls
-      .map((args) => String(args[0]))
-      .filter((line) => line.includes("request-body-aborted"));
-    expect(lines).toHaveLength(1);
-    const line = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
-    expect(line).toMatchObject({ level: "info", event: "request-body-aborted" });
-    expect(line.requestId).toBe("upload-1");
-    expect(JSON.stringify(line)).not.toContain("    at ");
-    expect(await atShard.getSku(sku)).toMatchObject({ held: 0, available: 5 });
-  });
+  it.each([
+    ["undeclared length (streamed read)", {}],
+    ["a declared Content-Length (one read)", { "Content-Length": "40" }],
+  ])(
+    "is a client event with %s: 400, one info line without a stack, no internal-error, nothing held",
+    async (_, length: Record<string, string>) => {
+      const sku = uniqueSku();
+      await atShard.putSku(sku, 5);
+      const errors = vi.spyOn(console, "error");
+      const infos = vi.spyOn(console, "log");
+      // Straight into the app: across a service binding workerd turns the broken stream into a
+      // truncated body, whereas a real client's disconnect makes the body read throw.
+      const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Request-Id": "upload-1", ...length },
+        body: brokenUpload(),
+      });
+      const response = await app.fetch(request, env, createExecutionContext());
+      const body = (await response.json()) as { code: string };
+      expect({ status: response.status, code: body.code }).toEqual({
+        status: 400,
+        code: "invalid-request",
+      });
+      expect(errors).not.toHaveBeenCalled();
+      const lines = infos.mock.calls
+        .map((args) => String(args[0]))
+        .filter((line) => line.includes("request-body-aborted"));
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
+      expect(line).toMatchObject({ level: "info", event: "request-body-aborted" });
+      expect(line.requestId).toBe("upload-1");
+      expect(JSON.stringify(line)).not.toContain("    at ");
+      expect(await atShard.getSku(sku)).toMatchObject({ held: 0, available: 5 });
+    },
+  );
 });
