@@ -27,9 +27,7 @@ export type CommandKind = "read" | "absolute" | "effect";
 export const isIdempotent = (kind: CommandKind, keyed: boolean): boolean =>
   kind !== "effect" || keyed;
 
-/** The client's address, as the platform sets it (the key of every per-client limit). */
-export const clientOf = (c: Context<AppEnv>): string =>
-  c.req.header("CF-Connecting-IP") ?? "unknown";
+export { clientOf } from "./client";
 
 /** One command for the actor that owns `key` in `service`. */
 export interface ServiceCall<N extends ServiceName, K extends keyof ServiceProtocols[N] & string> {

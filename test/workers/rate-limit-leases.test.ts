@@ -100,6 +100,27 @@ describe("Token leases across isolates", () => {
     expect(Number(refused.headers.get("Retry-After"))).toBeLessThanOrEqual(10);
   });
 
+  it("counts an IPv6 client by its /64: rotating addresses inside it gets no new budget", async () => {
+    const sku = uniqueSku();
+    await putSku(sku, 50);
+    const net = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
+    const isolate = { app: createApp(), env: { ...env, RATE_LIMIT_PER_MINUTE: "6" } };
+    const send = (address: string) =>
+      isolate.app.fetch(
+        new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "CF-Connecting-IP": address },
+          body: JSON.stringify({ quantity: 1 }),
+        }),
+        isolate.env,
+        createExecutionContext(),
+      );
+    const statuses: number[] = [];
+    for (let i = 1; i <= 8; i++) statuses.push((await send(`${net}::${i.toString(16)}`)).status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(6);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+  });
+
   it("does not let one client's spending touch another's limit", async () => {
     const limit = 3;
     const [a, b] = [uniqueClient(), uniqueClient()];

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { clientKey } from "../../core/http/client-key";
 import { logEvent } from "../../core/log";
 import { ADMIN_AUTH_GUARD, type GuardVerdict } from "../../durable-objects/admin-auth";
+import { clientOf } from "../client";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 
@@ -86,7 +86,7 @@ function refuseIfBlocked(client: string, verdict: GuardVerdict | null, now: numb
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async function adminAuthMiddleware(c, next) {
-    const client = clientKey(c.req.header("CF-Connecting-IP") ?? "unknown");
+    const client = clientOf(c);
     const now = Date.now();
     const blockedUntil = knownBlocks.get(client);
     if (blockedUntil !== undefined && blockedUntil > now)

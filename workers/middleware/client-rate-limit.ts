@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { logEvent } from "../../core/log";
 import type { ShardRouter } from "../../durable-objects";
 import { ClientLeases } from "../../durable-objects/rate-limit/client-leases";
+import { clientOf } from "../client";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
@@ -47,7 +48,7 @@ function deferrer(c: Context<AppEnv>): (work: Promise<void>) => void {
 export function clientRateLimit(): MiddlewareHandler<AppEnv> {
   return async function clientRateLimitMiddleware(c, next) {
     if (c.get("admin")) return next();
-    const client = c.req.header("CF-Connecting-IP") ?? "unknown";
+    const client = clientOf(c);
     const router = c.get("router");
     const taken = await leasesFor(c.env, router).take(client, deferrer(c));
     if (!taken.ok) {

@@ -73,7 +73,8 @@ function parameters(route: RouteSpec): Json[] {
       name: "CF-Connecting-IP",
       in: "header",
       required: false,
-      description: "Set by Cloudflare: the client the per-client rate limit counts.",
+      description:
+        "Set by Cloudflare: the client the per-client rate limit counts (an IPv6 client by its /64).",
       schema: { type: "string" },
     });
   }

@@ -7,6 +7,7 @@ import {
   LISTENER_HEADERS,
   stockFeedRelay,
 } from "../../durable-objects/stock-feed";
+import { clientOf } from "../client";
 import type { AppEnv } from "../context";
 import { fromFailure, Problem } from "../errors";
 import { input } from "../middleware/validate";
@@ -61,7 +62,7 @@ async function relayListener(c: Context<AppEnv>, sku: string, view: string): Pro
         headers: {
           Upgrade: "websocket",
           [LISTENER_HEADERS.sku]: sku,
-          [LISTENER_HEADERS.client]: c.req.header("CF-Connecting-IP") ?? "unknown",
+          [LISTENER_HEADERS.client]: clientOf(c),
           [LISTENER_HEADERS.view]: view,
           [FEED_LIMITS_HEADER]: feedLimitsHeader(loadLimits(c.env).feed),
         },
