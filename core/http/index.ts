@@ -1,5 +1,6 @@
 /** HTTP-facing pure parts: problem codes, request schemas, canonical JSON. */
 export { canonicalJson } from "./canonical-json";
+export { MAX_SUB_SHARDS, placementBody } from "./placement";
 export {
   isProblemCode,
   PROBLEMS,

@@ -1,6 +1,6 @@
 import { loadLimits } from "../limits/config";
 import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
-import type { DueTimer } from "../runtime";
+import type { DueTimer, SagaContext } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
 import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
@@ -8,6 +8,11 @@ import { FAMILIES } from "../visibility/metrics/catalog";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { createRetentionIndex, purgeInventory } from "./retention";
+import { hotSkuCommands } from "./spread/commands";
+import { defaultSubShards } from "./spread/config";
+import { HotSkus } from "./spread/hot-skus";
+import { newHoldId } from "./spread/placement";
+import { TRANSFER_TIMER } from "./spread/rebalance";
 import { clientTag, FEED_LIMITS_HEADER, feedLimitsFrom, StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
@@ -32,6 +37,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #retention!: RetentionSchedule;
   #feed!: StockFeed;
+  /** Hot SKUs spread over sub-shards (`spread/`). */
+  #hot!: HotSkus;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
@@ -40,7 +47,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       sockets: (tag) => this.ctx.getWebSockets(tag),
       view: (sku) => {
         const row = store.sku(sku);
-        return row ? skuView(row) : undefined;
+        return this.#hot.coordinator.view(sku) ?? (row ? skuView(row) : undefined);
       },
       later: (fn, ms) => setTimeout(fn, ms),
     });
@@ -48,15 +55,33 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
     this.#stockAlarms = new StockAlarmReporter(this.env);
+    this.#hot = new HotSkus(
+      {
+        store,
+        current: (sku, now) => this.#current(sku, now),
+        saveSku: (before, after, now) => this.#saveSku(before, after, now),
+        depletedEdge: (sku, depleted, now) => this.#depletedEdge(sku, depleted, now),
+        changed: (sku) => this.#changed.add(sku),
+      },
+      this.ctx.storage.sql,
+      this.env,
+      this.timers,
+    );
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
     getSku: read(({ sku }: { sku: string }) => {
+      const placement = this.#hot.coordinator.placement(sku);
+      if (placement?.spread) {
+        return fail("placement-moved", `${sku} is spread over sub-shards`, { data: placement });
+      }
       const row = this.#store.sku(sku);
       return row ? ok(skuView(row)) : notFound(`sku ${sku}`);
     }),
 
-    putSku: write(({ sku, stock }: { sku: string; stock: number }, cx) => {
+    putSku: write(({ sku, stock, last = false }: InventoryProtocol["putSku"]["payload"], cx) => {
+      if (this.#hot.coordinator.row(sku))
+        return this.#hot.coordinator.putTotal(sku, stock, last, cx.now);
       const row = this.#current(sku, cx.now);
       if (row && stock < row.held + row.sold) {
         return fail(
@@ -64,13 +89,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
           `stock ${stock} is below the ${row.held} held and ${row.sold} sold units of ${sku}`,
         );
       }
-      return ok(
-        this.#saveSku(
-          row,
-          { sku, stock, held: row?.held ?? 0, sold: row?.sold ?? 0, version: row?.version ?? 0 },
-          cx.now,
-        ),
+      const saved = this.#saveSku(
+        row,
+        { sku, stock, held: row?.held ?? 0, sold: row?.sold ?? 0, version: row?.version ?? 0 },
+        cx.now,
       );
+      const k = row ? 1 : defaultSubShards(this.#hot.config, sku);
+      if (k > 1) this.#hot.coordinator.setPlacement(sku, k, cx.now);
+      return ok(this.#hot.coordinator.view(sku) ?? saved);
     }),
 
     placeHold: write((p: InventoryProtocol["placeHold"]["payload"], cx) => {
@@ -78,19 +104,23 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         const existing = this.#store.hold(p.holdId);
         if (existing) return ok(holdView(existing));
       }
+      const moved = this.#hot.side.redirect(p, this.#hot.coordinator.placement(p.sku));
+      if (moved) return moved;
       const row = this.#current(p.sku, cx.now);
-      if (!row) return notFound(`sku ${p.sku}`);
+      if (!row) return this.#hot.side.short(p, 0) ?? notFound(`sku ${p.sku}`);
       const hoarding = refuseHoarding(this.ctx.storage.sql, loadLimits(this.env).holds, p, cx.now);
       if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;
       if (p.quantity > available) {
+        const short = this.#hot.side.short(p, available);
+        if (short) return short;
         return fail(
           "insufficient-stock",
           `${p.quantity} units of ${p.sku} requested, ${available} available`,
         );
       }
       const hold = this.#store.saveHold({
-        hold_id: p.holdId ?? `h_${crypto.randomUUID()}`,
+        hold_id: p.holdId ?? newHoldId(p.subShard),
         sku: p.sku,
         quantity: p.quantity,
         status: "active",
@@ -110,6 +140,11 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
     confirmHold: write(({ sku, holdId }: { sku: string; holdId: string }, cx) =>
       this.#settle(sku, holdId, "confirmed", cx.now),
+    ),
+
+    ...hotSkuCommands(
+      () => this.#hot,
+      () => this.#store,
     ),
 
     releaseHold: write((p: InventoryProtocol["releaseHold"]["payload"], cx) => {
@@ -188,11 +223,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
     const saved = this.#store.saveSku(after);
-    if (!depleted(before) && depleted(saved)) {
+    // A sub-shard of a spread sku reports its part; the coordinator decides `stock-depleted`.
+    const part = this.#hot.partSaved(skuView(saved), now);
+    if (!part && !depleted(before) && depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-depleted", now);
       this.#stockAlarms.edge(saved.sku, true);
     }
-    if (depleted(before) && !depleted(saved)) {
+    if (!part && depleted(before) && !depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-replenished", now);
       this.#stockAlarms.edge(saved.sku, false);
     }
@@ -202,7 +239,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     return skuView(saved);
   }
 
-  protected override onTimer(timer: DueTimer): void {
+  /** A spread sku's `stock-depleted` edge, decided by its coordinator (this home shard). */
+  #depletedEdge(sku: string, isDepleted: boolean, now: number): void {
+    this.#store.recordEvent(sku, isDepleted ? "stock-depleted" : "stock-replenished", now);
+    this.#stockAlarms.edge(sku, isDepleted);
+  }
+
+  protected override onTimer(timer: DueTimer, cx: SagaContext): void | Promise<void> {
+    if (timer.name.startsWith(TRANSFER_TIMER)) return this.#hot.rebalancer.resume(timer, cx);
     if (timer.name === RetentionSchedule.TIMER) {
       this.#retention.ran(this.#purge(Date.now()), Date.now());
       return;
@@ -216,6 +260,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   protected override onCommitted(): void {
     const reported = this.#stockAlarms.flush();
     if (reported) this.ctx.waitUntil(reported);
+    const parts = this.#hot.reports.flush();
+    if (parts) this.ctx.waitUntil(parts);
     this.#feed.changed(this.#changed, loadLimits(this.env).feed.tickMs);
     this.#changed.clear();
   }
@@ -238,7 +284,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     if (refusal) return Response.json(refusal, { status: refusal.status });
     const { 0: socket, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [sku, clientTag(client)]);
-    this.#feed.welcome(sku, server, skuView(row));
+    this.#feed.welcome(sku, server, this.#hot.coordinator.view(sku) ?? skuView(row));
     return new Response(null, { status: 101, webSocket: socket });
   }
 

@@ -9,13 +9,13 @@ import {
 import { loadLimits } from "../../durable-objects/limits/config";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
+import { inventoryClient } from "../inventory-client";
 import { adminAuth } from "../middleware/admin-auth";
 import { clientRateLimit } from "../middleware/client-rate-limit";
 import { jsonBody } from "../middleware/json-body";
 import { input, validate } from "../middleware/validate";
-import { answer, clientDeadline } from "../reply";
+import { answer } from "../reply";
 import { resource } from "../resource";
-import { guarded } from "../shard-call";
 
 const sku = { sku: skuParam };
 
@@ -23,28 +23,11 @@ const sku = { sku: skuParam };
 const clientOf = (c: Context<AppEnv>) => c.req.header("CF-Connecting-IP") ?? "unknown";
 const hold = { sku: skuParam, holdId: idParam };
 
-/** Sends one command to the inventory shard owning the request's sku. */
-function inventory(c: Context<AppEnv>, idempotent: boolean) {
-  const router = c.get("router");
-  const skuKey = input(c).params.sku ?? "";
-  return {
-    ref: () => router.inventory(skuKey),
-    guard: <T>(send: Parameters<typeof guarded<T>>[2]) =>
-      guarded(
-        router.locate("inventory", skuKey),
-        { idempotent, deadline: clientDeadline(c), meta: { reserved: c.get("admin") } },
-        send,
-      ),
-  };
-}
-
-/** A route that sends one hold command (all idempotent) for the request's sku and hold. */
+/** A route that sends one hold command (all idempotent) to the sub-shard holding the hold. */
 function holdCommand(command: "getHold" | "confirmHold" | "releaseHold"): Handler<AppEnv> {
   return async function holdCommandHandler(c) {
     const { sku: skuKey = "", holdId = "" } = input(c).params;
-    const shard = inventory(c, true);
-    const payload = { sku: skuKey, holdId };
-    return answer(c, await shard.guard((meta) => shard.ref().call(command, payload, meta)));
+    return answer(c, await inventoryClient(c).holdCommand(command, { sku: skuKey, holdId }));
   };
 }
 
@@ -55,11 +38,7 @@ export function skuRoutes(app: Hono<AppEnv>): void {
       validate({ params: sku }),
       async (c) => {
         const { params } = input(c);
-        const shard = inventory(c, true);
-        return answer(
-          c,
-          await shard.guard((meta) => shard.ref().call("getSku", { sku: params.sku ?? "" }, meta)),
-        );
+        return answer(c, await inventoryClient(c).getSku(params.sku ?? ""));
       },
     ],
     PUT: [
@@ -68,9 +47,7 @@ export function skuRoutes(app: Hono<AppEnv>): void {
       validate({ params: sku, body: putSkuBody }),
       async (c) => {
         const { params, body } = input<z.infer<typeof putSkuBody>>(c);
-        const shard = inventory(c, true);
-        const payload = { sku: params.sku ?? "", stock: body.stock };
-        return answer(c, await shard.guard((meta) => shard.ref().call("putSku", payload, meta)));
+        return answer(c, await inventoryClient(c).putSku(params.sku ?? "", body.stock));
       },
     ],
   });
@@ -83,7 +60,6 @@ export function skuRoutes(app: Hono<AppEnv>): void {
       async (c) => {
         const { params, body, idempotencyKey } = input<z.infer<typeof placeHoldBody>>(c);
         const skuKey = params.sku ?? "";
-        const shard = inventory(c, idempotencyKey !== undefined);
         const keyed =
           idempotencyKey === undefined
             ? {}
@@ -91,16 +67,8 @@ export function skuRoutes(app: Hono<AppEnv>): void {
                 idempotencyKey: `hold/${skuKey}/${idempotencyKey}`,
                 fingerprint: canonicalJson(body),
               };
-        const reply = await shard.guard((meta) =>
-          shard
-            .ref()
-            .call(
-              "placeHold",
-              { sku: skuKey, ...body, client: clientOf(c) },
-              { ...meta, ...keyed },
-            ),
-        );
-        return answer(c, reply, 201);
+        const ask = { sku: skuKey, ...body, client: clientOf(c) };
+        return answer(c, await inventoryClient(c).placeHold(skuKey, ask, keyed), 201);
       },
     ],
   });
