@@ -107,7 +107,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       const moved = this.#hot.side.redirect(p, this.#hot.coordinator.placement(p.sku));
       if (moved) return moved;
       const row = this.#current(p.sku, cx.now);
-      if (!row) return this.#hot.side.short(p, 0) ?? notFound(`sku ${p.sku}`);
+      if (!row && p.subShard !== undefined) {
+        // A sub-shard that never had allocation of this spread sku.
+        return (
+          this.#hot.side.short(p, 0) ?? fail("insufficient-stock", `no units of ${p.sku} left`)
+        );
+      }
+      if (!row) return notFound(`sku ${p.sku}`);
       const hoarding = refuseHoarding(this.ctx.storage.sql, loadLimits(this.env).holds, p, cx.now);
       if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;

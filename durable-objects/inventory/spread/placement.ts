@@ -45,8 +45,9 @@ export function chooseSubShard(k: number, key: string | undefined, random = Math
 }
 
 /**
- * Donors of a transfer to `target`, in the order they are asked: retired sub-shards first
- * (their stock is stranded), then the others by most free units known.
+ * Donors of a transfer to `target`, in the order they are asked: those known to have free
+ * units (the coordinator learns every part from transfers and the sub-shards' reports),
+ * retired sub-shards first (their stock is stranded), then by most free units known.
  */
 export function donorOrder(
   target: number,
@@ -54,7 +55,7 @@ export function donorOrder(
   highest: number,
   freeOf: (subShard: number) => number,
 ): number[] {
-  const others = [...Array(highest).keys()].filter((i) => i !== target);
+  const others = [...Array(highest).keys()].filter((i) => i !== target && freeOf(i) > 0);
   const rank = (i: number) => (i >= k ? 0 : 1);
   return others.sort((a, b) => rank(a) - rank(b) || freeOf(b) - freeOf(a) || a - b);
 }

@@ -80,19 +80,27 @@ export class Rebalancer {
     }
     const others = () => [...this.#byTarget].filter(([k]) => k.startsWith(`${p.sku}#`));
     const before = others().map(([, run]) => run);
+    const parts = this.#deps.store.parts(p.sku);
+    const donors = donorOrder(p.target, row.k, row.highest, (i) => parts.get(i)?.available ?? 0);
+    const busy = () =>
+      before.length > 0 || others().length > 0 || this.#deps.store.openTransfers(p.sku).length > 0;
+    if (donors.length === 0) {
+      const waiting = busy();
+      await Promise.allSettled(before);
+      return ok({ moved: 0, exhausted: !waiting });
+    }
     const id = crypto.randomUUID();
-    const transfer = cx.step(() => this.#open(id, p, row.k, row.highest, Date.now()));
+    const transfer = cx.step(() => this.#open(id, p, donors, Date.now()));
     const run = this.#drive(transfer.id, cx);
     this.#byTarget.set(key, run);
     const moved = await run.finally(() => {
       if (this.#byTarget.get(key) === run) this.#byTarget.delete(key);
     });
-    if (!moved.ok || moved.value > 0)
-      return moved.ok ? ok({ moved: moved.value, exhausted: false }) : moved;
-    const busy =
-      before.length > 0 || others().length > 0 || this.#deps.store.openTransfers(p.sku).length > 0;
-    if (busy) await Promise.allSettled(before);
-    return ok({ moved: 0, exhausted: !busy });
+    if (!moved.ok) return moved;
+    if (moved.value > 0) return ok({ moved: moved.value, exhausted: false });
+    const waiting = busy();
+    await Promise.allSettled(before);
+    return ok({ moved: 0, exhausted: !waiting });
   }
 
   /** The transfer timer: finishes the transfer, or tries again later if a sub-shard is away. */
@@ -108,12 +116,9 @@ export class Rebalancer {
   #open(
     id: string,
     p: InventoryProtocol["rebalance"]["payload"],
-    k: number,
-    highest: number,
+    donors: number[],
     now: number,
   ): TransferRow {
-    const parts = this.#deps.store.parts(p.sku);
-    const donors = donorOrder(p.target, k, highest, (i) => parts.get(i)?.available ?? 0);
     this.#deps.timers.schedule(TRANSFER_TIMER + id, now + TRANSFER_RESUME_MS);
     return this.#deps.store.saveTransfer(
       {
