@@ -101,6 +101,11 @@ export type InventoryProtocol = {
     payload: { sku: string; target: number; want: number };
     value: RebalanceOutcome;
   };
+  /** The idempotency record of a keyed command on this object, if any (`lookup` of the runtime). */
+  keyedReply: {
+    payload: { key: string; fingerprint: string };
+    value: { kind: "miss" } | { kind: "conflict" } | { kind: "replay"; reply: unknown };
+  };
   /** Coordinator: a sub-shard's latest counts (for the aggregate view and `stock-depleted`). */
   reportPart: { payload: { sku: string; subShard: number; part: SkuView }; value: null };
 };
@@ -116,6 +121,11 @@ export interface Placement {
   /** The sku's total stock (the coordinator's). */
   readonly stock: number;
   readonly version: number;
+  /**
+   * Other values K had in the last 24 h (the idempotency records' lifetime): a keyed retry
+   * looks for its first answer on the sub-shards they chose before holding anew.
+   */
+  readonly earlier: readonly number[];
 }
 
 /** What one side of a transfer did, and the sub-shard's part after it (`null`: none). */

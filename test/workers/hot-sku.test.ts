@@ -1,13 +1,11 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AlarmEvent, alarmId } from "../../core/alarms";
-import { alarmManager, type HoldView, ShardRouter, type SkuView } from "../../durable-objects";
-import { subShardAddress, subShardRef } from "../../durable-objects/inventory/spread/address";
+import { alarmId } from "../../core/alarms";
+import type { HoldView } from "../../durable-objects";
+import { chooseSubShard } from "../../durable-objects/inventory/spread/placement";
 import { TRANSFER_RESUME_MS } from "../../durable-objects/inventory/spread/rebalance";
 import { holdIdOf } from "../../durable-objects/orders/saga";
 import {
-  type EdgeReply,
   eventually,
   expectProblem,
   http,
@@ -17,78 +15,19 @@ import {
   putSku,
   uniqueSku,
 } from "./client";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const router = () => new ShardRouter(env);
-const sub = (sku: string, i: number) => subShardRef(router(), sku, i);
-const subStub = (sku: string, i: number) =>
-  env.INVENTORY.get(env.INVENTORY.idFromName(subShardAddress(router(), sku, i).name));
-
-/** A new sku with `stock` units spread over `k` sub-shards (through the admin API). */
-async function spreadSku(stock: number, k: number, prefix = "hot"): Promise<string> {
-  const sku = uniqueSku(prefix);
-  await putSku(sku, stock);
-  const r = await http("PUT", `/v1/skus/${sku}/placement`, {
-    body: { subShards: k },
-    admin: true,
-  });
-  expect(r.status).toBe(200);
-  return sku;
-}
-
-/** Every sub-shard's own part (its allocation as `stock`), `null` where it has none. */
-async function parts(sku: string, highest: number): Promise<(SkuView | null)[]> {
-  return Promise.all(
-    [...Array(highest).keys()].map(async (i) => {
-      const r = await sub(sku, i).call("getPart", { sku });
-      return r.ok ? r.value : null;
-    }),
-  );
-}
-
-/** Asserts held + sold ≤ allocation on every sub-shard and Σ allocations = `total`. */
-async function expectInvariant(sku: string, highest: number, total: number) {
-  const all = await parts(sku, highest);
-  for (const part of all) if (part) expect(part.held + part.sold).toBeLessThanOrEqual(part.stock);
-  const allocated = all.reduce((a, p) => a + (p?.stock ?? 0), 0);
-  expect(allocated).toBe(total);
-  return all;
-}
-
-const placeHold = (sku: string, body: unknown, headers: Record<string, string> = {}) =>
-  http("POST", `/v1/skus/${sku}/holds`, { body, headers });
-
-const getSku = async (sku: string) =>
-  (await http("GET", `/v1/skus/${sku}`)).json as unknown as SkuView;
-
-/** A hold placed straight on sub-shard `i` (which must have the allocation). */
-async function holdOn(sku: string, i: number, quantity: number, ttlSeconds = 300) {
-  const r = await sub(sku, i).call("placeHold", { sku, quantity, ttlSeconds, subShard: i });
-  if (!r.ok) throw new Error(`hold on sub-shard ${i} failed: ${r.code} ${r.detail}`);
-  return r.value;
-}
-
-/** Moves `want` units (or more) of allocation to sub-shard `target`. */
-async function moveTo(sku: string, target: number, want: number) {
-  const r = await sub(sku, 0).call("rebalance", { sku, target, want }, { reserved: true });
-  if (!r.ok) throw new Error(`rebalance failed: ${r.code} ${r.detail}`);
-  return r.value;
-}
-
-/** Answers counted by status (and problem code): `{ "201": n, "409 insufficient-stock": m }`. */
-function tally(replies: EdgeReply[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of replies) {
-    const key = r.status < 300 ? String(r.status) : `${r.status} ${String(r.json?.code)}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
-
-async function alarmEvents(id: string): Promise<AlarmEvent[]> {
-  const page = await alarmManager(env).list();
-  return page.history.filter((e) => e.alarmId === id).reverse();
-}
+import {
+  alarmEvents,
+  expectInvariant,
+  getSku,
+  holdOn,
+  moveTo,
+  parts,
+  placeHold,
+  sleep,
+  spreadSku,
+  sub,
+  subStub,
+} from "./hot-sku-helpers";
 
 describe("PUT /v1/skus/:sku/placement", () => {
   it("spreads a sku over K sub-shards and GET still answers one SkuView of the whole stock", async () => {
@@ -135,20 +74,6 @@ describe("PUT /v1/skus/:sku/placement", () => {
 });
 
 describe("holds on a spread sku", () => {
-  it("never oversells: 200 concurrent holds of 1 on stock 100 over K = 4 give exactly 100 holds", async () => {
-    const sku = await spreadSku(100, 4);
-    const replies = await Promise.all(
-      Array.from({ length: 200 }, () => placeHold(sku, { quantity: 1 })),
-    );
-    expect(tally(replies)).toEqual({ "201": 100, "409 insufficient-stock": 100 });
-    const ids = replies.filter((r) => r.status === 201).map((r) => String(r.json.holdId));
-    const used = new Set(ids.map((id) => (id.includes(".") ? id.split(".")[1] : "0")));
-    expect(used.size).toBeGreaterThan(1); // the holds were spread, not all on one object
-    const all = await expectInvariant(sku, 4, 100);
-    expect(all.reduce((a, p) => a + (p?.held ?? 0), 0)).toBe(100);
-    expect(await getSku(sku)).toMatchObject({ stock: 100, held: 100, available: 0 });
-  });
-
   it("rebalances: a sub-shard that ran dry is refilled from the others and its next hold succeeds", async () => {
     const sku = await spreadSku(20, 2);
     // Sub-shard 1 starts with no allocation: straight to it, the hold is short.
@@ -247,20 +172,6 @@ describe("holds on a spread sku", () => {
     await expectInvariant(sku, 4, 12);
   });
 
-  it("keeps the invariant while K changes under concurrent holds, and sells every unit", async () => {
-    const sku = await spreadSku(150, 2);
-    const holds = Array.from({ length: 200 }, () => placeHold(sku, { quantity: 1 }));
-    const changes = (async () => {
-      for (const k of [4, 1, 3, 8]) {
-        await http("PUT", `/v1/skus/${sku}/placement`, { body: { subShards: k }, admin: true });
-      }
-    })();
-    const [replies] = await Promise.all([Promise.all(holds), changes]);
-    expect(tally(replies)).toEqual({ "201": 150, "409 insufficient-stock": 50 });
-    const all = await expectInvariant(sku, 8, 150);
-    expect(all.reduce((a, p) => a + (p?.held ?? 0), 0)).toBe(150);
-  });
-
   it("replays a keyed hold identically, and an allocation shortfall on the way is not replayed", async () => {
     const sku = await spreadSku(10, 4);
     const headers = { "Idempotency-Key": `key-${sku}` };
@@ -284,6 +195,45 @@ describe("holds on a spread sku", () => {
       ok: true,
       value: retried.ok ? retried.value : null,
     });
+  });
+});
+
+describe("keyed holds across a change of K", () => {
+  /** A key whose sub-shard under K = `from` differs from its sub-shard under K = `to`. */
+  function keyMoving(sku: string, from: number, to: number): string {
+    for (let n = 0; ; n++) {
+      const key = `k-${n}`;
+      const scoped = `hold/${sku}/${key}`;
+      if (chooseSubShard(from, scoped) !== chooseSubShard(to, scoped)) return key;
+    }
+  }
+
+  it("replays a keyed hold's first answer after K changed, and holds nothing more", async () => {
+    const sku = await spreadSku(20, 2);
+    const key = keyMoving(sku, 2, 3);
+    const headers = { "Idempotency-Key": key };
+    const first = await placeHold(sku, { quantity: 2 }, headers);
+    expect(first.status).toBe(201);
+    await http("PUT", `/v1/skus/${sku}/placement`, { body: { subShards: 3 }, admin: true });
+    const again = await placeHold(sku, { quantity: 2 }, headers);
+    expect(again).toMatchObject({ status: 201, json: first.json });
+    expectProblem(await placeHold(sku, { quantity: 3 }, headers), 422, "idempotency-key-reused");
+    expect(await getSku(sku)).toMatchObject({ held: 2 });
+    const placement = await http("GET", `/v1/skus/${sku}/placement`, { admin: true });
+    expect(placement.json.earlier).toEqual([1, 2]); // plain (K = 1) before it was spread
+  });
+
+  it("replays a keyed hold placed before the sku was spread", async () => {
+    const sku = uniqueSku("hot");
+    await putSku(sku, 10);
+    const headers = { "Idempotency-Key": keyMoving(sku, 1, 4) };
+    const first = await placeHold(sku, { quantity: 1 }, headers);
+    await http("PUT", `/v1/skus/${sku}/placement`, { body: { subShards: 4 }, admin: true });
+    expect(await placeHold(sku, { quantity: 1 }, headers)).toMatchObject({
+      status: 201,
+      json: first.json,
+    });
+    expect(await getSku(sku)).toMatchObject({ stock: 10, held: 1 });
   });
 });
 

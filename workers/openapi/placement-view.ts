@@ -13,5 +13,8 @@ export const placementView = z
       .meta({ description: "most sub-shards ever used; those at or past K are retired" }),
     stock: z.int().min(0).meta({ description: "the sku's total stock" }),
     version: z.int(),
+    earlier: z
+      .array(z.int().min(1))
+      .meta({ description: "other values K had in the last 24 h (keyed retries look there)" }),
   })
   .register(named, { id: "Placement" });

@@ -1,5 +1,5 @@
 import type { ShardAddress, ShardRouter } from "../../routing";
-import type { CallMeta, Reply } from "../../runtime";
+import { type CallMeta, fail, type Reply, RuntimeCodes } from "../../runtime";
 import type { HoldView, InventoryProtocol, Placement, SkuView } from "../protocol";
 import { subShardAddress, subShardRef } from "./address";
 import { chooseSubShard, subShardOfHold } from "./placement";
@@ -114,6 +114,8 @@ export class InventoryClient {
     }
     const at =
       ask.holdId !== undefined ? 0 : chooseSubShard(placement.subShards, keyed.idempotencyKey);
+    const earlier = await this.#earlierAnswer(sku, placement, at, keyed);
+    if (earlier) return earlier;
     const hold = (last: boolean) =>
       this.#send(sku, at, idempotent, "placeHold", { ...ask, subShard: at, last }, keyed);
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -125,6 +127,36 @@ export class InventoryClient {
       if (moved.value.exhausted) break;
     }
     return hold(true);
+  }
+
+  /**
+   * A keyed hold first placed under an earlier K (within the records' 24 h) has its record
+   * on the sub-shard that K chose: its answer is replayed from there (or the key refused as
+   * reused), so a retry across a K change holds nothing more. `null`: no such record.
+   */
+  async #earlierAnswer(
+    sku: string,
+    placement: Placement,
+    at: number,
+    keyed: Pick<CallMeta, "idempotencyKey" | "fingerprint">,
+  ): Promise<Reply<HoldView> | null> {
+    const key = keyed.idempotencyKey;
+    if (key === undefined) return null;
+    const where = new Set(placement.earlier.map((k) => chooseSubShard(k, key)));
+    where.delete(at);
+    for (const subShard of where) {
+      const payload = { key, fingerprint: keyed.fingerprint ?? "" };
+      const found = await this.#send(sku, subShard, true, "keyedReply", payload);
+      if (!found.ok) return found;
+      if (found.value.kind === "replay") return found.value.reply as Reply<HoldView>;
+      if (found.value.kind === "conflict") {
+        return fail(
+          RuntimeCodes.idempotencyKeyReused,
+          "this Idempotency-Key was already used with a different request body",
+        );
+      }
+    }
+    return null;
   }
 
   /** `getHold`, `confirmHold` or `releaseHold` on the sub-shard that holds `holdId`. */

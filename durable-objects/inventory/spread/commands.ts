@@ -31,6 +31,9 @@ export function hotSkuCommands(hot: () => HotSkus, store: () => InventoryStore) 
       hot().side.acceptAllocation(p, cx.now),
     ),
     rebalance: saga((p: P<"rebalance">, cx) => hot().rebalancer.rebalance(p, cx)),
+    keyedReply: read(({ key, fingerprint }: P<"keyedReply">, cx) =>
+      ok(hot().records.lookup(key, fingerprint, cx.now)),
+    ),
     reportPart: write(
       (p: P<"reportPart">, cx) => {
         hot().coordinator.notePart(p.sku, p.subShard, p.part, cx.now);

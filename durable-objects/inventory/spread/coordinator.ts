@@ -2,7 +2,7 @@ import { fail, ok, type Result } from "../../runtime";
 import type { Placement, SkuView } from "../protocol";
 import { skuView } from "../store";
 import type { SpreadHost } from "./host";
-import { type CoordinatorRow, placementOf, type SpreadStore } from "./store";
+import { type CoordinatorRow, placementOf, pushHistory, type SpreadStore } from "./store";
 import type { SubShardSide } from "./sub-shard";
 import { aggregateView } from "./view";
 
@@ -31,7 +31,7 @@ export class Coordinator {
   /** Where `sku`'s stock lives; `undefined` if the sku does not exist. */
   placement(sku: string): Placement | undefined {
     const row = this.#store.coordinator(sku);
-    if (row) return placementOf(row);
+    if (row) return placementOf(row, Date.now());
     const plain = this.#host.store.sku(sku);
     if (!plain) return undefined;
     return {
@@ -41,6 +41,7 @@ export class Coordinator {
       highest: 1,
       stock: plain.stock,
       version: plain.version,
+      earlier: [],
     };
   }
 
@@ -55,14 +56,24 @@ export class Coordinator {
     if (!home) return notFound(sku);
     const row = this.#store.coordinator(sku);
     if (!row && k === 1) return ok(this.placement(sku) as Placement);
+    // Keyed holds made under the K being left keep their records where that K put them.
+    const history = row?.k === k ? row.history : pushHistory(row, row?.k ?? 1, now);
     const saved = this.#store.saveCoordinator(
       row
-        ? { ...row, k, highest: Math.max(row.highest, k) }
-        : { sku, total: home.stock, k, highest: k, version: 0, depleted: depletedRow(home) },
+        ? { ...row, k, highest: Math.max(row.highest, k), history }
+        : {
+            sku,
+            total: home.stock,
+            k,
+            highest: k,
+            version: 0,
+            depleted: depletedRow(home),
+            history,
+          },
     );
     this.#side.join(sku, 0);
     this.#store.notePart(0, skuView(home));
-    return ok(placementOf(saved));
+    return ok(placementOf(saved, now));
   }
 
   /**

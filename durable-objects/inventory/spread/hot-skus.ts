@@ -1,11 +1,15 @@
 import { ShardRouter } from "../../routing";
+// The runtime keeps idempotency internal; a keyed retry after a K change must read another
+// sub-shard's record, so this one place reads the store directly (read-only: `lookup`).
+import { IdempotencyStore } from "../../runtime/idempotency";
+import type { Timers } from "../../runtime/timers";
 import type { SkuView } from "../protocol";
 import { subShardRef } from "./address";
 import { loadSpreadConfig, type SpreadConfig } from "./config";
 import { Coordinator } from "./coordinator";
 import type { SpreadHost } from "./host";
 import { PartReports } from "./part-reports";
-import { type RebalanceDeps, Rebalancer } from "./rebalance";
+import { Rebalancer } from "./rebalance";
 import { SpreadStore } from "./store";
 import { SubShardSide } from "./sub-shard";
 
@@ -20,13 +24,10 @@ export class HotSkus {
   readonly rebalancer: Rebalancer;
   readonly reports: PartReports;
   readonly config: SpreadConfig;
+  /** This object's idempotency records, for `keyedReply`. */
+  readonly records: IdempotencyStore;
 
-  constructor(
-    host: SpreadHost,
-    sql: SqlStorage,
-    env: Cloudflare.Env,
-    timers: RebalanceDeps["timers"],
-  ) {
+  constructor(host: SpreadHost, sql: SqlStorage, env: Cloudflare.Env, timers: Timers) {
     const store = new SpreadStore(sql);
     const router = new ShardRouter(env);
     this.config = loadSpreadConfig(env);
@@ -40,6 +41,7 @@ export class HotSkus {
       remote: (sku, subShard) => subShardRef(router, sku, subShard),
     });
     this.reports = new PartReports((sku) => router.inventory(sku));
+    this.records = new IdempotencyStore(sql, timers);
   }
 
   /**

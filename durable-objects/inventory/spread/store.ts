@@ -1,3 +1,4 @@
+import { DEFAULT_IDEMPOTENCY_TTL_MS } from "../../runtime";
 import type { Placement, SkuView } from "../protocol";
 
 /** The coordinator's row of a spread sku (in its home shard). */
@@ -12,7 +13,15 @@ export type CoordinatorRow = {
   readonly version: number;
   /** Whether `stock-depleted` was last raised (1) or cleared (0) by the coordinator. */
   readonly depleted: number;
+  /** JSON `[{ k, until }]`: earlier values of K and when each stopped being current. */
+  readonly history: string;
 };
+
+/** An earlier K and when it stopped being current (epoch ms). */
+export interface PastK {
+  readonly k: number;
+  readonly until: number;
+}
 
 type PartSql = {
   sku: string;
@@ -46,14 +55,39 @@ type TransferSql = Omit<TransferRow, "donors" | "taken" | "createdAt"> & {
   created_at: number;
 };
 
-export const placementOf = (row: CoordinatorRow): Placement => ({
+export const placementOf = (row: CoordinatorRow, now: number): Placement => ({
   sku: row.sku,
   spread: true,
   subShards: row.k,
   highest: row.highest,
   stock: row.total,
   version: row.version,
+  earlier: recentKs(row, now),
 });
+
+/**
+ * The other values K had within the idempotency records' lifetime: a keyed hold placed
+ * under one of them has its record on `hash(key) mod` that K.
+ */
+export function recentKs(row: CoordinatorRow, now: number): number[] {
+  const past = JSON.parse(row.history) as PastK[];
+  const since = now - DEFAULT_IDEMPOTENCY_TTL_MS;
+  return [...new Set(past.filter((p) => p.until > since && p.k !== row.k).map((p) => p.k))];
+}
+
+/** `history` after K moved away from `from` at `now` (entries past the record lifetime dropped). */
+export function pushHistory(
+  row: Pick<CoordinatorRow, "history"> | undefined,
+  from: number,
+  now: number,
+): string {
+  const past = row ? (JSON.parse(row.history) as PastK[]) : [];
+  const since = now - DEFAULT_IDEMPOTENCY_TTL_MS;
+  return JSON.stringify([
+    ...past.filter((p) => p.until > since && p.k !== from),
+    { k: from, until: now },
+  ]);
+}
 
 /**
  * The hot-SKU tables of one inventory shard: the coordinator's rows, ledger and latest
@@ -67,7 +101,7 @@ export class SpreadStore {
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS spread_skus (sku TEXT PRIMARY KEY, total INTEGER NOT NULL,
-      k INTEGER NOT NULL, highest INTEGER NOT NULL, version INTEGER NOT NULL, depleted INTEGER NOT NULL DEFAULT 0)`);
+      k INTEGER NOT NULL, highest INTEGER NOT NULL, version INTEGER NOT NULL, depleted INTEGER NOT NULL DEFAULT 0, history TEXT NOT NULL DEFAULT '[]')`);
     sql.exec(`CREATE TABLE IF NOT EXISTS spread_parts (sku TEXT NOT NULL, idx INTEGER NOT NULL,
       stock INTEGER NOT NULL, held INTEGER NOT NULL, sold INTEGER NOT NULL, version INTEGER NOT NULL,
       PRIMARY KEY (sku, idx))`);
@@ -90,13 +124,14 @@ export class SpreadStore {
   saveCoordinator(row: CoordinatorRow): CoordinatorRow {
     const next = { ...row, version: row.version + 1 };
     this.#sql.exec(
-      "INSERT OR REPLACE INTO spread_skus (sku, total, k, highest, version, depleted) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO spread_skus (sku, total, k, highest, version, depleted, history) VALUES (?, ?, ?, ?, ?, ?, ?)",
       next.sku,
       next.total,
       next.k,
       next.highest,
       next.version,
       next.depleted,
+      next.history,
     );
     return next;
   }
