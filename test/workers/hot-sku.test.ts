@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { alarmId } from "../../core/alarms";
-import type { HoldView } from "../../durable-objects";
+import type { HoldView, SkuView } from "../../durable-objects";
 import { chooseSubShard } from "../../durable-objects/inventory/spread/placement";
 import { TRANSFER_RESUME_MS } from "../../durable-objects/inventory/spread/rebalance";
 import { holdIdOf } from "../../durable-objects/orders/saga";
@@ -273,6 +274,38 @@ describe("transfers of allocation", () => {
     const below = await http("PUT", `/v1/skus/${sku}`, { body: { stock: 2 }, admin: true });
     expectProblem(below, 409, "stock-below-committed");
     expect(await getSku(sku)).toMatchObject({ stock: 4, held: 3 });
+  });
+});
+
+describe("live events of a spread sku", () => {
+  it("sends the aggregate view on connect and after a change on another sub-shard", async () => {
+    const sku = await spreadSku(10, 3);
+    await moveTo(sku, 2, 4);
+    const response = await exports.default.fetch(`http://edge.test/v1/skus/${sku}/events`, {
+      headers: { Upgrade: "websocket" },
+    });
+    const ws = response.webSocket;
+    if (response.status !== 101 || !ws) throw new Error(`no upgrade: ${response.status}`);
+    const messages: SkuView[] = [];
+    ws.addEventListener("message", (event) => messages.push(JSON.parse(String(event.data))));
+    ws.accept();
+    try {
+      await eventually(
+        async () => messages.length,
+        (n) => n >= 1,
+      );
+      expect(messages[0]).toMatchObject({ stock: 10, available: 10, held: 0 });
+      await holdOn(sku, 2, 3);
+      const seen = await eventually(
+        async () => messages.at(-1),
+        (m) => m?.held === 3,
+      );
+      expect(seen).toMatchObject({ sku, stock: 10, held: 3, available: 7 });
+    } finally {
+      const closed = new Promise<void>((resolve) => ws.addEventListener("close", () => resolve()));
+      ws.close(1000, "test over");
+      await closed;
+    }
   });
 });
 
