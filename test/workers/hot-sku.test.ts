@@ -277,6 +277,23 @@ describe("transfers of allocation", () => {
   });
 });
 
+describe("an edge whose cached placement is stale", () => {
+  it("learns that a sku it thought plain is spread from the home's placement-moved", async () => {
+    const sku = uniqueSku("hot");
+    await putSku(sku, 8);
+    expect(await getSku(sku)).toMatchObject({ stock: 8 }); // this isolate now caches it plain
+    // Spread behind the edge's back (straight to the home), all stock moved off sub-shard 0.
+    const spread = await sub(sku, 0).call("setPlacement", { sku, subShards: 2 });
+    expect(spread).toMatchObject({ ok: true });
+    await moveTo(sku, 1, 8);
+    const direct = await sub(sku, 0).call("placeHold", { sku, quantity: 1, ttlSeconds: 60 });
+    expect(direct).toMatchObject({ ok: false, code: "placement-moved" });
+    const r = await placeHold(sku, { quantity: 1 });
+    expect(r.status).toBe(201);
+    expect(await getSku(sku)).toMatchObject({ stock: 8, held: 1, available: 7 });
+  });
+});
+
 describe("live events of a spread sku", () => {
   it("sends the aggregate view on connect and after a change on another sub-shard", async () => {
     const sku = await spreadSku(10, 3);
