@@ -28,8 +28,11 @@ export interface StockEvent {
 
 /** The inventory shard's commands. Failure codes: see each comment. */
 export type InventoryProtocol = {
-  /** `not-found`; `placement-moved` for a spread sku (its view is gathered from the parts). */
-  getSku: { payload: { sku: string }; value: SkuView };
+  /**
+   * `not-found`. A spread sku answers its coordinator's view (sub-shards as last reported),
+   * or with `gather` `placement-moved`, so the caller reads every part fresh.
+   */
+  getSku: { payload: { sku: string; gather?: boolean }; value: SkuView };
   /**
    * `stock-below-committed`. On a spread sku the total changes at the coordinator; a
    * decrease it cannot cover from sub-shard 0 is `allocation-short` (unrecorded) unless

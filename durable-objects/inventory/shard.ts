@@ -70,11 +70,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
-    getSku: read(({ sku }: { sku: string }) => {
-      const placement = this.#hot.coordinator.placement(sku);
-      if (placement?.spread) {
+    getSku: read(({ sku, gather }: InventoryProtocol["getSku"]["payload"]) => {
+      const spread = this.#hot.coordinator.view(sku);
+      const placement = spread && gather && this.#hot.coordinator.placement(sku);
+      if (placement) {
         return fail("placement-moved", `${sku} is spread over sub-shards`, { data: placement });
       }
+      if (spread) return ok(spread);
       const row = this.#store.sku(sku);
       return row ? ok(skuView(row)) : notFound(`sku ${sku}`);
     }),

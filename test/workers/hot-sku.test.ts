@@ -292,6 +292,20 @@ describe("an edge whose cached placement is stale", () => {
     expect(r.status).toBe(201);
     expect(await getSku(sku)).toMatchObject({ stock: 8, held: 1, available: 7 });
   });
+
+  it("answers other readers of the home's getSku with the coordinator's aggregate view", async () => {
+    const sku = await spreadSku(9, 3);
+    await moveTo(sku, 2, 4);
+    await holdOn(sku, 2, 2);
+    // The events route greets listeners with this view; sub-shard 2's report may lag.
+    const view = await eventually(
+      () => sub(sku, 0).call("getSku", { sku }),
+      (r) => r.ok && r.value.held === 2,
+    );
+    expect(view).toMatchObject({ ok: true, value: { sku, stock: 9, held: 2, available: 7 } });
+    const gathered = await sub(sku, 0).call("getSku", { sku, gather: true });
+    expect(gathered).toMatchObject({ ok: false, code: "placement-moved" });
+  });
 });
 
 describe("live events of a spread sku", () => {

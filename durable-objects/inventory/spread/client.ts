@@ -69,7 +69,7 @@ export class InventoryClient {
     const placement = await this.placement(sku);
     if (!placement.ok) return placement;
     if (placement.value.spread) return this.#gather(sku);
-    const reply = await this.#send(sku, 0, true, "getSku", { sku });
+    const reply = await this.#send(sku, 0, true, "getSku", { sku, gather: true });
     const moved = movedTo(reply);
     if (!moved) return reply;
     this.#cache.set(moved);
