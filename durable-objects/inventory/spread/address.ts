@@ -7,7 +7,7 @@ import { subShardIndex } from "./placement";
 export function subShardAddress(router: ShardRouter, sku: string, subShard: number): ShardAddress {
   const home = router.locate("inventory", sku);
   if (subShard === 0) return home;
-  const shards = router.config.services.inventory.shards.shardCount;
+  const shards = router.shards("inventory").length;
   const address = router.shard("inventory", subShardIndex(home.index, subShard, shards));
   if (!address) throw new Error(`sub-shard ${subShard} of ${sku} has no shard`);
   return address;

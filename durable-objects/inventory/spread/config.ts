@@ -1,5 +1,5 @@
 import type { Vars } from "../../../core/config";
-import { loadConfig } from "../../config";
+import { ShardRouter } from "../../routing";
 import { maxSubShards } from "./placement";
 
 /** One `HOT_SKUS` rule: skus matching `pattern` (a `*` matches any run) are created with `subShards`. */
@@ -49,7 +49,7 @@ const cache = new WeakMap<object, SpreadConfig>();
 export function loadSpreadConfig(env: object): SpreadConfig {
   const cached = cache.get(env);
   if (cached) return cached;
-  const max = maxSubShards(loadConfig(env).services.inventory.shards.shardCount);
+  const max = maxSubShards(new ShardRouter(env as Cloudflare.Env).shards("inventory").length);
   const config = { rules: parseHotSkus((env as Vars).HOT_SKUS, max), maxSubShards: max };
   cache.set(env, config);
   return config;
