@@ -33,6 +33,8 @@ const workerBindings = pinnedBindings(
     METRICS_FLUSH_MS: "100",
     // Fast notification retries, so the real queue reaches its DLQ in seconds.
     NOTIFY_RETRY_BASE_MS: "0",
+    // Skus the hot-SKU tests create under this prefix are spread over 3 sub-shards.
+    HOT_SKUS: "flash-rule-*=3",
   },
   localKeys,
 );

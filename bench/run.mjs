@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- overhead|overload|supervision|fanout ...]`: runs the selected benches in
- * order (default: overhead, overload, supervision, then fanout). Each prints its table and ratios and writes
+ * `npm run bench [-- overhead|overload|supervision|fanout|hotsku ...]`: runs the selected benches in
+ * order (default: overhead, overload, supervision, fanout, then hotsku). Each prints its table and ratios and writes
  * bench/results/<name>.json. A missed target only changes the exit code with BENCH_STRICT=1;
  * a bench that could not run at all (a server that would not start) always does.
  */
 import { runFanout } from "./fanout/index.mjs";
+import { runHotSku } from "./hotsku/index.mjs";
 import { runOverhead } from "./overhead/index.mjs";
 import { runOverload } from "./overload/index.mjs";
 import { runSupervision } from "./supervision/index.mjs";
@@ -14,6 +15,7 @@ const BENCHES = {
   overload: runOverload,
   supervision: runSupervision,
   fanout: runFanout,
+  hotsku: runHotSku,
 };
 
 const asked = process.argv.slice(2);

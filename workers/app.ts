@@ -10,6 +10,7 @@ import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
+import { placementRoutes } from "./routes/placement";
 import { skuRoutes } from "./routes/skus";
 import { httpMetrics } from "./visibility/http-metrics";
 import { metricsRoutes } from "./visibility/metrics-route";
@@ -28,6 +29,7 @@ export function createApp(): Hono<AppEnv> {
   });
   healthRoutes(app);
   skuRoutes(app);
+  placementRoutes(app);
   orderRoutes(app);
   opsRoutes(app);
   alarmRoutes(app);

@@ -1,6 +1,6 @@
 import { loadLimits } from "../limits/config";
 import { type PurgeRun, RetentionSchedule } from "../retention/schedule";
-import type { DueTimer } from "../runtime";
+import type { DueTimer, SagaContext } from "../runtime";
 import { type Commands, fail, ok, type Result, read, write } from "../runtime";
 import { ServiceShard } from "../service-shard";
 import { stockFeedRelay } from "../stock-feed/address";
@@ -10,6 +10,11 @@ import { EXPIRY_BATCH, HoldExpiry } from "./hold-expiry";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { createRetentionIndex, purgeInventory } from "./retention";
+import { hotSkuCommands } from "./spread/commands";
+import { defaultSubShards } from "./spread/config";
+import { HotSkus } from "./spread/hot-skus";
+import { newHoldId } from "./spread/placement";
+import { TRANSFER_TIMER } from "./spread/rebalance";
 import { StockFeed } from "./stock-feed";
 import { type HoldRow, holdView, InventoryStore, type SkuRow, skuView } from "./store";
 
@@ -34,6 +39,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   #retention!: RetentionSchedule;
   #feed: StockFeed | undefined;
   #expiry!: HoldExpiry;
+  /** Hot SKUs spread over sub-shards (`spread/`). */
+  #hot!: HotSkus;
 
   protected override onStart(): void {
     this.#store = new InventoryStore(this.ctx.storage.sql);
@@ -41,7 +48,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#feed = new StockFeed({
       view: (sku) => {
         const row = store.sku(sku);
-        return row ? skuView(row) : undefined;
+        return this.#hot.coordinator.view(sku) ?? (row ? skuView(row) : undefined);
       },
       relay: (sku) => stockFeedRelay(this.env.STOCK_FEED, sku),
       later: (fn, ms) => setTimeout(fn, ms),
@@ -53,15 +60,35 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#stockAlarms = new StockAlarmReporter(this.env);
     this.#expiry = new HoldExpiry(this.timers);
     this.#expiry.start(store.earliestActiveExpiry());
+    this.#hot = new HotSkus(
+      {
+        store,
+        current: (sku, now) => this.#current(sku, now),
+        saveSku: (before, after, now) => this.#saveSku(before, after, now),
+        depletedEdge: (sku, depleted, now) => this.#depletedEdge(sku, depleted, now),
+        changed: (sku) => this.#changed.add(sku),
+      },
+      this.ctx.storage.sql,
+      this.env,
+      this.timers,
+    );
   }
 
   protected readonly commands: Commands<InventoryProtocol> = {
-    getSku: read(({ sku }: { sku: string }) => {
+    getSku: read(({ sku, gather }: InventoryProtocol["getSku"]["payload"]) => {
+      const spread = this.#hot.coordinator.view(sku);
+      const placement = spread && gather && this.#hot.coordinator.placement(sku);
+      if (placement) {
+        return fail("placement-moved", `${sku} is spread over sub-shards`, { data: placement });
+      }
+      if (spread) return ok(spread);
       const row = this.#store.sku(sku);
       return row ? ok(skuView(row)) : notFound(`sku ${sku}`);
     }),
 
-    putSku: write(({ sku, stock }: { sku: string; stock: number }, cx) => {
+    putSku: write(({ sku, stock, last = false }: InventoryProtocol["putSku"]["payload"], cx) => {
+      if (this.#hot.coordinator.row(sku))
+        return this.#hot.coordinator.putTotal(sku, stock, last, cx.now);
       const row = this.#current(sku, cx.now);
       if (row && stock < row.held + row.sold) {
         return fail(
@@ -69,13 +96,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
           `stock ${stock} is below the ${row.held} held and ${row.sold} sold units of ${sku}`,
         );
       }
-      return ok(
-        this.#saveSku(
-          row,
-          { sku, stock, held: row?.held ?? 0, sold: row?.sold ?? 0, version: row?.version ?? 0 },
-          cx.now,
-        ),
+      const saved = this.#saveSku(
+        row,
+        { sku, stock, held: row?.held ?? 0, sold: row?.sold ?? 0, version: row?.version ?? 0 },
+        cx.now,
       );
+      const k = row ? 1 : defaultSubShards(this.#hot.config, sku);
+      if (k > 1) this.#hot.coordinator.setPlacement(sku, k, cx.now);
+      return ok(this.#hot.coordinator.view(sku) ?? saved);
     }),
 
     placeHold: write((p: InventoryProtocol["placeHold"]["payload"], cx) => {
@@ -83,20 +111,30 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         const existing = this.#store.hold(p.holdId);
         if (existing) return ok(holdView(existing));
       }
+      const moved = this.#hot.side.redirect(p, this.#hot.coordinator.placement(p.sku));
+      if (moved) return moved;
       const row = this.#current(p.sku, cx.now);
+      if (!row && p.subShard !== undefined) {
+        // A sub-shard that never had allocation of this spread sku.
+        return (
+          this.#hot.side.short(p, 0) ?? fail("insufficient-stock", `no units of ${p.sku} left`)
+        );
+      }
       if (!row) return notFound(`sku ${p.sku}`);
       const limits = loadLimits(this.env).holds;
       const hoarding = refuseHoarding(this.#store.clientTotals, limits, p, cx.now);
       if (hoarding) return hoarding;
       const available = row.stock - row.held - row.sold;
       if (p.quantity > available) {
+        const short = this.#hot.side.short(p, available);
+        if (short) return short;
         return fail(
           "insufficient-stock",
           `${p.quantity} units of ${p.sku} requested, ${available} available`,
         );
       }
       const hold = this.#store.saveHold({
-        hold_id: p.holdId ?? `h_${crypto.randomUUID()}`,
+        hold_id: p.holdId ?? newHoldId(p.subShard),
         sku: p.sku,
         quantity: p.quantity,
         status: "active",
@@ -116,6 +154,11 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
     confirmHold: write(({ sku, holdId }: { sku: string; holdId: string }, cx) =>
       this.#settle(sku, holdId, "confirmed", cx.now),
+    ),
+
+    ...hotSkuCommands(
+      () => this.#hot,
+      () => this.#store,
     ),
 
     releaseHold: write((p: InventoryProtocol["releaseHold"]["payload"], cx) => {
@@ -201,11 +244,13 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
     const saved = this.#store.saveSku(after);
-    if (!depleted(before) && depleted(saved)) {
+    // A sub-shard of a spread sku reports its part; the coordinator decides `stock-depleted`.
+    const part = this.#hot.partSaved(skuView(saved), now);
+    if (!part && !depleted(before) && depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-depleted", now);
       this.#stockAlarms.edge(saved.sku, true);
     }
-    if (depleted(before) && !depleted(saved)) {
+    if (!part && depleted(before) && !depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-replenished", now);
       this.#stockAlarms.edge(saved.sku, false);
     }
@@ -215,7 +260,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     return skuView(saved);
   }
 
-  protected override onTimer(timer: DueTimer): void {
+  /** A spread sku's `stock-depleted` edge, decided by its coordinator (this home shard). */
+  #depletedEdge(sku: string, isDepleted: boolean, now: number): void {
+    this.#store.recordEvent(sku, isDepleted ? "stock-depleted" : "stock-replenished", now);
+    this.#stockAlarms.edge(sku, isDepleted);
+  }
+
+  protected override onTimer(timer: DueTimer, cx: SagaContext): void | Promise<void> {
+    if (timer.name.startsWith(TRANSFER_TIMER)) return this.#hot.rebalancer.resume(timer, cx);
     if (timer.name === RetentionSchedule.TIMER) {
       this.#retention.ran(this.#purge(Date.now()), Date.now());
       return;
@@ -233,6 +285,8 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   protected override onCommitted(): void {
     const reported = this.#stockAlarms.flush();
     if (reported) this.ctx.waitUntil(reported);
+    const parts = this.#hot.reports.flush();
+    if (parts) this.ctx.waitUntil(parts);
     this.#feed?.changed(this.#changed, loadLimits(this.env).feed.tickMs);
     this.#changed.clear();
   }

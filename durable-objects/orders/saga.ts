@@ -1,4 +1,6 @@
 import type { HoldView } from "../inventory/protocol";
+import { InventoryClient } from "../inventory/spread/client";
+import type { ShardRouter } from "../routing";
 import type { Reply } from "../runtime";
 
 /** How one inventory step went: done, refused for good, or worth trying again later. */
@@ -61,3 +63,12 @@ export async function attempt(
  * release a saga's holds behind its back.
  */
 export const holdIdOf = (orderId: string, sku: string): string => `~${orderId}.${sku}`;
+
+/**
+ * The saga's way to inventory: plain calls (the saga retries by itself), through the client
+ * that knows hot SKUs. A saga hold (`holdIdOf`) always lives on sub-shard 0 of a spread sku
+ * — the sku's home, where confirmation and compensation already go — and a shortfall there
+ * is covered by moving allocation to it before the hold is answered.
+ */
+export const sagaInventory = (router: ShardRouter): InventoryClient =>
+  new InventoryClient(router, (_address, _idempotent, send) => send({}));

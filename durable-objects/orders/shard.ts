@@ -27,6 +27,7 @@ import {
   holdReleased,
   SAGA_TIMEOUT_MS,
   type StepOutcome,
+  sagaInventory,
 } from "./saga";
 import {
   type ItemProgress,
@@ -215,7 +216,8 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     const holdId = holdIdOf(order.orderId, item.sku);
     const inventory = this.#router.inventory(item.sku);
     if (order.phase === "acquiring") {
-      return inventory.call("placeHold", { ...item, ttlSeconds: HOLD_TTL_SECONDS, holdId });
+      const hold = { ...item, ttlSeconds: HOLD_TTL_SECONDS, holdId };
+      return sagaInventory(this.#router).placeHold(item.sku, hold);
     }
     const finishing = { reserved: true };
     if (order.phase === "committing") {

@@ -36,7 +36,8 @@ export class IdempotencyStore {
   /**
    * Runs `run` at most once per key (call it inside the command's transaction): a replay of
    * the same request gets the stored result, another request under the key a failure, and
-   * a first run is remembered with the request's fingerprint. No key: just runs.
+   * a first run is remembered with the request's fingerprint — unless it is a failure
+   * marked `unrecorded`, which is answered but not kept. No key: just runs.
    */
   once(
     key: string | undefined,
@@ -54,7 +55,7 @@ export class IdempotencyStore {
       );
     }
     const result = run();
-    this.save(key, fingerprint, result, now);
+    if (result.ok || !result.unrecorded) this.save(key, fingerprint, result, now);
     return result;
   }
 

@@ -13,6 +13,13 @@ export type Failure = {
   readonly retryAfterMs?: number;
   /** Extra data a caller may need to answer (e.g. the rejected order's view). */
   readonly data?: unknown;
+  /**
+   * An answer that fixes nothing (default `false`): a keyed command does not store it, so
+   * the same key runs afresh next time. For a refusal that asks the caller to act and
+   * retry (e.g. a hot SKU's sub-shard short of allocation); the handler must have changed
+   * nothing the retry could see twice.
+   */
+  readonly unrecorded?: boolean;
 };
 
 export type Result<T> = Ok<T> | Failure;
@@ -32,7 +39,7 @@ export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
 export const fail = (
   code: string,
   detail: string,
-  extra: { retryAfterMs?: number; data?: unknown } = {},
+  extra: { retryAfterMs?: number; data?: unknown; unrecorded?: boolean } = {},
 ): Failure => ({ ok: false, code, detail, ...extra });
 
 /** Failure codes produced by the runtime itself (services add their own). */

@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { ackBody, beforeQuery } from "../../core/alarms";
-import { idParam, orderBody, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import {
+  idParam,
+  orderBody,
+  placeHoldBody,
+  placementBody,
+  putSkuBody,
+  skuParam,
+} from "../../core/http";
 import type { AnswerCode as ProblemCode } from "../../durable-objects/services";
 import { faultBody } from "../fault-body";
+import { placementView } from "./placement-view";
 import {
   apiDocument,
   degraded,
@@ -167,6 +175,33 @@ export const ROUTES: readonly RouteSpec[] = [
     params: hold,
     answers: { 200: { description: "the confirmed hold", schema: holdView } },
     problems: ["not-found", "hold-not-active"],
+  },
+  {
+    method: "get",
+    path: "/v1/skus/:sku/placement",
+    tag: "inventory",
+    summary: "Read where a SKU's stock lives (hot SKUs)",
+    admin: true,
+    shard: true,
+    params: sku,
+    answers: { 200: { description: "the placement", schema: placementView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "put",
+    path: "/v1/skus/:sku/placement",
+    tag: "inventory",
+    summary: "Spread a hot SKU's stock over K sub-shards",
+    description:
+      "K (`subShards`, 1 to min(64, INVENTORY_SHARDS)) sub-shards each hold an allocation of " +
+      "the stock; holds spread over them and allocation moves to a sub-shard that runs short. " +
+      "Safe under load: holds on retired sub-shards stay valid until settled or expired.",
+    admin: true,
+    shard: true,
+    params: sku,
+    body: placementBody,
+    answers: { 200: { description: "the new placement", schema: placementView } },
+    problems: ["not-found"],
   },
   {
     method: "get",

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
 import type { AppEnv } from "../context";
+import { inventoryClient } from "../inventory-client";
 import { validate } from "../middleware/validate";
 import { resource } from "../resource";
 import { clientOf } from "../service-call";
@@ -19,6 +20,8 @@ const holdRoute = (command: "getHold" | "confirmHold" | "releaseHold") =>
     params: hold,
     key: ({ params }) => params.sku,
     payload: ({ params }) => ({ sku: params.sku, holdId: params.holdId }),
+    // A spread sku's hold lives on the sub-shard its id names.
+    send: (c, call) => inventoryClient(c).holdCommand(command, call.payload),
   });
 
 /** Inventory routes: SKUs, holds and the live stock events socket. */
@@ -31,6 +34,7 @@ export function skuRoutes(app: Hono<AppEnv>): void {
       params: sku,
       key: ({ params }) => params.sku,
       payload: ({ params }) => ({ sku: params.sku }),
+      send: (c, call) => inventoryClient(c).getSku(call.key),
     }),
     PUT: serviceRoute({
       service: "inventory",
@@ -41,6 +45,7 @@ export function skuRoutes(app: Hono<AppEnv>): void {
       body: putSkuBody,
       key: ({ params }) => params.sku,
       payload: ({ params, body }) => ({ sku: params.sku, stock: body.stock }),
+      send: (c, call) => inventoryClient(c).putSku(call.key, call.payload.stock),
     }),
   });
 
@@ -55,6 +60,12 @@ export function skuRoutes(app: Hono<AppEnv>): void {
       scope: "hold",
       key: ({ params }) => params.sku,
       payload: ({ params, body }, c) => ({ sku: params.sku, ...body, client: clientOf(c) }),
+      send: (c, { key, payload, idempotency: id }) =>
+        inventoryClient(c).placeHold(
+          key,
+          payload,
+          id ? { idempotencyKey: id.key, fingerprint: id.fingerprint } : {},
+        ),
       status: 201,
     }),
   });
