@@ -25,4 +25,6 @@ export const inventoryService = defineService<InventoryProtocol>()({
     "listener-limit": { status: 429, title: "Listener Limit" },
     "listeners-full": { status: 503, title: "Listeners Full" },
   },
+  // A hot SKU's sub-shards and its edge client: "rebalance me" and "K changed, ask again".
+  internalFailures: ["allocation-short", "placement-moved"],
 });

@@ -67,6 +67,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         saveSku: (before, after, now) => this.#saveSku(before, after, now),
         depletedEdge: (sku, depleted, now) => this.#depletedEdge(sku, depleted, now),
         changed: (sku) => this.#changed.add(sku),
+        recordedReply: (key, fingerprint) => this.recordedReply(key, fingerprint),
       },
       this.ctx.storage.sql,
       this.env,

@@ -13,7 +13,7 @@ import type {
   SagaContext,
 } from "./commands";
 import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
-import { IdempotencyStore } from "./idempotency";
+import { type IdempotencyLookup, IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
 import { SagaInterrupted, SagaRunner, StaleIncarnation } from "./saga-runner";
@@ -162,6 +162,16 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
    */
   protected count(family: string, labels: CounterLabels = {}, by = 1): void {
     this.#counts.stage(family, labels, by);
+  }
+
+  /**
+   * The reply this actor recorded for idempotency key `key` (read-only): `miss` when none is
+   * kept, `replay` with the stored reply when `fingerprint` matches, `conflict` when the key
+   * was used with another request. For a service whose keyed commands may have run on
+   * another of its objects (a hot SKU's sub-shards): it can ask that object for the answer.
+   */
+  protected recordedReply(key: string, fingerprint: string): IdempotencyLookup {
+    return this.#idempotency.lookup(key, fingerprint, Date.now());
   }
 
   /** The actor's admission load now (`null` when unregulated), for exporters' gauges. */

@@ -25,7 +25,7 @@ export {
   write,
 } from "./commands";
 export type { FaultKind, FaultSpec } from "./faults";
-export { DEFAULT_IDEMPOTENCY_TTL_MS } from "./idempotency";
+export { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyLookup } from "./idempotency";
 export {
   type Failure,
   fail,
@@ -40,4 +40,4 @@ export * from "./service";
 export { ServiceRouter, type ShardAddress } from "./service/router";
 export * from "./supervisor";
 export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";
-export type { DueTimer } from "./timers";
+export type { DueTimer, Timers } from "./timers";

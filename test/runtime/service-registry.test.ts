@@ -43,6 +43,28 @@ describe("defineService", () => {
         failures: { gone: { status: 200, title: "Gone" } },
       }),
     ).toThrow("service users: failure gone status must be 400–599, got 200");
+    expect(() =>
+      define({
+        name: "users",
+        binding: "USERS",
+        placement: sharded,
+        failures: { gone: { status: 410, title: "Gone" } },
+        internalFailures: ["gone"],
+      }),
+    ).toThrow(
+      'service users: internal failure "gone" must be kebab-case and not also a declared failure',
+    );
+  });
+
+  it("records internal failures apart from the declared ones (they join no problem table)", () => {
+    const def = defineService<Counter>()({
+      name: "users",
+      binding: "USERS",
+      placement: sharded,
+      internalFailures: ["ask-again"],
+    });
+    expect(def.internalFailures).toEqual(["ask-again"]);
+    expect(def.failures).toEqual({});
   });
 });
 

@@ -31,8 +31,8 @@ export function hotSkuCommands(hot: () => HotSkus, store: () => InventoryStore) 
       hot().side.acceptAllocation(p, cx.now),
     ),
     rebalance: saga((p: P<"rebalance">, cx) => hot().rebalancer.rebalance(p, cx)),
-    keyedReply: read(({ key, fingerprint }: P<"keyedReply">, cx) =>
-      ok(hot().records.lookup(key, fingerprint, cx.now)),
+    keyedReply: read(({ key, fingerprint }: P<"keyedReply">) =>
+      ok(hot().recordedReply(key, fingerprint)),
     ),
     reportPart: write(
       (p: P<"reportPart">, cx) => {

@@ -1,3 +1,4 @@
+import type { IdempotencyLookup } from "../../runtime";
 import type { SkuView } from "../protocol";
 import type { InventoryStore, SkuRow } from "../store";
 
@@ -12,4 +13,6 @@ export interface SpreadHost {
   depletedEdge(sku: string, depleted: boolean, now: number): void;
   /** The sku's aggregate changed: publish it to listeners. */
   changed(sku: string): void;
+  /** The reply this object recorded for an idempotency key (`Actor.recordedReply`). */
+  recordedReply(key: string, fingerprint: string): IdempotencyLookup;
 }

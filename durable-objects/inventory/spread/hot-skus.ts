@@ -1,8 +1,5 @@
 import { ShardRouter } from "../../routing";
-// The runtime keeps idempotency internal; a keyed retry after a K change must read another
-// sub-shard's record, so this one place reads the store directly (read-only: `lookup`).
-import { IdempotencyStore } from "../../runtime/idempotency";
-import type { Timers } from "../../runtime/timers";
+import type { IdempotencyLookup, Timers } from "../../runtime";
 import type { SkuView } from "../protocol";
 import { subShardRef } from "./address";
 import { loadSpreadConfig, type SpreadConfig } from "./config";
@@ -24,8 +21,8 @@ export class HotSkus {
   readonly rebalancer: Rebalancer;
   readonly reports: PartReports;
   readonly config: SpreadConfig;
-  /** This object's idempotency records, for `keyedReply`. */
-  readonly records: IdempotencyStore;
+  /** This object's recorded reply for an idempotency key (the actor's), for `keyedReply`. */
+  readonly recordedReply: (key: string, fingerprint: string) => IdempotencyLookup;
 
   constructor(host: SpreadHost, sql: SqlStorage, env: Cloudflare.Env, timers: Timers) {
     const store = new SpreadStore(sql);
@@ -41,7 +38,7 @@ export class HotSkus {
       remote: (sku, subShard) => subShardRef(router, sku, subShard),
     });
     this.reports = new PartReports((sku) => router.inventory(sku));
-    this.records = new IdempotencyStore(sql, timers);
+    this.recordedReply = host.recordedReply;
   }
 
   /**

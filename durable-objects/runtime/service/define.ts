@@ -36,6 +36,12 @@ export interface ServiceDeclaration<
   /** Every failure code the service's commands return, with its HTTP status and title. */
   readonly failures?: { readonly [K in C]: FailureSpec };
   /**
+   * Failure codes the service's objects answer one another and never a client (a hot SKU's
+   * sub-shard telling the edge's client to rebalance): the caller consumes them. One that
+   * reaches a route anyway is a bug there, answered `500` and logged like any undeclared code.
+   */
+  readonly internalFailures?: readonly string[];
+  /**
    * Service-specific settings read from vars, validated eagerly: throw an `Error` whose
    * message names the var and its limit (use `integer`/`onOff` of `core/config`).
    */
@@ -54,6 +60,8 @@ export interface ServiceDefinition<
   readonly varPrefix: string;
   /** Failures, always present (empty when none were declared). */
   readonly failures: { readonly [K in C]: FailureSpec };
+  /** Internal failures, always present (empty when none were declared). */
+  readonly internalFailures: readonly string[];
   /** Phantom: carries the protocol type for `router.to`; never set at run time. */
   readonly protocol?: P;
 }
@@ -101,7 +109,20 @@ export function defineService<P extends Protocol>() {
         );
       }
     }
-    return { ...declaration, failures, varPrefix: name.toUpperCase().replaceAll("-", "_") };
+    const internalFailures = declaration.internalFailures ?? [];
+    for (const code of internalFailures) {
+      if (!KEBAB.test(code) || Object.hasOwn(failures, code)) {
+        throw new Error(
+          `service ${name}: internal failure "${code}" must be kebab-case and not also a declared failure`,
+        );
+      }
+    }
+    return {
+      ...declaration,
+      failures,
+      internalFailures,
+      varPrefix: name.toUpperCase().replaceAll("-", "_"),
+    };
   };
 }
 
