@@ -16,6 +16,7 @@ export {
   type WriteOptions,
   write,
 } from "./commands";
+export { entityPartition, entityPartitions } from "./entity";
 export type { FaultKind, FaultSpec } from "./faults";
 export { DEFAULT_IDEMPOTENCY_TTL_MS } from "./idempotency";
 export {
