@@ -7,6 +7,8 @@ export type { OrderItem, OrdersProtocol, OrderView } from "./orders/protocol";
 export { OrderShard } from "./orders/shard";
 export { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
 export { type ShardAddress, ShardRouter } from "./routing";
+export type { SessionsProtocol, SessionView } from "./sessions/protocol";
+export { SessionActor } from "./sessions/session";
 export { BulwarkSupervisor, ROOT } from "./supervision";
 export {
   AlarmManager,

@@ -16,6 +16,7 @@ export {
   InventoryShard,
   MetricsMonitor,
   OrderShard,
+  SessionActor,
 } from "../durable-objects";
 
 /** The Worker: HTTP through the Hono edge, the orders and notification queues and their DLQs, and the cron. */

@@ -29,6 +29,7 @@ export {
   type Result,
   RuntimeCodes,
 } from "./result";
+export { Sockets } from "./sockets";
 export * from "./supervisor";
 export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";
 export type { DueTimer } from "./timers";
