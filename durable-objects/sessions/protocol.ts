@@ -31,8 +31,8 @@ export interface SessionRecord {
 
 /** The sessions service's commands (the actor is the user: payloads carry no user id). */
 export type SessionsProtocol = {
-  /** Starts a session for `device`, or refreshes the active one (the device joins it). */
-  start: { payload: { device: string }; value: SessionView };
+  /** Starts a session for `device` (`created`), or refreshes the active one (the device joins it). */
+  start: { payload: { device: string }; value: { created: boolean; session: SessionView } };
   /** `not-found` (the user never had a session). */
   get: { payload: null; value: SessionView };
   /** `not-found`. Ending an ended or expired session answers it as it stands. */

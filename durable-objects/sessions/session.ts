@@ -16,9 +16,10 @@ export class SessionActor extends Actor<Cloudflare.Env, SessionsProtocol> {
   }
 
   protected readonly commands = {
-    start: write(({ device }: { device: string }, cx) =>
-      ok(this.#save(startedSession(this.#active(), device, cx.now))),
-    ),
+    start: write(({ device }: { device: string }, cx) => {
+      const active = this.#active();
+      return ok({ created: !active, session: this.#save(startedSession(active, device, cx.now)) });
+    }),
     get: read(() => (this.#session ? ok(this.#view()) : noSession())),
     end: write((_: null, cx) =>
       this.#session ? ok(this.#end("ended", cx.now) ?? this.#view()) : noSession(),

@@ -23,7 +23,7 @@ beforeAll(async () => {
 async function start(userId: string, device = "phone"): Promise<SessionView> {
   const reply = await session(userId).call("start", { device });
   if (!reply.ok) throw new Error(JSON.stringify(reply));
-  return reply.value;
+  return reply.value.session;
 }
 
 async function presence(userId: string): Promise<PresenceClient> {
@@ -44,7 +44,10 @@ const ms = (iso: string) => Date.parse(iso);
 describe("Session actor: lifecycle", () => {
   it("starts a session for a device: active, the device listed, expiring one idle timeout after it was seen", async () => {
     const user = uniqueUser();
-    const view = await start(user);
+    const reply = await session(user).call("start", { device: "phone" });
+    expect(reply).toMatchObject({ ok: true, value: { created: true } });
+    if (!reply.ok) return;
+    const view = reply.value.session;
     expect(view).toMatchObject({
       userId: user,
       status: "active",
@@ -65,6 +68,8 @@ describe("Session actor: lifecycle", () => {
       async () => Date.now(),
       (now) => now > ms(first.lastSeenAt),
     );
+    const refreshed = await session(user).call("start", { device: "laptop" });
+    expect(refreshed).toMatchObject({ ok: true, value: { created: false } });
     const second = await start(user, "laptop");
     expect(second.sessionId).toBe(first.sessionId);
     expect(second.startedAt).toBe(first.startedAt);
