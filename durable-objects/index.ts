@@ -1,12 +1,21 @@
 /** The Durable Object classes the Worker exports, and the types the edge needs from them. */
 export { AdminAuthGuard } from "./admin-auth";
-export { isService, loadConfig, SERVICES, type ServiceName } from "./config";
+export { loadConfig } from "./config";
 export type { HoldView, InventoryProtocol, SkuView } from "./inventory/protocol";
 export { InventoryShard } from "./inventory/shard";
 export type { OrderItem, OrdersProtocol, OrderView } from "./orders/protocol";
 export { OrderShard } from "./orders/shard";
 export { ClientRateLimiter } from "./rate-limit/client-rate-limiter";
-export { type ShardAddress, ShardRouter } from "./routing";
+export { type ServiceProtocols, type ShardAddress, ShardRouter } from "./routing";
+export {
+  type AnswerCode,
+  isService,
+  PROBLEM_TABLE,
+  SERVICES,
+  type ServiceDefinitions,
+  type ServiceName,
+  services,
+} from "./services";
 export type { SessionsProtocol, SessionView } from "./sessions/protocol";
 export { SessionActor } from "./sessions/session";
 export { BulwarkSupervisor, ROOT } from "./supervision";

@@ -1,12 +1,13 @@
 import type { AdmissionOptions } from "../core/regulation";
-import { loadConfig, type ServiceName } from "./config";
+import { loadConfig } from "./config";
 import { Actor, type Protocol, type SupervisorLink } from "./runtime";
+import type { ServiceName } from "./services";
 import { actorMetricsSink } from "./visibility/metrics/actor-sink";
 
 /**
- * A shard of one of the reference system's services: supervised by that service's
- * supervisor (which knows it by its object name), with admission limits and service time
- * from the service's configuration.
+ * A shard of one of the registry's services: supervised by that service's supervisor
+ * (which knows it by its object name), with admission limits and service time from the
+ * service's declaration and vars.
  */
 export abstract class ServiceShard<P extends Protocol> extends Actor<Cloudflare.Env, P> {
   protected abstract override readonly service: ServiceName;

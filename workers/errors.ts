@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { isProblemCode, type ProblemCode, problemBody, retryAfterSeconds } from "../core/http";
+import { problemBody, retryAfterSeconds } from "../core/http";
 import { logEvent } from "../core/log";
-import type { Failure } from "../durable-objects/runtime";
+import { type Failure, RuntimeCodes } from "../durable-objects/runtime";
+import { type AnswerCode, PROBLEM_TABLE } from "../durable-objects/services";
 import type { AppEnv } from "./context";
 
 /**
@@ -12,18 +13,18 @@ import type { AppEnv } from "./context";
  * `application/problem+json`.
  */
 export class Problem extends HTTPException {
-  readonly code: ProblemCode;
+  readonly code: AnswerCode;
   readonly detail: string;
   readonly retryAfterMs: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
-    code: ProblemCode,
+    code: AnswerCode,
     detail: string,
     retryAfterMs?: number,
     headers: Record<string, string> = {},
   ) {
-    const body = problemBody(code, detail);
+    const body = problemBody(code, detail, PROBLEM_TABLE);
     super(body.status as ContentfulStatusCode, { message: detail });
     this.code = code;
     this.detail = detail;
@@ -36,7 +37,7 @@ const LOAD_CODES = new Set(["overloaded", "circuit-open", "service-unavailable",
 
 /** A problem+json response for `code`; load refusals carry `Retry-After`. */
 export function problemResponse(code: string, detail: string, retryAfterMs?: number): Response {
-  const body = problemBody(code, detail);
+  const body = problemBody(code, detail, PROBLEM_TABLE);
   const headers = new Headers({ "Content-Type": "application/problem+json" });
   if (LOAD_CODES.has(body.code) || retryAfterMs !== undefined) {
     headers.set("Retry-After", String(retryAfterSeconds(retryAfterMs)));
@@ -44,13 +45,23 @@ export function problemResponse(code: string, detail: string, retryAfterMs?: num
   return new Response(JSON.stringify(body), { status: body.status, headers });
 }
 
-/** An actor's expected failure, thrown as the edge's error type. */
-export const fromFailure = (failure: Failure): Problem =>
-  new Problem(
-    isProblemCode(failure.code) ? failure.code : "internal-error",
-    failure.detail,
-    failure.retryAfterMs,
-  );
+/** Whether `code` is in the deployment's problem table (core codes and declared failures). */
+export const isAnswerCode = (code: string): code is AnswerCode =>
+  Object.hasOwn(PROBLEM_TABLE, code);
+
+/**
+ * An actor's expected failure, thrown as the edge's error type. A code no service declares
+ * is a bug (the registry's failure-code test catches it): it answers 500 and is logged.
+ */
+export function fromFailure(failure: Failure): Problem {
+  if (isAnswerCode(failure.code))
+    return new Problem(failure.code, failure.detail, failure.retryAfterMs);
+  // A saga that crashed after a durable step answers like a crash, already reported.
+  if (failure.code !== RuntimeCodes.interrupted) {
+    logEvent("error", "undeclared-failure-code", { code: failure.code, detail: failure.detail });
+  }
+  return new Problem("internal-error", failure.detail, failure.retryAfterMs);
+}
 
 /** `app.onError`: problems as they are, other HTTP errors by status, anything else a 500. */
 export function onError(error: Error, c: Context<AppEnv>): Response {

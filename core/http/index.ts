@@ -5,7 +5,10 @@ export {
   PROBLEMS,
   type ProblemBody,
   type ProblemCode,
+  type ProblemSpec,
+  type ProblemTable,
   problemBody,
+  problemTable,
   retryAfterSeconds,
 } from "./problem";
 export * from "./schemas";

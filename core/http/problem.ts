@@ -1,4 +1,17 @@
-/** Every `code` the HTTP contract can answer, with its status and RFC 9457 title. */
+/** How one problem `code` answers: its HTTP status and RFC 9457 title. */
+export interface ProblemSpec {
+  readonly status: number;
+  readonly title: string;
+}
+
+/** A problem table: every code a deployment can answer, with its status and title. */
+export type ProblemTable = Readonly<Record<string, ProblemSpec>>;
+
+/**
+ * The core codes: what the edge and the runtime answer themselves, and the reference
+ * system's original codes. Services add theirs by declaring `failures`; the deployment's
+ * table is `problemTable(PROBLEMS, …)` of both.
+ */
 export const PROBLEMS = {
   "not-found": { status: 404, title: "Not Found" },
   "method-not-allowed": { status: 405, title: "Method Not Allowed" },
@@ -21,7 +34,7 @@ export const PROBLEMS = {
   "service-unavailable": { status: 503, title: "Service Unavailable" },
   "deadline-exceeded": { status: 503, title: "Deadline Exceeded" },
   "internal-error": { status: 500, title: "Internal Error" },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const satisfies Record<string, ProblemSpec>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
@@ -36,10 +49,42 @@ export interface ProblemBody {
 
 export const isProblemCode = (code: string): code is ProblemCode => Object.hasOwn(PROBLEMS, code);
 
-/** Builds the problem body for `code`; unknown codes are internal errors (a bug upstream). */
-export function problemBody(code: string, detail: string): ProblemBody {
-  const known: ProblemCode = isProblemCode(code) ? code : "internal-error";
-  const { status, title } = PROBLEMS[known];
+/**
+ * The core table plus each source's codes. A code two sources both declare must agree on
+ * status and title; otherwise this throws, naming the code and both sources, so one code
+ * never means two answers.
+ */
+export function problemTable(
+  core: ProblemTable,
+  sources: readonly { readonly source: string; readonly failures: ProblemTable }[],
+): ProblemTable {
+  const table: Record<string, ProblemSpec> = { ...core };
+  const owner = new Map<string, string>(Object.keys(core).map((code) => [code, "core"]));
+  for (const { source, failures } of sources) {
+    for (const [code, spec] of Object.entries(failures)) {
+      const known = table[code];
+      if (known && (known.status !== spec.status || known.title !== spec.title)) {
+        throw new Error(
+          `problem ${code}: ${source} declares ${spec.status} "${spec.title}", ` +
+            `${owner.get(code)} ${known.status} "${known.title}"`,
+        );
+      }
+      table[code] = { status: spec.status, title: spec.title };
+      if (!owner.has(code)) owner.set(code, source);
+    }
+  }
+  return table;
+}
+
+/** Builds the problem body for `code`; codes not in `table` are internal errors (a bug upstream). */
+export function problemBody(
+  code: string,
+  detail: string,
+  table: ProblemTable = PROBLEMS,
+): ProblemBody {
+  const spec = Object.hasOwn(table, code) ? table[code] : undefined;
+  const known = spec ? code : "internal-error";
+  const { status, title } = spec ?? PROBLEMS["internal-error"];
   return { type: `https://bulwark.dev/problems/${known}`, title, status, detail, code: known };
 }
 

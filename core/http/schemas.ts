@@ -31,29 +31,35 @@ export const orderBody = z.strictObject({
     }),
 });
 
-export const faultBody = z
-  .strictObject({
-    service: z.enum(["inventory", "orders"]),
-    sku: skuParam.optional(),
-    orderId: idParam.optional(),
-    shard: int(0, 1023).optional(),
-    kind: z.enum(["crash", "latency", "overload"]),
-    count: int(1, 1000).default(1),
-    ms: int(1, 30_000).default(100),
-    /** Extension: for a saga, which atomic step (1-based) the crash hits. */
-    step: int(1, 100).default(1),
-  })
-  .refine((f) => [f.sku, f.orderId, f.shard].filter((t) => t !== undefined).length <= 1, {
-    message: "give at most one of sku, orderId, shard",
-  })
-  .refine((f) => f.sku === undefined || f.service === "inventory", {
-    message: "sku targets the inventory service",
-    path: ["sku"],
-  })
-  .refine((f) => f.orderId === undefined || f.service === "orders", {
-    message: "orderId targets the orders service",
-    path: ["orderId"],
-  });
+/**
+ * `POST /v1/ops/faults` for a deployment's `services` (the registry's names): a service,
+ * at most one target (`sku` on inventory, `orderId` on orders, or a shard index) and the
+ * fault.
+ */
+export const faultSchema = <const S extends readonly [string, ...string[]]>(services: S) =>
+  z
+    .strictObject({
+      service: z.enum(services),
+      sku: skuParam.optional(),
+      orderId: idParam.optional(),
+      shard: int(0, 1023).optional(),
+      kind: z.enum(["crash", "latency", "overload"]),
+      count: int(1, 1000).default(1),
+      ms: int(1, 30_000).default(100),
+      /** Extension: for a saga, which atomic step (1-based) the crash hits. */
+      step: int(1, 100).default(1),
+    })
+    .refine((f) => [f.sku, f.orderId, f.shard].filter((t) => t !== undefined).length <= 1, {
+      message: "give at most one of sku, orderId, shard",
+    })
+    .refine((f) => f.sku === undefined || f.service === "inventory", {
+      message: "sku targets the inventory service",
+      path: ["sku"],
+    })
+    .refine((f) => f.orderId === undefined || f.service === "orders", {
+      message: "orderId targets the orders service",
+      path: ["orderId"],
+    });
 
 /** `X-Deadline-Ms`: milliseconds the client will wait, 1–60000, as plain decimal digits. */
 export const deadlineHeader = z

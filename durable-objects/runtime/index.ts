@@ -29,6 +29,8 @@ export {
   type Result,
   RuntimeCodes,
 } from "./result";
+export * from "./service";
+export { ServiceRouter, type ShardAddress } from "./service/router";
 export { Sockets } from "./sockets";
 export * from "./supervisor";
 export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";

@@ -1,11 +1,13 @@
-import { type BulwarkConfig, SERVICES } from "../config";
+import type { BulwarkConfig } from "../config";
 import type { SupervisorSpec } from "../runtime";
+import { SERVICES, services } from "../services";
 
 /** The root supervisor's name; it supervises one supervisor per service. */
 export const ROOT = "root";
 
 /**
- * The reference system's supervision tree, derived from configuration:
+ * The reference system's supervision tree, derived from the registry
+ * (`durable-objects/services.ts`, in its order) and configuration:
  *
  * ```
  * root (one_for_one, 1 restart / 5 s)
@@ -39,23 +41,22 @@ export function supervisionSpec(config: BulwarkConfig, name: string): Supervisor
       })),
     };
   }
-  const service = SERVICES.find((s) => s === name);
-  if (!service) return null;
-  const { shards, flags, binding } = config.services[service];
-  const parent = { address: { binding: "SUPERVISOR", name: ROOT }, childId: service };
+  if (!services.has(name)) return null;
+  const { shards, flags, binding } = config.services[name];
+  // Per-entity services (no shard map) start no children up front.
+  const names = shards?.shardNames() ?? [];
+  const parent = { address: { binding: "SUPERVISOR", name: ROOT }, childId: name };
   if (flags.strategy === "simple_one_for_one") {
     return {
       flags,
       parent,
       children: [{ id: "shard", address: { binding, name: "" } }],
-      dynamicChildren: shards.shardNames().map((shard) => ({ name: shard })),
+      dynamicChildren: names.map((shard) => ({ name: shard })),
     };
   }
   return {
     flags,
     parent,
-    children: shards
-      .shardNames()
-      .map((shard) => ({ id: shard, address: { binding, name: shard } })),
+    children: names.map((shard) => ({ id: shard, address: { binding, name: shard } })),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PROBLEMS } from "../../core/http";
+import { PROBLEM_TABLE } from "../../durable-objects";
 import { app } from "../../workers/app";
 import { openApiDocument, openApiPath } from "../../workers/openapi";
 import { holdView, orderView, problem, skuView } from "../../workers/openapi/views";
@@ -59,7 +59,7 @@ describe("OpenAPI document", () => {
       const status = /^(\d{3}):/.exec(response.description)?.[1];
       for (const code of codesOf(response)) pairs.add(`${status} ${code}`);
     }
-    const expected = Object.entries(PROBLEMS).map(([code, { status }]) => `${status} ${code}`);
+    const expected = Object.entries(PROBLEM_TABLE).map(([code, { status }]) => `${status} ${code}`);
     const missing = expected.filter((pair) => !pairs.has(pair));
     expect(missing, `problem codes missing from the document: ${missing.join(", ")}`).toEqual([]);
     const wrong = [...pairs].filter((pair) => !expected.includes(pair));

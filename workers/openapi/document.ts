@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PROBLEMS, type ProblemCode } from "../../core/http";
+import { PROBLEM_TABLE, type AnswerCode as ProblemCode } from "../../durable-objects/services";
 import { ROUTES, type RouteAnswer, type RouteSpec } from "./routes";
 import { named } from "./views";
 
@@ -135,7 +135,7 @@ function responses(route: RouteSpec): Json {
     out[status] = answerResponse(answer);
   const byStatus = new Map<number, ProblemCode[]>();
   for (const code of problemsOf(route)) {
-    const { status } = PROBLEMS[code];
+    const { status } = PROBLEM_TABLE[code] ?? { status: 500 };
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   for (const [status, codes] of byStatus) {

@@ -1,14 +1,8 @@
 import { z } from "zod";
 import { ackBody, beforeQuery } from "../../core/alarms";
-import type { ProblemCode } from "../../core/http";
-import {
-  faultBody,
-  idParam,
-  orderBody,
-  placeHoldBody,
-  putSkuBody,
-  skuParam,
-} from "../../core/http";
+import { idParam, orderBody, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import type { AnswerCode as ProblemCode } from "../../durable-objects/services";
+import { faultBody } from "../fault-body";
 import {
   apiDocument,
   degraded,

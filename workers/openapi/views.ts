@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PROBLEMS } from "../../core/http";
+import { type AnswerCode, PROBLEM_TABLE } from "../../durable-objects/services";
 
 /**
  * What the edge answers, as zod schemas for the OpenAPI document. Requests are validated
@@ -87,7 +87,7 @@ export const problem = z
     title: z.string(),
     status: z.int(),
     detail: z.string().meta({ description: "what was wrong, in plain words" }),
-    code: z.enum(Object.keys(PROBLEMS) as [keyof typeof PROBLEMS]),
+    code: z.enum(Object.keys(PROBLEM_TABLE) as [AnswerCode, ...AnswerCode[]]),
   })
   .register(named, { id: "Problem" });
 

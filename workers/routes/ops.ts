@@ -1,6 +1,5 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { z } from "zod";
-import { faultBody } from "../../core/http";
 import { logEvent } from "../../core/log";
 import {
   alarmManager,
@@ -12,6 +11,7 @@ import {
 } from "../../durable-objects";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
+import { faultBody } from "../fault-body";
 import { adminAuth } from "../middleware/admin-auth";
 import { jsonBody } from "../middleware/json-body";
 import { input, validate } from "../middleware/validate";
@@ -26,7 +26,7 @@ function faultTargets(router: ShardRouter, fault: z.infer<typeof faultBody>): Sh
   if (fault.shard !== undefined) {
     const shard = router.shard(fault.service, fault.shard);
     if (!shard) {
-      const count = router.config.services[fault.service].shards.shardCount;
+      const count = router.shards(fault.service).length;
       throw new Problem("invalid-request", `shard: ${fault.service} has shards 0 to ${count - 1}`);
     }
     return [shard];

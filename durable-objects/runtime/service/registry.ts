@@ -1,0 +1,72 @@
+import type { Protocol } from "../commands";
+import { resolveService, type ServiceConfig } from "./config";
+import type { FailureSpec, NameOf, ServiceDefinition, SettingsOf } from "./define";
+
+/** Any service definition, whatever its protocol, name, binding, codes and settings. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of any protocol and settings
+export type AnyServiceDefinition = ServiceDefinition<any, string, string, string, any>;
+
+/** The definition named `N` in a list of definitions. */
+export type DefinitionNamed<Ds extends readonly AnyServiceDefinition[], N extends string> = Extract<
+  Ds[number],
+  { readonly name: N }
+>;
+
+/** Every service's configuration, by name, typed by its definition. */
+export type ServiceConfigs<Ds extends readonly AnyServiceDefinition[]> = {
+  readonly [D in Ds[number] as NameOf<D>]: ServiceConfig<NameOf<D>, D["binding"], SettingsOf<D>>;
+};
+
+/**
+ * The services of one deployment, from their definitions: names, lookup, configuration and
+ * their declared failures. Throws on two services with one name or one binding.
+ */
+export class ServiceRegistry<const Ds extends readonly AnyServiceDefinition[]> {
+  readonly definitions: Ds;
+  /** Service names in declaration order (the supervision tree's start order). */
+  readonly names: readonly NameOf<Ds[number]>[];
+
+  constructor(definitions: Ds) {
+    this.definitions = definitions;
+    this.names = definitions.map((d) => d.name as NameOf<Ds[number]>);
+    for (const key of ["name", "binding"] as const) {
+      const seen = new Set<string>();
+      for (const d of definitions) {
+        if (seen.has(d[key])) throw new Error(`two services declare the ${key} "${d[key]}"`);
+        seen.add(d[key]);
+      }
+    }
+  }
+
+  /** Whether `name` is one of the registry's services. */
+  has(name: string): name is NameOf<Ds[number]> {
+    return (this.names as readonly string[]).includes(name);
+  }
+
+  /** The definition of service `name`. */
+  get<N extends NameOf<Ds[number]>>(name: N): DefinitionNamed<Ds, N> {
+    const definition = this.definitions.find((d) => d.name === name);
+    if (!definition) throw new Error(`unknown service "${name}"`);
+    return definition as DefinitionNamed<Ds, N>;
+  }
+
+  /** Every service's configuration from `env` (vars and bindings), validated eagerly. */
+  resolve(env: object): ServiceConfigs<Ds> {
+    return Object.fromEntries(
+      this.definitions.map((d) => [d.name, resolveService(d, env)]),
+    ) as unknown as ServiceConfigs<Ds>;
+  }
+
+  /** Each service's declared failures, labelled with the service (for the problem table). */
+  failureSources(): { readonly source: string; readonly failures: Record<string, FailureSpec> }[] {
+    return this.definitions.map((d) => ({ source: `service ${d.name}`, failures: d.failures }));
+  }
+}
+
+/** The protocol of service `N` in a list of definitions. */
+export type ProtocolNamed<Ds extends readonly AnyServiceDefinition[], N extends string> =
+  DefinitionNamed<Ds, N> extends ServiceDefinition<infer P>
+    ? P extends Protocol
+      ? P
+      : never
+    : never;

@@ -1,0 +1,204 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { PROBLEMS, problemTable } from "../../core/http";
+import { loadConfig, PROBLEM_TABLE, SERVICES, ShardRouter, services } from "../../durable-objects";
+import type { InventoryProtocol } from "../../durable-objects/inventory/protocol";
+import { type ActorRef, defineService, ServiceRegistry } from "../../durable-objects/runtime";
+import { supervisionSpec } from "../../durable-objects/supervision";
+import { createApp } from "../../workers/app";
+import { faultBody } from "../../workers/fault-body";
+import { logsDuring } from "../log-lines";
+
+type Counter = { get: { payload: { key: string }; value: number } };
+
+const sharded = { kind: "sharded", shards: 4 } as const;
+
+describe("defineService", () => {
+  it("derives the var prefix from the kebab-case name and keeps the declared failures", () => {
+    const def = defineService<Counter>()({
+      name: "user-sessions",
+      binding: "USER_SESSIONS",
+      placement: sharded,
+      failures: { "session-closed": { status: 409, title: "Session Closed" } },
+    });
+    expect(def.varPrefix).toBe("USER_SESSIONS");
+    expect(def.failures).toEqual({ "session-closed": { status: 409, title: "Session Closed" } });
+    expectTypeOf(def.name).toEqualTypeOf<"user-sessions">();
+  });
+
+  it("refuses a name that is not kebab-case, a binding that is not an identifier, and a non-error status", () => {
+    const define = defineService<Counter>();
+    expect(() => define({ name: "UserSessions", binding: "X", placement: sharded })).toThrow(
+      'service name must be kebab-case, got "UserSessions"',
+    );
+    expect(() => define({ name: "users", binding: "not a binding", placement: sharded })).toThrow(
+      'service users: binding must be an identifier, got "not a binding"',
+    );
+    expect(() =>
+      define({
+        name: "users",
+        binding: "USERS",
+        placement: sharded,
+        failures: { gone: { status: 200, title: "Gone" } },
+      }),
+    ).toThrow("service users: failure gone status must be 400–599, got 200");
+  });
+});
+
+describe("ServiceRegistry", () => {
+  const a = defineService<Counter>()({ name: "a", binding: "A", placement: sharded });
+
+  it("refuses two services with one name or one binding", () => {
+    const sameName = defineService<Counter>()({ name: "a", binding: "B", placement: sharded });
+    const sameBinding = defineService<Counter>()({ name: "b", binding: "A", placement: sharded });
+    expect(() => new ServiceRegistry([a, sameName])).toThrow('two services declare the name "a"');
+    expect(() => new ServiceRegistry([a, sameBinding])).toThrow(
+      'two services declare the binding "A"',
+    );
+  });
+
+  it("fails configuration when a declared binding is missing, naming the binding", () => {
+    expect(() => new ServiceRegistry([a]).resolve({ ...env })).toThrow(
+      "service a: Durable Object binding A is missing from the environment",
+    );
+  });
+
+  it("applies <NAME>_SHARDS over the declared count and validates it naming the var", () => {
+    const registry = new ServiceRegistry([{ ...a, binding: "INVENTORY" }]);
+    expect(registry.resolve(env).a.shards?.shardCount).toBe(4);
+    expect(registry.resolve({ ...env, A_SHARDS: "7" }).a.shards?.shardCount).toBe(7);
+    expect(() => registry.resolve({ ...env, A_SHARDS: "0" })).toThrow(
+      'A_SHARDS must be an integer from 1 to 1024, got "0"',
+    );
+  });
+
+  it("resolves per-entity placement with <NAME>_IDLE_TIMEOUT_MS over the declared timeout", () => {
+    const entity = defineService<Counter>()({
+      name: "carts",
+      binding: "INVENTORY",
+      placement: { kind: "entity", idleTimeoutMs: 30_000 },
+    });
+    const registry = new ServiceRegistry([entity]);
+    expect(registry.resolve(env).carts).toMatchObject({
+      placement: { kind: "entity", idleTimeoutMs: 30_000 },
+      shards: null,
+    });
+    expect(registry.resolve({ ...env, CARTS_IDLE_TIMEOUT_MS: "5" }).carts.placement).toEqual({
+      kind: "entity",
+      idleTimeoutMs: 5,
+    });
+  });
+
+  it("reads typed settings eagerly and passes on their messages", () => {
+    const withSettings = defineService<Counter>()({
+      name: "a",
+      binding: "INVENTORY",
+      placement: sharded,
+      settings: (vars) => {
+        const raw = Number(vars.A_TTL_MS ?? 100);
+        if (raw < 1) throw new Error(`A_TTL_MS must be at least 1, got ${raw}`);
+        return { ttlMs: raw };
+      },
+    });
+    const registry = new ServiceRegistry([withSettings]);
+    const settings = registry.resolve(env).a.settings;
+    expectTypeOf(settings).toEqualTypeOf<{ ttlMs: number }>();
+    expect(settings).toEqual({ ttlMs: 100 });
+    expect(() => registry.resolve({ ...env, A_TTL_MS: "0" })).toThrow(
+      "A_TTL_MS must be at least 1, got 0",
+    );
+  });
+});
+
+describe("The reference system's registry", () => {
+  it("configures every registered service from its declaration and vars", () => {
+    const config = loadConfig(env);
+    expect(Object.keys(config.services)).toEqual([...SERVICES]);
+    for (const name of SERVICES) {
+      const def = services.get(name);
+      expect(config.services[name]).toMatchObject({ name, binding: def.binding });
+      const vars = env as unknown as Record<string, string>;
+      expect(config.services[name].shards?.shardCount).toBe(
+        Number(vars[`${def.varPrefix}_SHARDS`]),
+      );
+    }
+  });
+
+  it("fails the first request with a message naming a declared binding missing from the environment", async () => {
+    const broken = { ...env, ORDERS: undefined };
+    expect(() => loadConfig(broken)).toThrow(
+      "service orders: Durable Object binding ORDERS is missing from the environment",
+    );
+    let status = 0;
+    const lines = await logsDuring(async () => {
+      const ctx = createExecutionContext();
+      const request = new Request("http://edge.test/v1/skus/registry-sku");
+      status = (await createApp().fetch(request, broken, ctx)).status;
+      await waitOnExecutionContext(ctx);
+    });
+    expect(status).toBe(500);
+    expect(lines.filter((l) => l.event === "internal-error").map((l) => l.error)).toContain(
+      "service orders: Durable Object binding ORDERS is missing from the environment " +
+        "(declare it under [[durable_objects.bindings]] in wrangler.toml)",
+    );
+  });
+
+  it("reads orders' typed settings (ORDERS_RESUME_MS) and validates them naming the var", () => {
+    expect(loadConfig({ ...env, ORDERS_RESUME_MS: "250" }).services.orders.settings).toEqual({
+      resumeMs: 250,
+    });
+    expect(() => loadConfig({ ...env, ORDERS_RESUME_MS: "0" })).toThrow(
+      'ORDERS_RESUME_MS must be an integer from 1 to 3600000, got "0"',
+    );
+  });
+
+  it("routes router.to(service, key) to the key's shard with a reference typed by its protocol", async () => {
+    const router = new ShardRouter(env);
+    const ref = router.to("inventory", "registry-sku");
+    expectTypeOf(ref).toEqualTypeOf<ActorRef<InventoryProtocol>>();
+    expect((await ref.call("putSku", { sku: "registry-sku", stock: 3 })).ok).toBe(true);
+    const direct = router.ref(router.locate("inventory", "registry-sku"));
+    expect(await direct.call("getSku", { sku: "registry-sku" })).toMatchObject({
+      ok: true,
+      value: { sku: "registry-sku", stock: 3 },
+    });
+  });
+
+  it("builds the supervision tree from the registry: one supervisor per service, one child per shard", () => {
+    const config = loadConfig(env);
+    const root = supervisionSpec(config, "root");
+    expect(root?.children.map((c) => c.id)).toEqual([...SERVICES]);
+    for (const name of SERVICES) {
+      const spec = supervisionSpec(config, name);
+      expect(spec?.children).toHaveLength(config.services[name].shards?.shardCount ?? 0);
+      expect(spec?.children[0]?.address.binding).toBe(services.get(name).binding);
+    }
+  });
+
+  it("accepts every registered service in the fault schema and names them when refusing one", () => {
+    for (const service of SERVICES) {
+      expect(faultBody.safeParse({ service, kind: "crash" }).success).toBe(true);
+    }
+    const refused = faultBody.safeParse({ service: "payments", kind: "crash" });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ["service"], values: [...SERVICES] });
+  });
+
+  it("puts every service's declared failures in the problem table, with their status", () => {
+    for (const name of SERVICES) {
+      for (const [code, spec] of Object.entries(services.get(name).failures)) {
+        expect(PROBLEM_TABLE[code]).toEqual(spec);
+      }
+    }
+    for (const [code, spec] of Object.entries(PROBLEMS)) expect(PROBLEM_TABLE[code]).toEqual(spec);
+  });
+
+  it("refuses a failure code two sources declare with different answers", () => {
+    expect(() =>
+      problemTable(PROBLEMS, [
+        { source: "service carts", failures: { "not-found": { status: 410, title: "Gone" } } },
+      ]),
+    ).toThrow('problem not-found: service carts declares 410 "Gone", core 404 "Not Found"');
+  });
+});
