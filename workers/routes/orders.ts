@@ -11,9 +11,10 @@ import { fromFailure, Problem } from "../errors";
 import { clientRateLimit } from "../middleware/client-rate-limit";
 import { jsonBody } from "../middleware/json-body";
 import { input, validate } from "../middleware/validate";
-import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
-import { breakerFor, guarded, underPressure } from "../shard-call";
+import { callService } from "../service-call";
+import { serviceRoute } from "../service-route";
+import { breakerFor, underPressure } from "../shard-call";
 import { countShed } from "../visibility/edge-metrics";
 import { recoveredOrder, unwithdrawnOrder } from "./order-recovery";
 
@@ -52,7 +53,7 @@ async function shed(
   request: OrderRequest,
   refusal: Failure,
 ) {
-  const ref = c.get("router").orders(request.orderId);
+  const ref = c.get("router").to("orders", request.orderId);
   let intake: Reply<{ order: OrderView; created: boolean }>;
   try {
     intake = await ref.call("enqueueOrder", request);
@@ -124,14 +125,15 @@ export function orderRoutes(app: Hono<AppEnv>): void {
             detail: `shard ${shard.name} is failing or saturated`,
           });
         }
-        const reply = await guarded(
-          shard,
-          { idempotent: true, deadline: clientDeadline(c) },
-          (meta) =>
-            router
-              .orders(orderId)
-              .call("placeOrder", request, { ...meta, idempotencyKey: orderId }),
-        );
+        // The order id is the key's hash, so it is the idempotency key as it stands.
+        const reply = await callService(c, {
+          service: "orders",
+          key: orderId,
+          command: "placeOrder",
+          kind: "effect",
+          payload: request,
+          idempotency: { key: orderId },
+        });
         if (reply.ok) return orderResponse(c, reply.value);
         if (async && SHEDDABLE.has(reply.code)) return shed(c, shard, request, reply);
         const started = await recoveredOrder(c, request, reply);
@@ -142,18 +144,13 @@ export function orderRoutes(app: Hono<AppEnv>): void {
   });
 
   resource(app, "/v1/orders/:orderId", {
-    GET: [
-      validate({ params: { orderId: idParam } }),
-      async (c) => {
-        const orderId = input(c).params.orderId ?? "";
-        const router = c.get("router");
-        const reply = await guarded(
-          router.locate("orders", orderId),
-          { idempotent: true, deadline: clientDeadline(c) },
-          (meta) => router.orders(orderId).call("getOrder", { orderId }, meta),
-        );
-        return answer(c, reply);
-      },
-    ],
+    GET: serviceRoute({
+      service: "orders",
+      command: "getOrder",
+      kind: "read",
+      params: { orderId: idParam },
+      key: ({ params }) => params.orderId,
+      payload: ({ params }) => ({ orderId: params.orderId }),
+    }),
   });
 }

@@ -1,6 +1,5 @@
-import type { Context, Handler, Hono } from "hono";
-import type { z } from "zod";
-import { canonicalJson, idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
+import type { Hono } from "hono";
+import { idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
 import {
   FEED_LIMITS_HEADER,
   type FeedRefusal,
@@ -9,109 +8,70 @@ import {
 import { loadLimits } from "../../durable-objects/limits/config";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
-import { adminAuth } from "../middleware/admin-auth";
-import { clientRateLimit } from "../middleware/client-rate-limit";
-import { jsonBody } from "../middleware/json-body";
 import { input, validate } from "../middleware/validate";
-import { answer, clientDeadline } from "../reply";
 import { resource } from "../resource";
-import { guarded } from "../shard-call";
+import { clientOf } from "../service-call";
+import { serviceRoute } from "../service-route";
 
 const sku = { sku: skuParam };
-
-/** The client's address, as the platform sets it (the key of every per-client limit). */
-const clientOf = (c: Context<AppEnv>) => c.req.header("CF-Connecting-IP") ?? "unknown";
 const hold = { sku: skuParam, holdId: idParam };
 
-/** Sends one command to the inventory shard owning the request's sku. */
-function inventory(c: Context<AppEnv>, idempotent: boolean) {
-  const router = c.get("router");
-  const skuKey = input(c).params.sku ?? "";
-  return {
-    ref: () => router.inventory(skuKey),
-    guard: <T>(send: Parameters<typeof guarded<T>>[2]) =>
-      guarded(
-        router.locate("inventory", skuKey),
-        { idempotent, deadline: clientDeadline(c), meta: { reserved: c.get("admin") } },
-        send,
-      ),
-  };
-}
-
-/** A route that sends one hold command (all idempotent) for the request's sku and hold. */
-function holdCommand(command: "getHold" | "confirmHold" | "releaseHold"): Handler<AppEnv> {
-  return async function holdCommandHandler(c) {
-    const { sku: skuKey = "", holdId = "" } = input(c).params;
-    const shard = inventory(c, true);
-    const payload = { sku: skuKey, holdId };
-    return answer(c, await shard.guard((meta) => shard.ref().call(command, payload, meta)));
-  };
-}
+/** A hold command of the request's sku and hold (reads and absolute writes: all idempotent). */
+const holdRoute = (command: "getHold" | "confirmHold" | "releaseHold") =>
+  serviceRoute({
+    service: "inventory",
+    command,
+    kind: command === "getHold" ? "read" : "absolute",
+    params: hold,
+    key: ({ params }) => params.sku,
+    payload: ({ params }) => ({ sku: params.sku, holdId: params.holdId }),
+  });
 
 /** Inventory routes: SKUs, holds and the live stock events socket. */
 export function skuRoutes(app: Hono<AppEnv>): void {
   resource(app, "/v1/skus/:sku", {
-    GET: [
-      validate({ params: sku }),
-      async (c) => {
-        const { params } = input(c);
-        const shard = inventory(c, true);
-        return answer(
-          c,
-          await shard.guard((meta) => shard.ref().call("getSku", { sku: params.sku ?? "" }, meta)),
-        );
-      },
-    ],
-    PUT: [
-      adminAuth(),
-      jsonBody(),
-      validate({ params: sku, body: putSkuBody }),
-      async (c) => {
-        const { params, body } = input<z.infer<typeof putSkuBody>>(c);
-        const shard = inventory(c, true);
-        const payload = { sku: params.sku ?? "", stock: body.stock };
-        return answer(c, await shard.guard((meta) => shard.ref().call("putSku", payload, meta)));
-      },
-    ],
+    GET: serviceRoute({
+      service: "inventory",
+      command: "getSku",
+      kind: "read",
+      params: sku,
+      key: ({ params }) => params.sku,
+      payload: ({ params }) => ({ sku: params.sku }),
+    }),
+    PUT: serviceRoute({
+      service: "inventory",
+      command: "putSku",
+      kind: "absolute",
+      admin: true,
+      params: sku,
+      body: putSkuBody,
+      key: ({ params }) => params.sku,
+      payload: ({ params, body }) => ({ sku: params.sku, stock: body.stock }),
+    }),
   });
 
   resource(app, "/v1/skus/:sku/holds", {
-    POST: [
-      jsonBody(),
-      validate({ params: sku, body: placeHoldBody, idempotencyKey: "optional" }),
-      clientRateLimit(),
-      async (c) => {
-        const { params, body, idempotencyKey } = input<z.infer<typeof placeHoldBody>>(c);
-        const skuKey = params.sku ?? "";
-        const shard = inventory(c, idempotencyKey !== undefined);
-        const keyed =
-          idempotencyKey === undefined
-            ? {}
-            : {
-                idempotencyKey: `hold/${skuKey}/${idempotencyKey}`,
-                fingerprint: canonicalJson(body),
-              };
-        const reply = await shard.guard((meta) =>
-          shard
-            .ref()
-            .call(
-              "placeHold",
-              { sku: skuKey, ...body, client: clientOf(c) },
-              { ...meta, ...keyed },
-            ),
-        );
-        return answer(c, reply, 201);
-      },
-    ],
+    POST: serviceRoute({
+      service: "inventory",
+      command: "placeHold",
+      kind: "effect",
+      params: sku,
+      body: placeHoldBody,
+      idempotencyKey: "optional",
+      scope: "hold",
+      key: ({ params }) => params.sku,
+      payload: ({ params, body }, c) => ({ sku: params.sku, ...body, client: clientOf(c) }),
+      status: 201,
+    }),
   });
 
   resource(app, "/v1/skus/:sku/holds/:holdId", {
-    GET: [validate({ params: hold }), holdCommand("getHold")],
-    DELETE: [validate({ params: hold }), clientRateLimit(), holdCommand("releaseHold")],
+    GET: holdRoute("getHold"),
+    DELETE: holdRoute("releaseHold"),
   });
 
   resource(app, "/v1/skus/:sku/holds/:holdId/confirm", {
-    POST: [validate({ params: hold }), clientRateLimit(), holdCommand("confirmHold")],
+    POST: holdRoute("confirmHold"),
   });
 
   resource(app, "/v1/skus/:sku/events", {

@@ -1,0 +1,108 @@
+import type { Context, Handler, MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { canonicalJson } from "../core/http";
+import type { ServiceName, ServiceProtocols } from "../durable-objects";
+import type { Reply } from "../durable-objects/runtime";
+import type { AppEnv } from "./context";
+import { adminAuth } from "./middleware/admin-auth";
+import { clientRateLimit } from "./middleware/client-rate-limit";
+import { jsonBody } from "./middleware/json-body";
+import { input, validate } from "./middleware/validate";
+import { answer } from "./reply";
+import { type CommandKind, callService } from "./service-call";
+
+type Params = Readonly<Record<string, z.ZodType<string>>>;
+
+/** A route's validated input, typed by its declaration. */
+export interface RouteInput<P extends Params, B> {
+  readonly params: { readonly [K in keyof P]: string };
+  readonly body: B;
+  readonly idempotencyKey: string | undefined;
+}
+
+/** One HTTP route that sends one command to one service (see `serviceRoute`). */
+export interface ServiceRouteSpec<
+  N extends ServiceName,
+  K extends keyof ServiceProtocols[N] & string,
+  P extends Params,
+  S extends z.ZodType | undefined,
+> {
+  readonly service: N;
+  readonly command: K;
+  /** Decides retries and the rate limit (`CommandKind`). */
+  readonly kind: CommandKind;
+  /** Admin route: bearer token first, the operators' reserved share, no client rate limit. */
+  readonly admin?: boolean;
+  readonly params?: P;
+  /** JSON body schema: content type and 64 KiB limit, then validation (400). */
+  readonly body?: S;
+  /** Whether the route reads an `Idempotency-Key` (absent: the header is ignored). */
+  readonly idempotencyKey?: "optional" | "required";
+  /** First part of the scoped key `<scope>/<routing key>/<client key>`; default `command`. */
+  readonly scope?: string;
+  /** The routing key: which shard (or entity) gets the command. */
+  readonly key: (input: RouteInput<P, BodyOf<S>>) => string;
+  readonly payload: (
+    input: RouteInput<P, BodyOf<S>>,
+    c: Context<AppEnv>,
+  ) => ServiceProtocols[N][K]["payload"];
+  /** Status of a success (default 200); failures map to their problem's status. */
+  readonly status?: ContentfulStatusCode;
+  /** Answers the reply instead of `answer(c, reply, status)`. */
+  readonly respond?: (
+    c: Context<AppEnv>,
+    reply: Reply<ServiceProtocols[N][K]["value"]>,
+  ) => Response | Promise<Response>;
+}
+
+type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+/** The idempotency the command carries: scoped client key and body fingerprint, if keyed. */
+function idempotencyOf(scope: string, key: string, input: RouteInput<Params, unknown>) {
+  if (input.idempotencyKey === undefined) return undefined;
+  return {
+    key: `${scope}/${key}/${input.idempotencyKey}`,
+    fingerprint: canonicalJson(input.body ?? null),
+  };
+}
+
+/**
+ * A route as a declaration: the middleware its spec calls for, in the contract's order
+ * (admin auth → JSON body → validation → client rate limit for state-changing, non-admin
+ * commands), then the command through `callService` (deadline, breaker, retries by kind,
+ * fresh stub) and the answer. Use it as a method's handlers in `resource(app, path, …)`.
+ */
+export function serviceRoute<
+  N extends ServiceName,
+  K extends keyof ServiceProtocols[N] & string,
+  P extends Params = Record<never, z.ZodType<string>>,
+  S extends z.ZodType | undefined = undefined,
+>(spec: ServiceRouteSpec<N, K, P, S>): (MiddlewareHandler<AppEnv> | Handler<AppEnv>)[] {
+  const chain: MiddlewareHandler<AppEnv>[] = [];
+  if (spec.admin) chain.push(adminAuth());
+  if (spec.body) chain.push(jsonBody());
+  chain.push(
+    validate({
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.body ? { body: spec.body } : {}),
+      ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}),
+    }),
+  );
+  if (spec.kind !== "read" && !spec.admin) chain.push(clientRateLimit());
+  const handler: Handler<AppEnv> = async function serviceRouteHandler(c) {
+    const valid = input<BodyOf<S>>(c) as RouteInput<P, BodyOf<S>>;
+    const key = spec.key(valid);
+    const idempotency = idempotencyOf(spec.scope ?? spec.command, key, valid);
+    const reply = await callService(c, {
+      service: spec.service,
+      key,
+      command: spec.command,
+      kind: spec.kind,
+      payload: spec.payload(valid, c),
+      ...(idempotency ? { idempotency } : {}),
+    });
+    return spec.respond ? spec.respond(c, reply) : answer(c, reply, spec.status);
+  };
+  return [...chain, handler];
+}
