@@ -10,6 +10,7 @@ import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
+import { sessionRoutes } from "./routes/sessions";
 import { skuRoutes } from "./routes/skus";
 import { httpMetrics } from "./visibility/http-metrics";
 import { metricsRoutes } from "./visibility/metrics-route";
@@ -29,6 +30,7 @@ export function createApp(): Hono<AppEnv> {
   healthRoutes(app);
   skuRoutes(app);
   orderRoutes(app);
+  sessionRoutes(app);
   opsRoutes(app);
   alarmRoutes(app);
   metricsRoutes(app);

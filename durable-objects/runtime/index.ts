@@ -31,6 +31,7 @@ export {
 } from "./result";
 export * from "./service";
 export { ServiceRouter, type ShardAddress } from "./service/router";
+export { ServiceActor } from "./service/service-actor";
 export { Sockets } from "./sockets";
 export * from "./supervisor";
 export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";

@@ -1,5 +1,3 @@
-import { integer, type Vars } from "../../core/config";
-
 export type SessionStatus = "active" | "ended" | "expired";
 
 /** A user's session as clients see it; times are ISO-8601. */
@@ -40,23 +38,3 @@ export type SessionsProtocol = {
   /** Sends the presence to every open socket (after one closed). */
   announce: { payload: null; value: SessionView };
 };
-
-/** The service's settings, from `wrangler.toml` vars. */
-export interface SessionSettings {
-  /** `SESSIONS_IDLE_TIMEOUT_MS` (default 30 min, 1 s – 24 h): no activity for this long ends the session. */
-  readonly idleTimeoutMs: number;
-  /** `SESSIONS_PARTITIONS` (default 16, 1–1024): `simple_one_for_one` supervisors listing active sessions. */
-  readonly partitions: number;
-  /** `SESSIONS_MAX_CONNECTIONS` (default 16, 1–1000): presence sockets per session. */
-  readonly maxConnections: number;
-}
-
-/** Reads and validates the settings (a bad value throws naming the var and its limits). */
-export function sessionSettings(env: object): SessionSettings {
-  const vars = env as Vars;
-  return {
-    idleTimeoutMs: integer(vars, "SESSIONS_IDLE_TIMEOUT_MS", 1_800_000, 1000, 86_400_000),
-    partitions: integer(vars, "SESSIONS_PARTITIONS", 16, 1, 1024),
-    maxConnections: integer(vars, "SESSIONS_MAX_CONNECTIONS", 16, 1, 1000),
-  };
-}

@@ -1,13 +1,13 @@
-import { Actor, entityPartition, fail, ok, read, Sockets, write } from "../runtime";
-import { type SessionRecord, type SessionsProtocol, sessionSettings } from "./protocol";
+import { fail, ok, read, ServiceActor, Sockets, write } from "../runtime";
+import type { SessionRecord } from "./protocol";
+import { sessionsService } from "./service";
 import { endedSession, presenceRefusal, sessionView, startedSession } from "./session-record";
 
 const noSession = () => fail("not-found", "the user has no session");
 
 /** One user's session, one actor per user: start or refresh, end, presence; expires when idle. */
-export class SessionActor extends Actor<Cloudflare.Env, SessionsProtocol> {
-  protected readonly service = "sessions";
-  readonly #settings = sessionSettings(this.env);
+export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsService> {
+  protected readonly definition = sessionsService;
   readonly #sockets = new Sockets(this.ctx);
   #session: SessionRecord | null = null;
 
@@ -27,12 +27,11 @@ export class SessionActor extends Actor<Cloudflare.Env, SessionsProtocol> {
     announce: read(() => ok(this.#announce())),
   };
 
-  protected override idleTimeoutMs = () => this.#settings.idleTimeoutMs;
   protected override onIdle = () => void this.#end("expired", Date.now());
 
   protected override onRequest(): Response {
     const open = this.#sockets.open().length;
-    const refused = presenceRefusal(this.#active(), open, this.#settings.maxConnections);
+    const refused = presenceRefusal(this.#active(), open, this.settings.maxConnections);
     if (refused) return Response.json(refused, { status: 409 });
     const response = this.#sockets.accept();
     this.#announce(); // presence changed
@@ -44,21 +43,13 @@ export class SessionActor extends Actor<Cloudflare.Env, SessionsProtocol> {
     if (this.#sockets.open().length > 0) await this.call("announce", null); // presence changed
   }
 
-  protected override supervision() {
-    const partition = entityPartition(this.service, this.name, this.#settings.partitions);
-    const supervisor = this.env.SUPERVISOR.get(this.env.SUPERVISOR.idFromName(partition));
-    return { supervisor, childId: this.name };
-  }
-
   #active = () => (this.#session?.status === "active" ? this.#session : null);
-  #view = () => {
-    const live = {
-      ...this.#settings,
+  #view = () =>
+    sessionView(this.name, this.#session as SessionRecord, {
+      idleTimeoutMs: this.idleTimeoutMs() ?? 0,
       lastActiveAt: this.lastActiveAt,
       connections: this.#sockets.open().length,
-    };
-    return sessionView(this.name, this.#session as SessionRecord, live);
-  };
+    });
 
   /** Stores `session`; every presence socket hears of the change. */
   #save(session: SessionRecord) {

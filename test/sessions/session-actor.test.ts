@@ -1,24 +1,20 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SessionView } from "../../durable-objects";
-import { entityPartition, entityPartitions } from "../../durable-objects/runtime";
+import { loadConfig } from "../../durable-objects/config";
+import { entityPartition } from "../../durable-objects/runtime";
 import { IDLE_TIMER } from "../../durable-objects/runtime/entity";
 import { Timers } from "../../durable-objects/runtime/timers";
-import { sessionSettings } from "../../durable-objects/sessions/protocol";
 import { eventually, supervisor } from "../runtime/helpers";
 import { openPresence, type PresenceClient, session, sessionStub, uniqueUser } from "./helpers";
 
-const settings = sessionSettings(env);
-
-beforeAll(async () => {
-  for (const name of entityPartitions("sessions", settings.partitions)) {
-    await supervisor(name).configure({
-      flags: { strategy: "simple_one_for_one", intensity: 5, periodMs: 10_000 },
-      children: [{ id: "session", address: { binding: "SESSIONS", name: "" } }],
-    });
-  }
-});
+const config = loadConfig(env).services.sessions;
+const settings = {
+  ...config.settings,
+  idleTimeoutMs: config.placement.kind === "entity" ? config.placement.idleTimeoutMs : 0,
+  partitions: config.placement.kind === "entity" ? config.placement.partitions : 0,
+};
 
 async function start(userId: string, device = "phone"): Promise<SessionView> {
   const reply = await session(userId).call("start", { device });
