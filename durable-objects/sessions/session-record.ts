@@ -52,17 +52,14 @@ export function presenceRefusal(
 }
 
 /**
- * `session` as clients see it. What only the running actor knows comes in `live`: its last
- * activity (the runtime's idle clock), the idle timeout and its open presence sockets.
+ * `session` as clients see it, given the idle timeout and what only the running actor knows
+ * (`live`): its last activity (the runtime's idle clock) and its open presence sockets.
  */
 export function sessionView(
   userId: string,
   session: SessionRecord,
-  live: {
-    readonly lastActiveAt: number | null;
-    readonly idleTimeoutMs: number;
-    readonly connections: number;
-  },
+  idleTimeoutMs: number | null,
+  live: { readonly lastActiveAt: number | null; readonly connections: number },
 ): SessionView {
   const active = session.status === "active";
   // The runtime's clock of activity, never before the last activity the record knows.
@@ -76,7 +73,7 @@ export function sessionView(
     status: session.status,
     startedAt: iso(session.startedAt),
     lastSeenAt: iso(lastSeenAt),
-    expiresAt: iso(session.endedAt ?? lastSeenAt + live.idleTimeoutMs),
+    expiresAt: iso(session.endedAt ?? lastSeenAt + (idleTimeoutMs ?? 0)),
     endedAt: session.endedAt === null ? null : iso(session.endedAt),
     devices: session.devices,
     presence: { online: connections > 0, connections },

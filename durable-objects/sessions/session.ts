@@ -21,20 +21,18 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
       return ok({ created: !active, session: this.#save(startedSession(active, device, cx.now)) });
     }),
     get: read(() => (this.#session ? ok(this.#view()) : noSession())),
-    end: write((_: null, cx) =>
-      this.#session ? ok(this.#end("ended", cx.now) ?? this.#view()) : noSession(),
-    ),
-    announce: read(() => ok(this.#announce())),
+    end: write((_: null, cx) => (this.#session ? ok(this.#end("ended", cx.now)) : noSession())),
+    announce: read(() => ok(this.#view(true))),
   };
 
-  protected override onIdle = () => void this.#end("expired", Date.now());
+  protected override onIdle = () => void (this.#active() && this.#end("expired", Date.now()));
 
   protected override onRequest(): Response {
     const open = this.#sockets.open().length;
     const refused = presenceRefusal(this.#active(), open, this.settings.maxConnections);
     if (refused) return Response.json(refused, { status: 409 });
     const response = this.#sockets.accept();
-    this.#announce(); // presence changed
+    this.#view(true); // presence changed
     return response;
   }
 
@@ -44,31 +42,27 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
   }
 
   #active = () => (this.#session?.status === "active" ? this.#session : null);
-  #view = () =>
-    sessionView(this.name, this.#session as SessionRecord, {
-      idleTimeoutMs: this.idleTimeoutMs() ?? 0,
-      lastActiveAt: this.lastActiveAt,
-      connections: this.#sockets.open().length,
-    });
+
+  /** The session as clients see it; with `announce`, also sent to every presence socket. */
+  #view(announce = false) {
+    const live = { lastActiveAt: this.lastActiveAt, connections: this.#sockets.open().length };
+    const view = sessionView(this.name, this.#session as SessionRecord, this.idleTimeoutMs(), live);
+    if (announce) this.#sockets.broadcast({ type: "presence", ...view });
+    return view;
+  }
 
   /** Stores `session`; every presence socket hears of the change. */
   #save(session: SessionRecord) {
     this.ctx.storage.kv.put("session", session);
     this.#session = session;
-    return this.#announce();
+    return this.#view(true);
   }
 
-  /** Ends the active session (else `null`): the sockets get its last view, then close. */
+  /** Ends the active session, if any: the sockets get its last view, then close. */
   #end(status: "ended" | "expired", at: number) {
     const active = this.#active();
-    const view = active && this.#save(endedSession(active, status, at, this.lastActiveAt));
-    if (view) this.#sockets.closeAll(1000, `session ${status}`);
-    return view;
-  }
-
-  #announce() {
-    const view = this.#view();
-    this.#sockets.broadcast({ type: "presence", ...view });
-    return view;
+    if (active) this.#save(endedSession(active, status, at, this.lastActiveAt));
+    this.#sockets.closeAll(1000, `session ${status}`);
+    return this.#view();
   }
 }
