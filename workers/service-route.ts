@@ -10,7 +10,7 @@ import { clientRateLimit } from "./middleware/client-rate-limit";
 import { jsonBody } from "./middleware/json-body";
 import { input, validate } from "./middleware/validate";
 import { answer } from "./reply";
-import { type CommandKind, callService } from "./service-call";
+import { type CommandKind, callService, type ServiceCall } from "./service-call";
 
 type Params = Readonly<Record<string, z.ZodType<string>>>;
 
@@ -47,6 +47,15 @@ export interface ServiceRouteSpec<
     input: RouteInput<P, BodyOf<S>>,
     c: Context<AppEnv>,
   ) => ServiceProtocols[N][K]["payload"];
+  /**
+   * Sends the command instead of `callService` (default), e.g. through a client that spreads
+   * a hot key over sub-shards. It gets the call as built: routing key, command, kind,
+   * payload and the scoped idempotency key with the body's fingerprint.
+   */
+  readonly send?: (
+    c: Context<AppEnv>,
+    call: ServiceCall<N, K>,
+  ) => Promise<Reply<ServiceProtocols[N][K]["value"]>>;
   /** Status of a success (default 200); failures map to their problem's status. */
   readonly status?: ContentfulStatusCode;
   /** Answers the reply instead of `answer(c, reply, status)`. */
@@ -94,14 +103,15 @@ export function serviceRoute<
     const valid = input<BodyOf<S>>(c) as RouteInput<P, BodyOf<S>>;
     const key = spec.key(valid);
     const idempotency = idempotencyOf(spec.scope ?? spec.command, key, valid);
-    const reply = await callService(c, {
+    const call: ServiceCall<N, K> = {
       service: spec.service,
       key,
       command: spec.command,
       kind: spec.kind,
       payload: spec.payload(valid, c),
       ...(idempotency ? { idempotency } : {}),
-    });
+    };
+    const reply = await (spec.send ?? callService)(c, call);
     return spec.respond ? spec.respond(c, reply) : answer(c, reply, spec.status);
   };
   return [...chain, handler];

@@ -77,7 +77,10 @@ export function underPressure(name: string, now = Date.now()): boolean {
 }
 
 export interface GuardOptions {
-  /** Safe to send twice (reads, absolute writes, keyed commands): only then are RPC errors retried. */
+  /**
+   * Safe to send twice: only then are RPC errors retried. Decide it with the one rule,
+   * `isIdempotent(kind, keyed)` (`service-call.ts`): reads, absolute writes, keyed effects.
+   */
   readonly idempotent: boolean;
   /** Absolute deadline (epoch ms) of the client, if it sent one. */
   readonly deadline: number | undefined;

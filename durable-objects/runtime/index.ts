@@ -2,6 +2,14 @@
  * Bulwark's runtime: "OTP for Durable Objects". Actors with atomic messages and
  * let-it-crash restarts, supervisors with OTP restart semantics, timers, idempotency,
  * admission control and telemetry. No business logic lives here.
+ *
+ * This index is the public surface a service author uses: `Actor`, `read`/`write`/`saga`,
+ * `ok`/`fail`/`Result`, `defineService` and its types, the router, supervisor types and
+ * `DueTimer`. Two more entries are public: `runtime/service` (the declarations alone,
+ * platform-free, importable from Node) and `runtime/testing` (helpers for workerd tests).
+ * Everything else — lifecycle, timer store, idempotency records, saga runner, admission
+ * gate — is internal; `test/scripts/runtime-boundary.test.ts` fails on any import of it
+ * from outside the runtime.
  */
 export { Actor, type ActorInspection, type ExitReport, type SupervisorLink } from "./actor";
 export { ActorRef, type ActorRpc } from "./actor-ref";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ShardMap } from "../../core/sharding";
 import { createSku, placeHold, releaseHold } from "./api";
 import { ADMIN, expectStatus, unique } from "./contract";
 import { type DevServer, fetchJson, startDev } from "./harness";
+import { shardMapOf } from "./services";
 import { startReceiver, type WebhookReceiver } from "./webhook-receiver";
 
 /** `whsec_` + base64 of 32 bytes, as the Standard Webhooks specification wants. */
@@ -121,8 +121,8 @@ describe("alarm notifications against a real receiver", () => {
 });
 
 /** One sku per inventory shard for `n` shards, so no edge breaker opens before the supervisor gives up. */
-function skusOnDistinctShards(n: number): string[] {
-  const shards = new ShardMap("inventory", 16);
+async function skusOnDistinctShards(n: number): Promise<string[]> {
+  const shards = await shardMapOf("inventory");
   const seen = new Map<number, string>();
   while (seen.size < n) {
     const sku = unique("spread");
@@ -134,7 +134,7 @@ function skusOnDistinctShards(n: number): string[] {
 
 describe("supervision alarms over HTTP", () => {
   it("a crash loop raises restart-intensity-exceeded and service-down; the admin restart clears both", async () => {
-    const skus = skusOnDistinctShards(6);
+    const skus = await skusOnDistinctShards(6);
     for (const sku of skus) await createSku(api, sku, 10);
     const fault = { service: "inventory", kind: "crash", count: 1 };
     expectStatus(

@@ -5,6 +5,7 @@ import { launchChromium, screenshot } from "./browser";
 import { ADMIN, expectStatus, unique, useBulwark } from "./contract";
 import { DashboardPage } from "./dashboard-page";
 import { ADMIN_TOKEN, fetchJson } from "./harness";
+import { SERVICES, shardCountOf } from "./services";
 
 /** The live channel samples every 500 ms and each stream lasts 8 s (then the page reconnects). */
 const TICK_MS = 500;
@@ -71,8 +72,10 @@ describe("dashboard in a browser", () => {
     await view.signIn(ADMIN_TOKEN);
     await view.waitForText(view.serviceStatus("inventory"), "running", UPDATE_BUDGET_MS);
     await view.waitForText(view.serviceStatus("orders"), "running", UPDATE_BUDGET_MS);
-    expect(await view.service("inventory").locator(".shard").count()).toBe(16);
-    expect(await view.page.locator("#heat table.heat").count()).toBe(2);
+    expect(await view.service("inventory").locator(".shard").count()).toBe(
+      await shardCountOf("inventory"),
+    );
+    expect(await view.page.locator("#heat table.heat").count()).toBe(SERVICES.length);
     expect(await view.page.getByLabel("Admin token").isHidden()).toBe(true);
     await screenshot(view.page, "tree");
   });

@@ -10,6 +10,7 @@ import {
   useBulwark,
 } from "./contract";
 import { fetchJson, type JsonResponse } from "./harness";
+import { SERVICES } from "./services";
 import { childrenOf, isSupervisor, serviceSupervisor, supervisorsIn } from "./supervision-view";
 
 const api = useBulwark();
@@ -49,7 +50,7 @@ describe("supervision", () => {
     expectStatus(res, 200);
     expect(isSupervisor(record(res.body)), describeAnswer(res)).toBe(true);
     expect(supervisorsIn(res.body).length).toBeGreaterThanOrEqual(3);
-    for (const service of ["inventory", "orders"]) {
+    for (const service of SERVICES) {
       const supervisor = serviceSupervisor(res.body, service);
       expect(supervisor, `${service} supervisor in ${describeAnswer(res)}`).toBeDefined();
       expect(supervisor).not.toBe(res.body);

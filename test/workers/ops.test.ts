@@ -1,8 +1,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ServiceName } from "../../durable-objects";
 import { createApp } from "../../workers/app";
 import { expectProblem, getSku, http, injectFault, putSku, uniqueSku } from "./client";
+import { SERVICES, shardCount } from "./services";
 
 const hold = (sku: string, headers: Record<string, string> = {}) =>
   http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 }, headers });
@@ -19,7 +21,7 @@ describe("Supervision view", () => {
       id: string;
       supervisor: Record<string, unknown> & { children: unknown[] };
     }[];
-    expect(services.map((s) => s.id)).toEqual(["inventory", "orders"]);
+    expect(services.map((s) => s.id)).toEqual([...SERVICES]);
     for (const service of services) {
       expect(service.supervisor).toMatchObject({
         strategy: "one_for_one",
@@ -27,7 +29,7 @@ describe("Supervision view", () => {
         periodMs: 10_000,
         status: "running",
       });
-      expect(service.supervisor.children).toHaveLength(16);
+      expect(service.supervisor.children).toHaveLength(shardCount(service.id as ServiceName));
       expect(service.supervisor.children[0]).toMatchObject({
         id: `${service.id}-0`,
         status: "running",
@@ -112,7 +114,7 @@ describe("Fault injection", () => {
       "invalid-request",
     );
     expectProblem(
-      await injectFault({ service: "inventory", shard: 16, kind: "crash" }),
+      await injectFault({ service: "inventory", shard: shardCount("inventory"), kind: "crash" }),
       400,
       "invalid-request",
     );

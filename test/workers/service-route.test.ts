@@ -1,8 +1,13 @@
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { placeHoldBody, skuParam } from "../../core/http";
 import { ShardRouter } from "../../durable-objects";
-import { type ActorRef, fail, type Protocol } from "../../durable-objects/runtime";
-import { fromFailure } from "../../workers/errors";
-import { isIdempotent } from "../../workers/service-call";
+import { type ActorRef, fail, ok, type Protocol } from "../../durable-objects/runtime";
+import type { AppEnv } from "../../workers/context";
+import { fromFailure, onError } from "../../workers/errors";
+import { resource } from "../../workers/resource";
+import { isIdempotent, type ServiceCall } from "../../workers/service-call";
 import { serviceRoute } from "../../workers/service-route";
 import { logsDuring } from "../log-lines";
 import { expectProblem, http, putSku, uniqueSku } from "./client";
@@ -98,6 +103,59 @@ describe("Retries decided by the command kind", () => {
     // The body's fingerprint travels with the key: another body under it is refused.
     const reused = await http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 3 }, headers });
     expectProblem(reused, 422, "idempotency-key-reused");
+  });
+});
+
+describe("A route's own sender", () => {
+  it("gets the call as built (routing key, payload, scoped key, fingerprint) and its reply is answered", async () => {
+    const seen: ServiceCall<"inventory", "placeHold">[] = [];
+    const app = new Hono<AppEnv>();
+    app.use(async (c, next) => {
+      c.set("router", new ShardRouter(c.env));
+      c.set("admin", false);
+      c.set("deadline", { kind: "none" });
+      await next();
+    });
+    app.onError(onError);
+    resource(app, "/spread/:sku", {
+      POST: serviceRoute({
+        service: "inventory",
+        command: "placeHold",
+        kind: "effect",
+        params: { sku: skuParam },
+        body: placeHoldBody,
+        idempotencyKey: "optional",
+        scope: "hold",
+        key: ({ params }) => params.sku,
+        payload: ({ params, body }) => ({ sku: params.sku, ...body }),
+        status: 201,
+        send: async (_c, call) => {
+          seen.push(call);
+          return ok({ holdId: "h-1", sku: call.key, quantity: 2, status: "active", expiresAt: "" });
+        },
+      }),
+    });
+    const r = await app.request(
+      "/spread/hot-1",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": "k-9" },
+        body: JSON.stringify({ quantity: 2 }),
+      },
+      env,
+    );
+    expect(r.status).toBe(201);
+    expect(await r.json()).toMatchObject({ holdId: "h-1", sku: "hot-1" });
+    expect(seen).toEqual([
+      {
+        service: "inventory",
+        key: "hot-1",
+        command: "placeHold",
+        kind: "effect",
+        payload: { sku: "hot-1", quantity: 2, ttlSeconds: 300 },
+        idempotency: { key: "hold/hot-1/k-9", fingerprint: '{"quantity":2,"ttlSeconds":300}' },
+      },
+    ]);
   });
 });
 

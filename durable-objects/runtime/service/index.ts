@@ -17,11 +17,12 @@ export {
   type ServiceDefinition,
   type SettingsOf,
 } from "./define";
-export type {
-  EntityPlacement,
-  Placement,
-  ResolvedPlacement,
-  ShardedPlacement,
+export {
+  type EntityPlacement,
+  type Placement,
+  type ResolvedPlacement,
+  resolvePlacement,
+  type ShardedPlacement,
 } from "./placement";
 export {
   type AnyServiceDefinition,

@@ -1,7 +1,6 @@
 import { logEvent } from "../../../core/log";
 import { commandDataPoint, type GaugeReport } from "../../../core/metrics";
-import type { LoadReport, TelemetryEvent, TelemetrySink } from "../../runtime";
-import type { CounterLabels } from "../../runtime/telemetry";
+import type { CounterLabels, LoadReport, TelemetryEvent, TelemetrySink } from "../../runtime";
 import { FAMILIES, familyByName, isShedReason } from "./catalog";
 import { metricsConfig } from "./config";
 import { MetricsReporter, monitorOf } from "./reporter";

@@ -1,0 +1,48 @@
+/**
+ * Helpers for a service's own workerd tests (`@cloudflare/vitest-pool-workers`): reach the
+ * actor that owns a key exactly as the edge would, from the service's definition and the
+ * test's `env`, without a registry or an HTTP round trip.
+ */
+import type { Actor } from "./actor";
+import type { ActorRef } from "./actor-ref";
+import type { NameOf, ProtocolOf } from "./service/define";
+import { type AnyServiceDefinition, ServiceRegistry } from "./service/registry";
+import { ServiceRouter, type ShardAddress } from "./service/router";
+
+function routerFor<D extends AnyServiceDefinition>(env: object, definition: D) {
+  const registry = new ServiceRegistry([definition] as const);
+  return new ServiceRouter<readonly [D]>(env, registry.resolve(env));
+}
+
+/** The shard that owns `key` in `definition`'s service, with `env`'s vars applied. */
+export function serviceAddress<D extends AnyServiceDefinition>(
+  env: object,
+  definition: D,
+  key: string,
+): ShardAddress<NameOf<D>> {
+  return routerFor(env, definition).locate(definition.name as NameOf<D>, key);
+}
+
+/** A typed reference on the actor that owns `key`: `call`s are checked against its protocol. */
+export function serviceStub<D extends AnyServiceDefinition>(
+  env: object,
+  definition: D,
+  key: string,
+): ActorRef<ProtocolOf<D>> {
+  return routerFor(env, definition).to(definition.name as NameOf<D>, key) as unknown as ActorRef<
+    ProtocolOf<D>
+  >;
+}
+
+/**
+ * The raw Durable Object stub of the actor that owns `key`, for `runInDurableObject`,
+ * `runDurableObjectAlarm` and the runtime's operations RPC (`inspect`, `injectFault`).
+ */
+export function serviceObject<D extends AnyServiceDefinition>(
+  env: object,
+  definition: D,
+  key: string,
+): DurableObjectStub<Actor> {
+  const router = routerFor(env, definition);
+  return router.actor(router.locate(definition.name as NameOf<D>, key));
+}

@@ -1,0 +1,11 @@
+import { env } from "cloudflare:workers";
+import { loadConfig, SERVICES, type ServiceName } from "../../durable-objects";
+
+export { SERVICES };
+
+/** The shard count `service` runs with under the test bindings (declaration + vars). */
+export const shardCount = (service: ServiceName): number =>
+  loadConfig(env).services[service].shards?.shardCount ?? 0;
+
+/** Every shard of every registered service, counted. */
+export const allShards = (): number => SERVICES.reduce((n, s) => n + shardCount(s), 0);
