@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
-import type { SessionsProtocol, SessionView } from "../../durable-objects";
-import { ActorRef } from "../../durable-objects/runtime";
+import type { SessionView } from "../../durable-objects";
+import { serviceObject, serviceStub } from "../../durable-objects/runtime/testing";
+import { sessionsService } from "../../durable-objects/sessions/service";
 
-/** The session actor of `userId` (the object is named by the user id). */
-export const sessionStub = (userId: string) => env.SESSIONS.get(env.SESSIONS.idFromName(userId));
-export const session = (userId: string) => new ActorRef<SessionsProtocol>(sessionStub(userId));
+/** The session actor of `userId`, reached as the edge reaches it (the object is named by the key). */
+export const sessionStub = (userId: string) => serviceObject(env, sessionsService, userId);
+export const session = (userId: string) => serviceStub(env, sessionsService, userId);
 
 let seq = 0;
 /** A user id no other test uses. */

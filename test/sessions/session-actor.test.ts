@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { SessionView } from "../../durable-objects";
 import { loadConfig } from "../../durable-objects/config";
 import { entityPartition } from "../../durable-objects/runtime";
-import { IDLE_TIMER } from "../../durable-objects/runtime/entity";
-import { Timers } from "../../durable-objects/runtime/timers";
+import { idleTimerDueNow } from "../../durable-objects/runtime/testing";
 import { eventually, supervisor } from "../runtime/helpers";
 import { openPresence, type PresenceClient, session, sessionStub, uniqueUser } from "./helpers";
 
@@ -184,9 +183,7 @@ describe("Session actor: idle expiry", () => {
     // The object is evicted (as the platform does with idle objects) and its idle deadline
     // comes due (as time passing would): the alarm then passivates it.
     await abortAllDurableObjects();
-    await runInDurableObject(sessionStub(user), (_actor, state) => {
-      new Timers(state.storage).schedule(IDLE_TIMER, Date.now() - 1);
-    });
+    await runInDurableObject(sessionStub(user), (_actor, state) => idleTimerDueNow(state.storage));
     expect(await runDurableObjectAlarm(sessionStub(user))).toBe(true);
     expect(await listed(user)).toBe(false);
     const expired = await session(user).call("get", null);
@@ -201,9 +198,7 @@ describe("Session actor: idle expiry", () => {
   it("does not expire while it had activity since its idle timer was set", async () => {
     const user = uniqueUser();
     await start(user);
-    await runInDurableObject(sessionStub(user), (_actor, state) => {
-      new Timers(state.storage).schedule(IDLE_TIMER, Date.now() - 1);
-    });
+    await runInDurableObject(sessionStub(user), (_actor, state) => idleTimerDueNow(state.storage));
     expect(await runDurableObjectAlarm(sessionStub(user))).toBe(true);
     expect(await session(user).call("get", null)).toMatchObject({ value: { status: "active" } });
     expect(await listed(user)).toBe(true);
