@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { type AnswerCode, PROBLEM_TABLE } from "../../durable-objects/services";
+import {
+  type AnswerCode,
+  PROBLEM_TABLE,
+  SERVICES,
+  type ServiceName,
+} from "../../durable-objects/services";
 
 /**
  * What the edge answers, as zod schemas for the OpenAPI document. Requests are validated
@@ -71,7 +76,7 @@ export const supervisorView = z
   .register(named, { id: "SupervisorView" });
 
 export const faultView = z.object({
-  service: z.enum(["inventory", "orders"]),
+  service: z.enum(SERVICES as readonly [ServiceName, ...ServiceName[]]),
   shards: z.array(z.string()),
   kind: z.enum(["crash", "latency", "overload"]),
   count: z.int(),
