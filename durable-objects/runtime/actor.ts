@@ -343,7 +343,24 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       // Already closed (newer compatibility dates auto-reply to close frames), or a code
       // such as 1005/1006 that may not be sent back: nothing left to do.
     }
+    // The object may have been evicted since the socket opened (hibernation): the hook runs
+    // on a started incarnation, and a throw there is a crash like any other.
+    if (this.onSocketClose === Actor.prototype.onSocketClose) return;
+    const error = await this.#lifecycle.ensureStarted();
+    if (error || this.#lifecycle.stopped) return;
+    const incarnation = this.#lifecycle.incarnation;
+    try {
+      this.onSocketClose(ws);
+    } catch (failure) {
+      await this.#crash(failure, incarnation);
+    }
   }
+
+  /**
+   * A hibernatable socket of this actor closed (optional, default no-op): its other sockets
+   * may want to hear it (presence). Runs on a started, unstopped incarnation; not activity.
+   */
+  protected onSocketClose(_ws: WebSocket): void {}
 
   override async alarm(): Promise<void> {
     this.timers.alarmFired();

@@ -35,6 +35,4 @@ export type SessionsProtocol = {
   get: { payload: null; value: SessionView };
   /** `not-found`. Ending an ended or expired session answers it as it stands. */
   end: { payload: null; value: SessionView };
-  /** Sends the presence to every open socket (after one closed). */
-  announce: { payload: null; value: SessionView };
 };

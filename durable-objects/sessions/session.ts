@@ -1,9 +1,7 @@
-import { fail, ok, read, ServiceActor, Sockets, write } from "../runtime";
+import { ok, read, ServiceActor, Sockets, write } from "../runtime";
 import type { SessionRecord } from "./protocol";
+import { endedSession, noSession, presenceRefusal, sessionView, startedSession } from "./record";
 import { sessionsService } from "./service";
-import { endedSession, presenceRefusal, sessionView, startedSession } from "./session-record";
-
-const noSession = () => fail("not-found", "the user has no session");
 
 /** One user's session, one actor per user: start or refresh, end, presence; expires when idle. */
 export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsService> {
@@ -22,23 +20,17 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
     }),
     get: read(() => (this.#session ? ok(this.#view()) : noSession())),
     end: write((_: null, cx) => (this.#session ? ok(this.#end("ended", cx.now)) : noSession())),
-    announce: read(() => ok(this.#view(true))),
   };
 
   protected override onIdle = () => void (this.#active() && this.#end("expired", Date.now()));
+  protected override onSocketClose = () => void (this.#sockets.open().length && this.#view(true));
 
   protected override onRequest(): Response {
-    const open = this.#sockets.open().length;
-    const refused = presenceRefusal(this.#active(), open, this.settings.maxConnections);
+    const refused = presenceRefusal(this.#active(), this.#sockets.open(), this.settings);
     if (refused) return Response.json(refused, { status: 409 });
     const response = this.#sockets.accept();
     this.#view(true); // presence changed
     return response;
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    await super.webSocketClose(ws, code, reason);
-    if (this.#sockets.open().length > 0) await this.call("announce", null); // presence changed
   }
 
   #active = () => (this.#session?.status === "active" ? this.#session : null);

@@ -6,6 +6,9 @@ import type { SessionRecord, SessionView } from "./protocol";
  * start, an end and a presence socket change it, and how clients see it.
  */
 
+/** The answer for a user who never had a session. */
+export const noSession = (): Failure => fail("not-found", "the user has no session");
+
 /** Devices a session remembers, most recent last (the oldest drop out). */
 export const DEVICES_KEPT = 16;
 
@@ -40,14 +43,16 @@ export function endedSession(
   return { ...active, status, endedAt: at, lastSeenAt };
 }
 
-/** Why a presence socket is refused: no active session, or `max` sockets open already. */
+/** Why a presence socket is refused: no active session, or `maxConnections` sockets open. */
 export function presenceRefusal(
   active: SessionRecord | null,
-  open: number,
-  max: number,
+  open: readonly unknown[],
+  { maxConnections }: { readonly maxConnections: number },
 ): Failure | null {
   if (!active) return fail("session-not-active", "start a session before opening presence");
-  if (open >= max) return fail("presence-limit", `at most ${max} presence sockets per session`);
+  if (open.length >= maxConnections) {
+    return fail("presence-limit", `at most ${maxConnections} presence sockets per session`);
+  }
   return null;
 }
 
