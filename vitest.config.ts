@@ -62,6 +62,7 @@ export default defineConfig({
               },
               durableObjects: {
                 EXAMPLE_COUNTER: { className: "ExampleCounter", useSQLite: true },
+                EXAMPLE_ENTITY: { className: "ExampleEntity", useSQLite: true },
               },
             },
           }),

@@ -16,6 +16,8 @@ export {
   type ServiceName,
   services,
 } from "./services";
+export type { SessionsProtocol, SessionView } from "./sessions/protocol";
+export { SessionActor } from "./sessions/session";
 export { StockFeedRelay } from "./stock-feed";
 export { BulwarkSupervisor, ROOT } from "./supervision";
 export {

@@ -2,6 +2,7 @@ import { PROBLEMS, problemTable } from "../core/http";
 import { inventoryService } from "./inventory/service";
 import { ordersService } from "./orders/service";
 import { type FailureCodeOf, type NameOf, ServiceRegistry } from "./runtime/service";
+import { sessionsService } from "./sessions/service";
 
 /**
  * The registry: every service of this deployment, in supervision start order. Adding a
@@ -9,7 +10,7 @@ import { type FailureCodeOf, type NameOf, ServiceRegistry } from "./runtime/serv
  * service list, configuration, supervision tree, router, fault schema, problem table and
  * types all derive from it.
  */
-export const services = new ServiceRegistry([inventoryService, ordersService]);
+export const services = new ServiceRegistry([inventoryService, ordersService, sessionsService]);
 
 /** The registry's definitions, as a type (for typed routing). */
 export type ServiceDefinitions = typeof services.definitions;

@@ -1,4 +1,5 @@
-/** The test worker: the product worker plus the example actor the runtime tests supervise. */
+/** The test worker: the product worker plus the example actors the runtime tests supervise. */
 export * from "../workers/index";
 export { default } from "../workers/index";
 export { ExampleCounter } from "./fixtures/example-counter";
+export { ExampleEntity } from "./fixtures/example-entity";

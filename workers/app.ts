@@ -11,6 +11,7 @@ import { healthRoutes } from "./routes/health";
 import { opsRoutes } from "./routes/ops";
 import { orderRoutes } from "./routes/orders";
 import { placementRoutes } from "./routes/placement";
+import { sessionRoutes } from "./routes/sessions";
 import { skuRoutes } from "./routes/skus";
 import { httpMetrics } from "./visibility/http-metrics";
 import { metricsRoutes } from "./visibility/metrics-route";
@@ -31,6 +32,7 @@ export function createApp(): Hono<AppEnv> {
   skuRoutes(app);
   placementRoutes(app);
   orderRoutes(app);
+  sessionRoutes(app);
   opsRoutes(app);
   alarmRoutes(app);
   metricsRoutes(app);

@@ -16,6 +16,7 @@ export {
   InventoryShard,
   MetricsMonitor,
   OrderShard,
+  SessionActor,
   StockFeedRelay,
 } from "../durable-objects";
 

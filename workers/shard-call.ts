@@ -16,17 +16,32 @@ const BACKOFF = { baseMs: 25, capMs: 400 };
  */
 const breakers = new Map<string, CircuitBreaker>();
 
-export function breakerFor(shard: string): CircuitBreaker {
-  let breaker = breakers.get(shard);
-  if (!breaker) {
-    breaker = new CircuitBreaker({
-      failureThreshold: 5,
-      resetTimeoutMs: 1000,
-      maxResetTimeoutMs: 30_000,
-    });
-    breakers.set(shard, breaker);
+/**
+ * Most breakers (and load reports) an isolate keeps. Shards are a few hundred at most, but a
+ * per-entity service has one object per key: past this many, the oldest entry is dropped —
+ * a dropped breaker starts again closed if its object is called again.
+ */
+export const MAX_TRACKED_OBJECTS = 10_000;
+
+/** Adds `key` to `map`, dropping the oldest entry past `MAX_TRACKED_OBJECTS`. */
+function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  map.set(key, value);
+  if (map.size > MAX_TRACKED_OBJECTS) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
   }
-  return breaker;
+  return value;
+}
+
+export function breakerFor(shard: string): CircuitBreaker {
+  return (
+    breakers.get(shard) ??
+    remember(
+      breakers,
+      shard,
+      new CircuitBreaker({ failureThreshold: 5, resetTimeoutMs: 1000, maxResetTimeoutMs: 30_000 }),
+    )
+  );
 }
 
 /** Snapshots of every breaker this isolate holds (serializable, for operations views). */
@@ -50,7 +65,8 @@ const pressure = new Map<string, { readonly load: LoadReport; readonly at: numbe
  * to the shard's wait.
  */
 export function recordLoad(name: string, load: LoadReport, at = Date.now()): void {
-  pressure.set(name, { load, at });
+  if (pressure.has(name)) pressure.set(name, { load, at });
+  else remember(pressure, name, { load, at });
 }
 
 /** See `recordLoad`: true while the shard's last report showed waiting or saturation. */

@@ -14,6 +14,13 @@ import { startWranglerDev } from "../lib/wrangler-dev.mjs";
  */
 
 const OPS = ["start", "terminate", "delete", "count", "list"];
+/**
+ * The same sizes for a `simple_one_for_one` supervisor of entities (`runtime/entity/`): N
+ * active entities listed by `childActivated`, then K activations of new ones, K passivations
+ * of those, K crash reports of listed ones (each a restart: one row and one start), counts
+ * and pages.
+ */
+const ENTITY_OPS = ["activate", "passivate", "crash", "count", "list"];
 /** Children added per `/fill` request (each is a supervisor call plus a child start). */
 const FILL_CHUNK = 250;
 
@@ -37,22 +44,40 @@ async function call(url, timeoutMs = 120_000) {
 }
 
 /** Fills supervisor `sup` to `size` children, then times each operation `ops` times. */
-async function level(server, size, ops) {
-  const sup = `bench-${size}`;
-  await call(`${server.url}/setup?sup=${sup}`);
+async function level(server, size, ops, mode = "children") {
+  const sup = `bench-${mode}-${size}`;
+  await call(`${server.url}/setup?sup=${sup}&mode=${mode}`);
   for (let from = 0; from < size; from += FILL_CHUNK) {
     const to = Math.min(size, from + FILL_CHUNK);
-    const counts = await call(`${server.url}/fill?sup=${sup}&from=${from}&to=${to}`);
-    if (counts.specs !== to)
-      throw new Error(`${sup}: ${counts.specs} children after filling to ${to}`);
+    const counts = await call(`${server.url}/fill?sup=${sup}&mode=${mode}&from=${from}&to=${to}`);
+    const filled = mode === "entities" ? counts.active : counts.specs;
+    if (filled !== to) throw new Error(`${sup}: ${filled} children after filling to ${to}`);
   }
   const row = { size };
-  for (const op of OPS) {
+  for (const op of mode === "entities" ? ENTITY_OPS : OPS) {
     const q = new URLSearchParams({ sup, op, ops: String(ops), size: String(size), round: "1" });
     const result = await call(`${server.url}/measure?${q}`);
     row[op] = result.ms > 0 ? round((ops * 1000) / result.ms, 0) : null;
   }
   return row;
+}
+
+/** Prints one size table and its flatness ratios; answers the ratios and whether all pass. */
+function report(what, rows, ops, minRatio) {
+  const [first, last] = [rows[0], rows.at(-1)];
+  const ratios = Object.fromEntries(
+    ops.map((op) => [op, first[op] && last[op] ? round(last[op] / first[op], 2) : null]),
+  );
+  console.log(
+    `\noperations per second with N ${what} (inside the Worker, one supervisor per size):`,
+  );
+  printTable(rows, [["size", what], ...ops.map((op) => [op, op])]);
+  console.log(`\nratio ops/s at ${last.size} over ops/s at ${first.size} ${what} (1 = flat):`);
+  printTable(
+    [{ size: `${last.size}/${first.size}`, ...ratios }],
+    [["size", "sizes"], ...ops.map((op) => [op, op])],
+  );
+  return { ratios, pass: ops.every((op) => ratios[op] !== null && ratios[op] >= minRatio) };
 }
 
 export async function runSupervision() {
@@ -62,29 +87,22 @@ export async function runSupervision() {
     label: "supervision",
   });
   const rows = [];
+  const entityRows = [];
   try {
     for (const size of opts.sizes) {
       const started = Date.now();
       rows.push(await level(server, size, opts.ops));
+      entityRows.push(await level(server, size, opts.ops, "entities"));
       console.log(
-        `  ${size} children: filled and measured in ${round((Date.now() - started) / 1000, 1)} s`,
+        `  ${size} children and entities: filled and measured in ${round((Date.now() - started) / 1000, 1)} s`,
       );
     }
   } finally {
     await server.stop();
   }
-  const [first, last] = [rows[0], rows.at(-1)];
-  const ratios = Object.fromEntries(
-    OPS.map((op) => [op, first[op] && last[op] ? round(last[op] / first[op], 2) : null]),
-  );
-  const pass = OPS.every((op) => ratios[op] !== null && ratios[op] >= opts.minRatio);
-  console.log("\noperations per second (inside the Worker, one supervisor per size):");
-  printTable(rows, [["size", "children"], ...OPS.map((op) => [op, op])]);
-  console.log(`\nratio ops/s at ${last.size} over ops/s at ${first.size} children (1 = flat):`);
-  printTable(
-    [{ size: `${last.size}/${first.size}`, ...ratios }],
-    [["size", "sizes"], ...OPS.map((op) => [op, op])],
-  );
+  const ratios = report("children", rows, OPS, opts.minRatio);
+  const entityRatios = report("active entities", entityRows, ENTITY_OPS, opts.minRatio);
+  const pass = ratios.pass && entityRatios.pass;
   console.log(`\nverdict (every ratio >= ${opts.minRatio}): ${verdict(pass)}`);
   console.log(
     "The machine is shared: absolute figures are noise, the ratios within one run are the result.",
@@ -93,7 +111,9 @@ export async function runSupervision() {
     settings: opts,
     machine: machine(),
     rows,
-    ratios,
+    ratios: ratios.ratios,
+    entityRows,
+    entityRatios: entityRatios.ratios,
     pass,
   });
   console.log(`results: ${path}`);

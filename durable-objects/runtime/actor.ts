@@ -12,6 +12,7 @@ import type {
   Protocol,
   SagaContext,
 } from "./commands";
+import { EntityLifecycle, type EntitySupervisorRpc, IDLE_TIMER } from "./entity";
 import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { type IdempotencyLookup, IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
@@ -28,9 +29,14 @@ import {
 import { CommandStatsSink, type CounterLabels, type TelemetrySink } from "./telemetry";
 import { type DueTimer, Timers } from "./timers";
 
-/** Where an actor reports its exits: a supervisor object and the child id it knows us by. */
+/**
+ * Where an actor reports its exits: a supervisor object and the child id it knows us by. An
+ * entity (an actor with `idleTimeoutMs`) also enrolls and leaves there (`runtime/entity/`).
+ */
 export interface SupervisorLink {
-  readonly supervisor: { childExited(report: ExitReport): Promise<unknown> };
+  readonly supervisor: {
+    childExited(report: ExitReport): Promise<unknown>;
+  } & Partial<EntitySupervisorRpc>;
   readonly childId: string;
 }
 
@@ -105,6 +111,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   readonly #work = new SerialWork();
   /** Consecutive failed starts inside `alarm()`, for its retry backoff. */
   #startFailures = 0;
+  /** Idle passivation, built on first use: `null` unless `idleTimeoutMs()` is a number. */
+  #entityState: EntityLifecycle | null | undefined;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
@@ -155,6 +163,29 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   }
 
   /**
+   * Idle passivation (optional, default `null`: never). A number of ms makes this actor an
+   * entity (`runtime/entity/`): it enrolls with its supervisor on its first message, and after
+   * that long without activity (a message other than a `read`, a `fetch`) it runs `onIdle`,
+   * drops its memory and leaves the supervisor; the next message brings it back from storage.
+   * Read once per object; an integer from 1 to 2^31 − 1.
+   */
+  protected idleTimeoutMs(): number | null {
+    return null;
+  }
+
+  /**
+   * The entity is idle (optional, default no-op). Synchronous: its writes commit in one
+   * transaction with the passivation. A throw is a crash: nothing is kept, the crash is
+   * reported, and the idle timer is tried again later with backoff.
+   */
+  protected onIdle(): void {}
+
+  /** When this entity last had activity (epoch ms; see `IdleClock`), `null` if not an entity. */
+  protected get lastActiveAt(): number | null {
+    return this.#entity?.idle.lastActiveAt() ?? null;
+  }
+
+  /**
    * Counts a business fact (`family` is an exporter's counter name, e.g.
    * `bulwark_holds_total`; `labels` bounded values only). The count is staged and reaches the
    * telemetry sink only when the message's writes commit: a crashed message counts nothing,
@@ -194,7 +225,9 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     const startedAt = Date.now();
     let reply: Result<unknown>;
     try {
-      reply = await this.#dispatch(command, payload, meta, startedAt);
+      const entity = this.#entity;
+      const refused = entity ? await entity.admit(startedAt, this.#isActivity(command)) : null;
+      reply = refused ?? (await this.#dispatch(command, payload, meta, startedAt));
     } catch (error) {
       // Start failures and bugs before the handler ran: this incarnation crashed.
       reply = await this.#crash(error, this.#lifecycle.incarnation);
@@ -297,6 +330,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   }
 
   override async fetch(request: Request): Promise<Response> {
+    const refused = this.#entity ? await this.#entity.admit(Date.now(), true) : null;
+    if (refused) return new Response(refused.detail, { status: 503 });
     const error = await this.#lifecycle.ensureStarted();
     if (error) {
       await this.#crash(error, this.#lifecycle.incarnation);
@@ -318,7 +353,24 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       // Already closed (newer compatibility dates auto-reply to close frames), or a code
       // such as 1005/1006 that may not be sent back: nothing left to do.
     }
+    // The object may have been evicted since the socket opened (hibernation): the hook runs
+    // on a started incarnation, and a throw there is a crash like any other.
+    if (this.onSocketClose === Actor.prototype.onSocketClose) return;
+    const error = await this.#lifecycle.ensureStarted();
+    if (error || this.#lifecycle.stopped) return;
+    const incarnation = this.#lifecycle.incarnation;
+    try {
+      this.onSocketClose(ws);
+    } catch (failure) {
+      await this.#crash(failure, incarnation);
+    }
   }
+
+  /**
+   * A hibernatable socket of this actor closed (optional, default no-op): its other sockets
+   * may want to hear it (presence). Runs on a started, unstopped incarnation; not activity.
+   */
+  protected onSocketClose(_ws: WebSocket): void {}
 
   override async alarm(): Promise<void> {
     this.timers.alarmFired();
@@ -372,7 +424,9 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
         const handled =
           timer.name === IdempotencyStore.SWEEP_TIMER
             ? this.#idempotency.sweep(Date.now())
-            : this.onTimer(timer, this.#sagas.context(undefined));
+            : timer.name === IDLE_TIMER && this.#entity
+              ? this.#entity.fired(Date.now())
+              : this.onTimer(timer, this.#sagas.context(undefined));
         if (!(handled instanceof Promise)) consume();
         return handled;
       });
@@ -535,5 +589,32 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   #load(): LoadReport | null {
     return this.#admission.load();
+  }
+
+  get #entity(): EntityLifecycle | null {
+    if (this.#entityState !== undefined) return this.#entityState;
+    const idleMs = this.idleTimeoutMs();
+    this.#entityState =
+      idleMs === null
+        ? null
+        : new EntityLifecycle(idleMs, {
+            name: this.name,
+            service: this.service,
+            storage: this.ctx.storage,
+            timers: this.timers,
+            lifecycle: this.#lifecycle,
+            sagas: this.#sagas,
+            supervision: () => this.supervision(),
+            onIdle: () => this.onIdle(),
+          });
+    return this.#entityState;
+  }
+
+  /** Whether `command` counts as an entity's activity: every message but a `read`. */
+  #isActivity(command: string): boolean {
+    const spec = (this.commands as Record<string, CommandSpec<unknown, unknown> | undefined>)[
+      command
+    ];
+    return spec?.kind !== "read";
   }
 }

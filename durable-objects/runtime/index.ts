@@ -24,6 +24,7 @@ export {
   type WriteOptions,
   write,
 } from "./commands";
+export { entityPartition, entityPartitions } from "./entity";
 export type { FaultKind, FaultSpec } from "./faults";
 export { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyLookup } from "./idempotency";
 export {
@@ -38,6 +39,8 @@ export {
 } from "./result";
 export * from "./service";
 export { ServiceRouter, type ShardAddress } from "./service/router";
+export { ServiceActor } from "./service/service-actor";
+export { Sockets } from "./sockets";
 export * from "./supervisor";
 export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";
 export type { DueTimer, Timers } from "./timers";

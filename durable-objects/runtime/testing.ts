@@ -5,9 +5,11 @@
  */
 import type { Actor } from "./actor";
 import type { ActorRef } from "./actor-ref";
+import { IDLE_TIMER } from "./entity";
 import type { NameOf, ProtocolOf } from "./service/define";
 import { type AnyServiceDefinition, ServiceRegistry } from "./service/registry";
 import { ServiceRouter, type ShardAddress } from "./service/router";
+import { Timers } from "./timers";
 
 function routerFor<D extends AnyServiceDefinition>(env: object, definition: D) {
   const registry = new ServiceRegistry([definition] as const);
@@ -45,4 +47,14 @@ export function serviceObject<D extends AnyServiceDefinition>(
 ): DurableObjectStub<Actor> {
   const router = routerFor(env, definition);
   return router.actor(router.locate(definition.name as NameOf<D>, key));
+}
+
+/**
+ * Brings an entity's idle timer due now, as time passing would (call it inside
+ * `runInDurableObject` with the object's `state.storage`); `runDurableObjectAlarm` then fires
+ * it. An entity that still remembers activity since moves it to its real deadline; one that
+ * does not (evicted, e.g. after `abortAllDurableObjects`) passivates.
+ */
+export function idleTimerDueNow(storage: DurableObjectStorage): void {
+  new Timers(storage).schedule(IDLE_TIMER, Date.now() - 1);
 }

@@ -1,5 +1,5 @@
 import type { BulwarkConfig } from "../config";
-import type { SupervisorSpec } from "../runtime";
+import { entityPartitions, type SupervisorSpec } from "../runtime";
 import { SERVICES, services } from "../services";
 
 /** The root supervisor's name; it supervises one supervisor per service. */
@@ -12,7 +12,8 @@ export const ROOT = "root";
  * ```
  * root (one_for_one, 1 restart / 5 s)
  * ├── inventory (SUPERVISOR_* flags) ── inventory-0 … inventory-N-1
- * └── orders    (SUPERVISOR_* flags) ── orders-0 … orders-N-1
+ * ├── orders    (SUPERVISOR_* flags) ── orders-0 … orders-N-1
+ * └── sessions  (SUPERVISOR_* flags) ── sessions/p0 … p<M-1> (simple_one_for_one) ── active sessions
  * ```
  *
  * The services are `transient` child supervisors. A service supervisor that reaches its
@@ -27,6 +28,10 @@ export const ROOT = "root";
  * name right after the supervisor starts; with `one_for_one` (the default `docs/api.md` documents),
  * `one_for_all` or `rest_for_one` they are static children. No child is `significant`: no
  * service or shard finishing on purpose means its supervisor's work is done.
+ *
+ * A per-entity service's supervisor has its partitions as `permanent` child supervisors
+ * (`entitySpec`); each partition is a `simple_one_for_one` supervisor of the service's
+ * entities that lists only the active ones (they enroll when they activate).
  */
 export function supervisionSpec(config: BulwarkConfig, name: string): SupervisorSpec | null {
   if (name === ROOT) {
@@ -41,9 +46,10 @@ export function supervisionSpec(config: BulwarkConfig, name: string): Supervisor
       })),
     };
   }
+  const entity = entitySpec(config, name);
+  if (entity !== undefined) return entity;
   if (!services.has(name)) return null;
   const { shards, flags, binding } = config.services[name];
-  // Per-entity services (no shard map) start no children up front.
   const names = shards?.shardNames() ?? [];
   const parent = { address: { binding: "SUPERVISOR", name: ROOT }, childId: name };
   if (flags.strategy === "simple_one_for_one") {
@@ -58,5 +64,36 @@ export function supervisionSpec(config: BulwarkConfig, name: string): Supervisor
     flags,
     parent,
     children: names.map((shard) => ({ id: shard, address: { binding, name: shard } })),
+  };
+}
+
+/**
+ * The supervisors of a per-entity service: the service's own (`one_for_one` over its
+ * partitions, with its flags) and each partition (`simple_one_for_one`, the service's class
+ * as template, no child started up front). `null` for another `<service>/…` name,
+ * `undefined` when `name` is not an entity service's.
+ */
+function entitySpec(config: BulwarkConfig, name: string): SupervisorSpec | null | undefined {
+  const [service = "", partition] = name.split("/");
+  if (!services.has(service)) return undefined;
+  const { placement, flags, binding } = config.services[service];
+  if (placement.kind !== "entity") return undefined;
+  const partitions = entityPartitions(service, placement.partitions);
+  if (partition === undefined) {
+    return {
+      flags: { ...flags, strategy: "one_for_one" },
+      parent: { address: { binding: "SUPERVISOR", name: ROOT }, childId: service },
+      children: partitions.map((id) => ({
+        id,
+        kind: "supervisor",
+        address: { binding: "SUPERVISOR", name: id },
+      })),
+    };
+  }
+  if (!partitions.includes(name)) return null; // not one of its partitions
+  return {
+    flags: { ...flags, strategy: "simple_one_for_one" },
+    parent: { address: { binding: "SUPERVISOR", name: service }, childId: name },
+    children: [{ id: "entity", address: { binding, name: "" } }],
   };
 }

@@ -109,7 +109,14 @@ describe("ServiceRegistry", () => {
     expect(registry.resolve({ ...env, CARTS_IDLE_TIMEOUT_MS: "5" }).carts.placement).toEqual({
       kind: "entity",
       idleTimeoutMs: 5,
+      partitions: 16,
     });
+    expect(registry.resolve({ ...env, CARTS_PARTITIONS: "4" }).carts.placement).toMatchObject({
+      partitions: 4,
+    });
+    expect(() => registry.resolve({ ...env, CARTS_PARTITIONS: "0" })).toThrow(
+      'CARTS_PARTITIONS must be an integer from 1 to 1024, got "0"',
+    );
   });
 
   it("reads typed settings eagerly and passes on their messages", () => {
@@ -141,9 +148,14 @@ describe("The reference system's registry", () => {
       const def = services.get(name);
       expect(config.services[name]).toMatchObject({ name, binding: def.binding });
       const vars = env as unknown as Record<string, string>;
-      expect(config.services[name].shards?.shardCount).toBe(
-        Number(vars[`${def.varPrefix}_SHARDS`]),
-      );
+      const { placement, shards } = config.services[name];
+      if (placement.kind === "entity") {
+        expect(shards).toBeNull();
+        expect(placement.idleTimeoutMs).toBe(Number(vars[`${def.varPrefix}_IDLE_TIMEOUT_MS`]));
+        expect(placement.partitions).toBe(Number(vars[`${def.varPrefix}_PARTITIONS`]));
+      } else {
+        expect(shards?.shardCount).toBe(Number(vars[`${def.varPrefix}_SHARDS`]));
+      }
     }
   });
 
@@ -187,13 +199,25 @@ describe("The reference system's registry", () => {
     });
   });
 
-  it("builds the supervision tree from the registry: one supervisor per service, one child per shard", () => {
+  it("builds the supervision tree from the registry: one supervisor per service, one child per shard or entity partition", () => {
     const config = loadConfig(env);
     const root = supervisionSpec(config, "root");
     expect(root?.children.map((c) => c.id)).toEqual([...SERVICES]);
     for (const name of SERVICES) {
       const spec = supervisionSpec(config, name);
-      expect(spec?.children).toHaveLength(config.services[name].shards?.shardCount ?? 0);
+      const { placement, shards } = config.services[name];
+      if (placement.kind === "entity") {
+        // An entity service supervises its partitions; each lists the active entities.
+        expect(spec?.children.map((c) => c.id)).toEqual(
+          Array.from({ length: placement.partitions }, (_, i) => `${name}/p${i}`),
+        );
+        const partition = supervisionSpec(config, `${name}/p0`);
+        expect(partition?.flags?.strategy).toBe("simple_one_for_one");
+        expect(partition?.children[0]?.address.binding).toBe(services.get(name).binding);
+        expect(supervisionSpec(config, `${name}/p${placement.partitions}`)).toBeNull();
+        continue;
+      }
+      expect(spec?.children).toHaveLength(shards?.shardCount ?? 0);
       expect(spec?.children[0]?.address.binding).toBe(services.get(name).binding);
     }
   });

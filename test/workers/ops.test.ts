@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { ServiceName } from "../../durable-objects";
 import { createApp } from "../../workers/app";
 import { expectProblem, getSku, http, injectFault, putSku, uniqueSku } from "./client";
-import { SERVICES, shardCount } from "./services";
+import { SERVICES, shardCount, supervisedChildren } from "./services";
 
 const hold = (sku: string, headers: Record<string, string> = {}) =>
   http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 }, headers });
@@ -14,7 +14,7 @@ describe("Supervision view", () => {
     expectProblem(await http("GET", "/v1/ops/supervision"), 401, "unauthorized");
   });
 
-  it("shows root, a supervisor per service with its flags, and every shard with its restarts", async () => {
+  it("shows root, a supervisor per service with its flags, and every shard (or entity partition) with its restarts", async () => {
     const r = await http("GET", "/v1/ops/supervision", { admin: true });
     expect(r.status).toBe(200);
     const services = r.json.children as {
@@ -29,9 +29,10 @@ describe("Supervision view", () => {
         periodMs: 10_000,
         status: "running",
       });
-      expect(service.supervisor.children).toHaveLength(shardCount(service.id as ServiceName));
+      const children = supervisedChildren(service.id as ServiceName);
+      expect(service.supervisor.children).toHaveLength(children.length);
       expect(service.supervisor.children[0]).toMatchObject({
-        id: `${service.id}-0`,
+        id: children[0],
         status: "running",
         restarts: 0,
         lastCrash: null,

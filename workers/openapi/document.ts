@@ -203,6 +203,7 @@ export function openApiDocument(routes: readonly RouteSpec[] = ROUTES): Json {
         name: "orders",
         description: "Orders: sagas across inventory shards, shed to a queue under load",
       },
+      { name: "sessions", description: "Per-user sessions and presence, one actor per user" },
       { name: "operations", description: "Supervision and fault injection (admin)" },
       { name: "dashboard", description: "The live operations dashboard and its live channel" },
       {

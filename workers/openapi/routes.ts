@@ -8,9 +8,11 @@ import {
   putSkuBody,
   skuParam,
 } from "../../core/http";
+import { startSessionBody, userIdParam } from "../../core/http/session-schemas";
 import type { AnswerCode as ProblemCode } from "../../durable-objects/services";
 import { faultBody } from "../fault-body";
 import { placementView } from "./placement-view";
+import { presenceMessage, sessionView } from "./session-views";
 import {
   apiDocument,
   degraded,
@@ -50,6 +52,7 @@ export interface RouteSpec {
     | "health"
     | "inventory"
     | "orders"
+    | "sessions"
     | "operations"
     | "visibility"
     | "dashboard"
@@ -78,6 +81,7 @@ export interface RouteSpec {
 }
 
 const sku = { sku: skuParam };
+const user = { userId: userIdParam };
 const hold = { sku: skuParam, holdId: idParam };
 
 /** Every route the edge serves. */
@@ -221,6 +225,69 @@ export const ROUTES: readonly RouteSpec[] = [
       },
     },
     problems: ["not-found", "service-unavailable", "listeners-full", "listener-limit"],
+  },
+  {
+    method: "post",
+    path: "/v1/sessions/:userId",
+    tag: "sessions",
+    summary: "Start a session for a device, or refresh the user's active one",
+    description:
+      "One actor per user. 201 when a new session started, 200 when the active one was " +
+      "refreshed (same sessionId; the device joins; lastSeenAt and expiresAt move). With " +
+      "`Idempotency-Key` a repeat with the same body answers the first reply.",
+    rateLimited: true,
+    shard: true,
+    params: user,
+    body: startSessionBody,
+    idempotencyKey: "optional",
+    answers: {
+      201: { description: "a new session", schema: sessionView },
+      200: { description: "the active session, refreshed", schema: sessionView },
+    },
+    problems: ["idempotency-key-reused"],
+  },
+  {
+    method: "get",
+    path: "/v1/sessions/:userId",
+    tag: "sessions",
+    summary: "Read the user's latest session (does not refresh it)",
+    shard: true,
+    params: user,
+    answers: { 200: { description: "the session, whatever its status", schema: sessionView } },
+    problems: ["not-found"],
+  },
+  {
+    method: "delete",
+    path: "/v1/sessions/:userId",
+    tag: "sessions",
+    summary: "End the user's session; its presence sockets get the ended view and close",
+    rateLimited: true,
+    shard: true,
+    params: user,
+    answers: {
+      200: { description: "the ended session (as it stands if it had ended)", schema: sessionView },
+    },
+    problems: ["not-found"],
+  },
+  {
+    method: "get",
+    path: "/v1/sessions/:userId/presence",
+    tag: "sessions",
+    summary: "Presence of the user's session (WebSocket)",
+    description:
+      "Send `Upgrade: websocket`. Every socket of the session receives a `PresenceMessage` on " +
+      "connect and whenever presence or the session changes; at the end or expiry they get " +
+      "the last view and close (1000). Server push only. Without the upgrade header the " +
+      "answer is 400.",
+    rateLimited: true,
+    params: user,
+    answers: {
+      101: {
+        description: "switching to WebSocket; messages are PresenceMessage",
+        schema: presenceMessage,
+      },
+    },
+    problems: ["session-not-active", "presence-limit", "service-unavailable"],
   },
   {
     method: "post",

@@ -28,7 +28,7 @@ export class BenchChild extends Actor<Env, Ping> {
 const SHARED_CHILD = { binding: "CHILD", name: "shared" };
 const spec = (id: string) => ({ id, address: SHARED_CHILD });
 
-type Op = "start" | "terminate" | "delete" | "count" | "list";
+type Op = "start" | "terminate" | "delete" | "count" | "list" | "activate" | "passivate" | "crash";
 
 /** Runs `ops` operations of kind `op` on supervisor `sup`, which holds `size` children. */
 async function measure(
@@ -49,7 +49,14 @@ async function measure(
     else if (op === "terminate") check(await sup.terminateChild(id));
     else if (op === "delete") check(await sup.deleteChild(id));
     else if (op === "count") check(await sup.countChildren());
-    else {
+    // Entities (a `simple_one_for_one` supervisor of active entities): an activation lists a
+    // new one, a passivation removes it, a crash report restarts one of the filled ones.
+    else if (op === "activate") check(await sup.childActivated({ childId: id }));
+    else if (op === "passivate") check(await sup.childPassivated({ childId: id }));
+    else if (op === "crash") {
+      const childId = `f-${(i * 7919) % size}`;
+      await sup.childExited({ childId, reason: "bench crash", at: Date.now() });
+    } else {
       // A full page from a different place each time: an index range scan anywhere in the
       // table, always 100 rows (a page past the end would be cheaper and flatter the ratio).
       const after = String((i * 7919) % Math.max(size - 100, 1));
@@ -70,12 +77,22 @@ export default {
         return Response.json({ status: "ok" });
       case "/setup":
         return Response.json(
-          await sup.configure({ flags: { intensity: 1000, periodMs: 1000 }, children: [] }),
+          await sup.configure(
+            url.searchParams.get("mode") === "entities"
+              ? {
+                  flags: { strategy: "simple_one_for_one", intensity: 1000, periodMs: 1000 },
+                  children: [spec("entity")],
+                }
+              : { flags: { intensity: 1000, periodMs: 1000 }, children: [] },
+          ),
         );
       case "/fill": {
         // Adds children `f-<from>` … `f-<to - 1>`; the caller sends ranges that fit a request.
+        const entities = url.searchParams.get("mode") === "entities";
         for (let i = number("from", 0); i < number("to", 0); i += 1) {
-          const result = await sup.startChild(spec(`f-${i}`));
+          const result = entities
+            ? await sup.childActivated({ childId: `f-${i}` })
+            : await sup.startChild(spec(`f-${i}`));
           if ("error" in result) return Response.json(result, { status: 500 });
         }
         return Response.json(await sup.countChildren());

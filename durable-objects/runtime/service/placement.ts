@@ -7,8 +7,9 @@ import { ShardMap } from "../../../core/sharding";
  * - `sharded`: a fixed number of objects (`<NAME>_SHARDS` vars override `shards`), each key
  *   owned by one of them through jump consistent hashing. For hot, shared state (a SKU's
  *   stock). Changing the count moves keys: an explicit migration, never silent.
- * - `entity`: one object per key, passivated after `idleTimeoutMs` without messages. For
- *   state whose natural unit is one entity (a user, a cart, a session).
+ * - `entity`: one object per key, named by the key, passivated after `idleTimeoutMs` without
+ *   activity. For state whose natural unit is one entity (a user, a cart, a session). Active
+ *   entities are listed by `partitions` `simple_one_for_one` supervisors (README "Entities").
  */
 export type Placement = ShardedPlacement | EntityPlacement;
 
@@ -20,16 +21,31 @@ export interface ShardedPlacement {
 
 export interface EntityPlacement {
   readonly kind: "entity";
-  /** How long an entity's actor stays in memory without a message before it is passivated. */
+  /**
+   * How long an entity stays active without activity before it passivates (ms, 1 to
+   * 86,400,000); the `<NAME>_IDLE_TIMEOUT_MS` var overrides it.
+   */
   readonly idleTimeoutMs: number;
+  /**
+   * Optional, default 16 (1–1024): the partition supervisors `<name>/p0 … p<M−1>` that list
+   * the active entities, by jump hash of the key; the `<NAME>_PARTITIONS` var overrides it.
+   * Part of the layout, like a shard count: change it with the service drained.
+   */
+  readonly partitions?: number;
 }
+
+/** Partition supervisors of an entity service when its declaration does not say. */
+export const DEFAULT_PARTITIONS = 16;
 
 /** A placement with its vars applied: the shard map of a sharded service. */
 export type ResolvedPlacement =
   | { readonly kind: "sharded"; readonly shards: ShardMap }
-  | { readonly kind: "entity"; readonly idleTimeoutMs: number };
+  | { readonly kind: "entity"; readonly idleTimeoutMs: number; readonly partitions: number };
 
-/** Applies the vars (`<PREFIX>_SHARDS`, `<PREFIX>_IDLE_TIMEOUT_MS`) to a declared placement. */
+/**
+ * Applies the vars (`<PREFIX>_SHARDS`; `<PREFIX>_IDLE_TIMEOUT_MS`, `<PREFIX>_PARTITIONS`) to a
+ * declared placement.
+ */
 export function resolvePlacement(
   name: string,
   prefix: string,
@@ -47,5 +63,12 @@ export function resolvePlacement(
     1,
     86_400_000,
   );
-  return { kind: "entity", idleTimeoutMs };
+  const partitions = integer(
+    vars,
+    `${prefix}_PARTITIONS`,
+    placement.partitions ?? DEFAULT_PARTITIONS,
+    1,
+    1024,
+  );
+  return { kind: "entity", idleTimeoutMs, partitions };
 }

@@ -1,3 +1,4 @@
+import { hashKey, jumpHash } from "../../../core/sharding";
 import type { Actor } from "../actor";
 import { ActorRef, type ActorRpc } from "../actor-ref";
 import type { Protocol } from "../commands";
@@ -14,9 +15,9 @@ export interface ShardAddress<N extends string = string> {
 
 /**
  * The only place that turns keys into Durable Object stubs: key → shard by the service's
- * jump-hash `ShardMap`, shard → stub through the service's namespace binding (with its
- * location hint). Every call builds a fresh stub, so a stub broken by a reset is never
- * reused.
+ * jump-hash `ShardMap` (a `sharded` service) or key → the object named by the key (an
+ * `entity` service), then → stub through the service's namespace binding (with its location
+ * hint). Every call builds a fresh stub, so a stub broken by a reset is never reused.
  */
 export class ServiceRouter<Ds extends readonly AnyServiceDefinition[]> {
   readonly #env: object;
@@ -37,8 +38,15 @@ export class ServiceRouter<Ds extends readonly AnyServiceDefinition[]> {
     return shards;
   }
 
-  /** The shard owning `key` in `service`. */
+  /**
+   * The object owning `key` in `service`: its shard, or — per-entity placement — the object
+   * named by the key (`index` is then its partition: which supervisor lists it).
+   */
   locate<N extends NameOf<Ds[number]>>(service: N, key: string): ShardAddress<N> {
+    const { placement } = this.#config(service);
+    if (placement.kind === "entity") {
+      return { service, index: jumpHash(hashKey(key), placement.partitions), name: key };
+    }
     const shards = this.#shardMap(service);
     const index = shards.shardOf(key);
     return { service, index, name: shards.shardName(index) };

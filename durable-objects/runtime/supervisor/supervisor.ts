@@ -6,6 +6,7 @@ import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
 import { childToStart, refuseUnlessDown } from "./child-requests";
 import { ChildSupervision } from "./child-supervision";
+import { activateChild, entityArgs, passivateChild } from "./entity-children";
 import type { SupervisionEvent } from "./events";
 import { resolveSupervisorSpec } from "./resolve";
 import type {
@@ -270,6 +271,32 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   ): Promise<SupervisorResult> {
     const checked = checkChildSpecs(specs, autoShutdown);
     return "error" in checked ? checked : { ok: true };
+  }
+
+  // ---- Bulwark's additions: entities (`runtime/entity/`) ----
+
+  /**
+   * An entity of this `simple_one_for_one` supervisor activated (its first message since it
+   * was passive or stopped): it is listed as a running instance, without a start — it runs
+   * already. Answers `{ ok }`; errors: `stopped` (the entity then refuses its messages),
+   * `invalid_args` (no `childId`, or not a `simple_one_for_one` supervisor).
+   */
+  async childActivated(args: { childId: string }): Promise<SupervisorResult> {
+    const childId = entityArgs(args);
+    if (typeof childId !== "string") return childId;
+    return this.#call<object>(async (spec) =>
+      activateChild(this.#store, spec, childId, (name) => this.#children.instance(name)),
+    );
+  }
+
+  /** An entity passivated (idle): its row is removed. Not an exit: nothing restarts or counts. */
+  async childPassivated(args: { childId: string }): Promise<SupervisorResult> {
+    const childId = entityArgs(args);
+    if (typeof childId !== "string") return childId;
+    return this.#call<object>(async () => {
+      passivateChild(this.#store, childId);
+      return { ok: true };
+    });
   }
 
   // ---- Bulwark's additions: introspection and recovery ----

@@ -8,7 +8,7 @@ import { MetricsReporter, monitorOf } from "./reporter";
 
 /**
  * What the reference system's supervisors report about themselves: restarts and escalations
- * of each service supervisor as counters, and one structured log line per event — at the
+ * of each service supervisor (and of its entity partitions) as counters, and one structured log line per event — at the
  * root, a child going down or coming back is a service (`service-down`, `service-up`).
  */
 export class SupervisionObserver {
@@ -25,8 +25,10 @@ export class SupervisionObserver {
 
   observe(event: SupervisionEvent): void {
     logSupervision(event);
-    if (!this.#reporter || !isService(event.supervisor)) return;
-    const service = { service: event.supervisor };
+    // A per-entity service's partitions (`<service>/p<i>`) count under their service.
+    const name = event.supervisor.split("/")[0] ?? "";
+    if (!this.#reporter || !isService(name)) return;
+    const service = { service: name };
     if (event.type === "restarted") this.#reporter.deltas.inc(FAMILIES.restarts.name, service);
     else if (event.type === "gave-up")
       this.#reporter.deltas.inc(FAMILIES.escalations.name, service);

@@ -1,0 +1,185 @@
+import { logEvent } from "../../../core/log";
+import type { ActorLifecycle } from "../lifecycle";
+import { type Failure, fail, RuntimeCodes } from "../result";
+import type { SagaRunner } from "../saga-runner";
+import type { Timers } from "../timers";
+import { IdleClock } from "./idle-clock";
+
+/** What an entity asks of its supervisor (a `simple_one_for_one` `Supervisor`). */
+export interface EntitySupervisorRpc {
+  childActivated(args: { childId: string }): Promise<{ ok: true } | { error: string }>;
+  childPassivated(args: { childId: string }): Promise<unknown>;
+}
+
+/** What the actor around an entity gives it (its own parts: this runs inside the actor). */
+export interface EntityHost {
+  readonly name: string;
+  readonly service: string;
+  readonly storage: DurableObjectStorage;
+  readonly timers: Timers;
+  readonly lifecycle: ActorLifecycle;
+  readonly sagas: SagaRunner;
+  /** The actor's supervisor link: where it enrolls and leaves (`null`: unsupervised). */
+  supervision(): {
+    readonly supervisor: Partial<EntitySupervisorRpc>;
+    readonly childId: string;
+  } | null;
+  onIdle(): void;
+}
+
+/** A failed enrollment is tried again after this long, not on every message. */
+const REFUSAL_MEMORY_MS = 1000;
+
+/**
+ * Activation and passivation of one entity (an actor placed one per key). An entity is
+ * *active* while its supervisor lists it: it enrolls (`childActivated`, one indexed row) on the
+ * first message after it was passive or stopped, and leaves (`childPassivated`) when its idle
+ * timer finds no activity for `idleTimeoutMs`, after `onIdle` ran and its memory was dropped.
+ * Whether it is enrolled is kept in its own storage, so a wake-up after eviction (a
+ * hibernated socket's message, say) costs no round trip to the supervisor.
+ */
+export class EntityLifecycle {
+  readonly idle: IdleClock;
+  readonly #host: EntityHost;
+  #enrolled: boolean | undefined;
+  #enrolling: Promise<Failure | null> | null = null;
+  #leaving: Promise<void> | null = null;
+  /** The last failed enrollment, remembered for a second: refused (stopped) or unlisted. */
+  #memo: { readonly until: number; readonly refused: Failure | null } | null = null;
+
+  /** Throws unless `idleTimeoutMs` is an integer from 1 to 2^31 − 1 (a timer's range). */
+  constructor(idleTimeoutMs: number, host: EntityHost) {
+    if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1 || idleTimeoutMs > 2 ** 31 - 1) {
+      throw new Error(
+        `${host.service}: idleTimeoutMs must be an integer from 1 to 2147483647, got ${idleTimeoutMs}`,
+      );
+    }
+    this.#host = host;
+    this.idle = new IdleClock(host.timers, idleTimeoutMs);
+  }
+
+  /**
+   * Before a message: enrolls the entity if it is not active (refusing with
+   * `service-unavailable` while its supervisor is stopped), and records activity. Reads pass
+   * `activity: false`: they observe an entity without keeping it alive, but a read that
+   * activates it starts its idle clock.
+   */
+  async admit(now: number, activity: boolean): Promise<Failure | null> {
+    if (this.#active()) {
+      if (activity && this.idle.touch(now)) await this.#host.timers.arm();
+      return null;
+    }
+    if (this.#memo && now < this.#memo.until) return this.#memo.refused;
+    this.#enrolling ??= this.#enroll().finally(() => {
+      this.#enrolling = null;
+    });
+    const refused = await this.#enrolling;
+    if (!refused && this.idle.touch(now)) await this.#host.timers.arm();
+    return refused;
+  }
+
+  /**
+   * The idle timer fired (inside the timer's transaction). Activity since it was set moves it
+   * to the real deadline; otherwise the entity passivates: `onIdle`, memory dropped, marked
+   * passive — all in that transaction — then it leaves its supervisor (the returned promise,
+   * after the commit). A throw from `onIdle` is a crash: nothing is kept, the timer retries.
+   */
+  fired(now: number): Promise<void> | undefined {
+    const deadline = this.idle.deadline();
+    if (deadline !== null && deadline > now) {
+      this.idle.moveTo(deadline);
+      return undefined;
+    }
+    if (!this.#enrolledInStorage()) return undefined; // a leftover timer of a passive entity
+    this.#host.onIdle();
+    this.#host.lifecycle.reset();
+    this.#host.sagas.clear();
+    this.idle.forget();
+    this.#setEnrolled(false);
+    this.#leaving = this.#leave().finally(() => {
+      this.#leaving = null;
+    });
+    return this.#leaving;
+  }
+
+  #active(): boolean {
+    return this.#enrolledInStorage() && !this.#host.lifecycle.stopped;
+  }
+
+  #enrolledInStorage(): boolean {
+    this.#enrolled ??=
+      this.#host.storage.sql
+        .exec("SELECT 1 FROM _bulwark_lifecycle WHERE key = 'enrolled'")
+        .toArray().length > 0;
+    return this.#enrolled;
+  }
+
+  #setEnrolled(enrolled: boolean): void {
+    if (enrolled) {
+      this.#host.storage.sql.exec(
+        "INSERT OR REPLACE INTO _bulwark_lifecycle (key, value) VALUES ('enrolled', '1')",
+      );
+    } else {
+      this.#host.storage.sql.exec("DELETE FROM _bulwark_lifecycle WHERE key = 'enrolled'");
+    }
+    this.#enrolled = enrolled;
+  }
+
+  /** Joins the supervisor (after a passivation still on its way there, so they stay in order). */
+  async #enroll(): Promise<Failure | null> {
+    await this.#leaving;
+    const link = this.#host.supervision();
+    if (link?.supervisor.childActivated) {
+      let answer: { ok: true } | { error: string };
+      try {
+        answer = await link.supervisor.childActivated({ childId: link.childId });
+      } catch (error) {
+        // Supervision is bookkeeping: an unreachable supervisor must not take the entity
+        // down. It serves unlisted (unless stopped) and asks again a second later.
+        this.#log("warn", "entity-enroll-failed", String(error));
+        return this.#remember(null);
+      }
+      if ("error" in answer) {
+        if (answer.error === "stopped") return this.#remember(this.#refusal());
+        this.#log("error", "entity-enroll-refused", answer.error);
+        return this.#remember(null);
+      }
+    }
+    this.#memo = null;
+    const { lifecycle } = this.#host;
+    if (lifecycle.stopped) {
+      // Taken back after a stop: that incarnation (or an `ignore`d one) starts anew.
+      lifecycle.setStopped(null);
+      lifecycle.reset();
+    }
+    this.#setEnrolled(true);
+    return null;
+  }
+
+  #remember(refused: Failure | null): Failure | null {
+    this.#memo = { until: Date.now() + REFUSAL_MEMORY_MS, refused };
+    return refused;
+  }
+
+  async #leave(): Promise<void> {
+    const link = this.#host.supervision();
+    try {
+      await link?.supervisor.childPassivated?.({ childId: link.childId });
+    } catch (error) {
+      // The row stays listed as running until the entity's next activation and passivation.
+      this.#log("warn", "entity-leave-failed", String(error));
+    }
+  }
+
+  #refusal(): Failure {
+    return fail(
+      RuntimeCodes.serviceUnavailable,
+      `${this.#host.service} is down: the supervisor of ${this.#host.name} is stopped`,
+      { retryAfterMs: REFUSAL_MEMORY_MS },
+    );
+  }
+
+  #log(level: "warn" | "error", event: string, error: string): void {
+    logEvent(level, event, { service: this.#host.service, actor: this.#host.name, error });
+  }
+}

@@ -1,0 +1,60 @@
+import { ok, read, ServiceActor, Sockets, write } from "../runtime";
+import type { SessionRecord } from "./protocol";
+import { endedSession, noSession, presenceRefusal, sessionView, startedSession } from "./record";
+import { sessionsService } from "./service";
+
+/** One user's session, one actor per user: start or refresh, end, presence; expires when idle. */
+export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsService> {
+  protected readonly definition = sessionsService;
+  readonly #sockets = new Sockets(this.ctx);
+  #session: SessionRecord | null = null;
+
+  protected override onStart(): void {
+    this.#session = this.ctx.storage.kv.get<SessionRecord>("session") ?? null;
+  }
+
+  protected readonly commands = {
+    start: write(({ device }: { device: string }, cx) => {
+      const active = this.#active();
+      return ok({ created: !active, session: this.#save(startedSession(active, device, cx.now)) });
+    }),
+    get: read(() => (this.#session ? ok(this.#view()) : noSession())),
+    end: write((_: null, cx) => (this.#session ? ok(this.#end("ended", cx.now)) : noSession())),
+  };
+
+  protected override onIdle = () => void (this.#active() && this.#end("expired", Date.now()));
+  protected override onSocketClose = () => void (this.#sockets.open().length && this.#view(true));
+
+  protected override onRequest(): Response {
+    const refused = presenceRefusal(this.#active(), this.#sockets.open(), this.settings);
+    if (refused) return Response.json(refused, { status: 409 });
+    const response = this.#sockets.accept();
+    this.#view(true); // presence changed
+    return response;
+  }
+
+  #active = () => (this.#session?.status === "active" ? this.#session : null);
+
+  /** The session as clients see it; with `announce`, also sent to every presence socket. */
+  #view(announce = false) {
+    const live = { lastActiveAt: this.lastActiveAt, connections: this.#sockets.open().length };
+    const view = sessionView(this.name, this.#session as SessionRecord, this.idleTimeoutMs(), live);
+    if (announce) this.#sockets.broadcast({ type: "presence", ...view });
+    return view;
+  }
+
+  /** Stores `session`; every presence socket hears of the change. */
+  #save(session: SessionRecord) {
+    this.ctx.storage.kv.put("session", session);
+    this.#session = session;
+    return this.#view(true);
+  }
+
+  /** Ends the active session, if any: the sockets get its last view, then close. */
+  #end(status: "ended" | "expired", at: number) {
+    const active = this.#active();
+    if (active) this.#save(endedSession(active, status, at, this.lastActiveAt));
+    this.#sockets.closeAll(1000, `session ${status}`);
+    return this.#view();
+  }
+}

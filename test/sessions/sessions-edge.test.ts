@@ -1,0 +1,132 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../workers/app";
+import { expectProblem, http } from "../workers/client";
+import { listen, uniqueUser } from "./helpers";
+
+const path = (userId: string) => `/v1/sessions/${userId}`;
+const start = (userId: string, body: unknown = { device: "phone" }, headers = {}) =>
+  http("POST", path(userId), { body, headers });
+
+describe("Sessions over the edge", () => {
+  it("answers 201 for a new session, 200 for a refresh, and reads and ends it", async () => {
+    const user = uniqueUser();
+    const created = await start(user);
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ userId: user, status: "active", devices: ["phone"] });
+    const refreshed = await start(user, { device: "laptop" });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json).toMatchObject({
+      sessionId: created.json.sessionId,
+      devices: ["phone", "laptop"],
+    });
+    const read = await http("GET", path(user));
+    expect(read.status).toBe(200);
+    expect(read.json.lastSeenAt).toBe(refreshed.json.lastSeenAt);
+    const ended = await http("DELETE", path(user));
+    expect(ended.status).toBe(200);
+    expect(ended.json).toMatchObject({ status: "ended", sessionId: created.json.sessionId });
+    expect((await http("DELETE", path(user))).json).toEqual(ended.json);
+  });
+
+  it("answers 404 not-found for a user without a session", async () => {
+    const user = uniqueUser();
+    expectProblem(await http("GET", path(user)), 404, "not-found");
+    expectProblem(await http("DELETE", path(user)), 404, "not-found");
+  });
+
+  it("replays a keyed start and refuses the key with another body", async () => {
+    const user = uniqueUser();
+    const key = { "Idempotency-Key": "start-1" };
+    const first = await start(user, { device: "phone" }, key);
+    expect(first.status).toBe(201);
+    await http("DELETE", path(user));
+    const replay = await start(user, { device: "phone" }, key);
+    expect({ status: replay.status, json: replay.json }).toEqual({
+      status: first.status,
+      json: first.json,
+    });
+    expectProblem(await start(user, { device: "tablet" }, key), 422, "idempotency-key-reused");
+    expect((await http("GET", path(user))).json).toMatchObject({ status: "ended" });
+  });
+
+  it("refuses bad input with a 4xx problem and changes nothing", async () => {
+    const user = uniqueUser();
+    expectProblem(await start("-bad-user"), 400, "invalid-request");
+    expectProblem(await start(`${"u".repeat(65)}`), 400, "invalid-request");
+    expectProblem(await start(user, { device: "" }), 400, "invalid-request");
+    expectProblem(await start(user, { device: "a phone" }), 400, "invalid-request");
+    expectProblem(await start(user, { device: "phone", admin: true }), 400, "invalid-request");
+    expectProblem(await start(user, {}), 400, "invalid-request");
+    expectProblem(
+      await http("POST", path(user), {
+        raw: "{not json",
+        headers: { "Content-Type": "application/json" },
+      }),
+      400,
+      "invalid-request",
+    );
+    expectProblem(
+      await http("POST", path(user), {
+        raw: "device=phone",
+        headers: { "Content-Type": "text/plain" },
+      }),
+      415,
+      "unsupported-media-type",
+    );
+    expectProblem(
+      await start(user, { device: "phone" }, { "Idempotency-Key": "has space" }),
+      400,
+      "invalid-request",
+    );
+    expectProblem(
+      await http("PUT", path(user), { body: { device: "phone" } }),
+      405,
+      "method-not-allowed",
+    );
+    expectProblem(await http("GET", `${path(user)}/presence`), 400, "invalid-request");
+    expectProblem(await http("GET", path(user)), 404, "not-found"); // nothing was started
+  });
+
+  it("counts starts and ends against the per-client rate limit, not reads", async () => {
+    const user = uniqueUser();
+    const app = createApp();
+    const limited = { ...env, RATE_LIMIT_PER_MINUTE: "2" };
+    const client = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const send = (method: string) =>
+      app.fetch(
+        new Request(`http://edge.test${path(user)}`, {
+          method,
+          headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
+          ...(method === "POST" ? { body: JSON.stringify({ device: "phone" }) } : {}),
+        }),
+        limited,
+        createExecutionContext(),
+      );
+    const statuses: number[] = [];
+    for (const method of ["POST", "GET", "GET", "DELETE", "POST"]) {
+      statuses.push((await send(method)).status);
+    }
+    expect(statuses).toEqual([201, 200, 200, 200, 429]);
+  });
+
+  it("upgrades the presence socket through the edge and refuses it without an active session", async () => {
+    const user = uniqueUser();
+    const upgrade = () =>
+      exports.default.fetch(`http://edge.test${path(user)}/presence`, {
+        headers: { Upgrade: "websocket" },
+      });
+    const refused = await upgrade();
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: "session-not-active" });
+    await start(user);
+    const accepted = await upgrade();
+    expect(accepted.status).toBe(101);
+    const client = listen(accepted.webSocket as WebSocket);
+    await http("DELETE", path(user));
+    expect(await client.closed).toEqual({ code: 1000, reason: "session ended" });
+    expect(client.messages[0]).toMatchObject({ type: "presence", presence: { connections: 1 } });
+    expect(client.messages.at(-1)).toMatchObject({ status: "ended" });
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import {
+  breakerFor,
+  MAX_TRACKED_OBJECTS,
+  recordLoad,
+  underPressure,
+} from "../../workers/shard-call";
+
+describe("Edge state per object stays bounded", () => {
+  it("keeps at most MAX_TRACKED_OBJECTS breakers: past it the oldest is dropped and starts closed again", () => {
+    const first = `tracked-first-${Date.now()}`;
+    const breaker = breakerFor(first);
+    for (let i = 0; i < 5; i++) breaker.onFailure();
+    expect(breakerFor(first).state).toBe("open");
+    for (let i = 0; i < MAX_TRACKED_OBJECTS; i++) breakerFor(`tracked-${i}`);
+    expect(breakerFor(first)).not.toBe(breaker);
+    expect(breakerFor(first).state).toBe("closed");
+  });
+
+  it("keeps at most MAX_TRACKED_OBJECTS load reports", () => {
+    const first = `pressure-first-${Date.now()}`;
+    const now = Date.now();
+    recordLoad(first, { inFlight: 1, queued: 1, limit: 1 }, now);
+    expect(underPressure(first, now)).toBe(true);
+    for (let i = 0; i < MAX_TRACKED_OBJECTS; i++) {
+      recordLoad(`pressure-${i}`, { inFlight: 0, queued: 0, limit: 1 }, now);
+    }
+    expect(underPressure(first, now)).toBe(false);
+  });
+});
