@@ -42,6 +42,8 @@ export const faultSchema = <const S extends readonly [string, ...string[]]>(serv
       service: z.enum(services),
       sku: skuParam.optional(),
       orderId: idParam.optional(),
+      /** The object owning this key in `service`: its shard, or a per-entity service's entity. */
+      key: idParam.optional(),
       shard: int(0, 1023).optional(),
       kind: z.enum(["crash", "latency", "overload"]),
       count: int(1, 1000).default(1),
@@ -49,8 +51,8 @@ export const faultSchema = <const S extends readonly [string, ...string[]]>(serv
       /** Extension: for a saga, which atomic step (1-based) the crash hits. */
       step: int(1, 100).default(1),
     })
-    .refine((f) => [f.sku, f.orderId, f.shard].filter((t) => t !== undefined).length <= 1, {
-      message: "give at most one of sku, orderId, shard",
+    .refine((f) => [f.sku, f.orderId, f.key, f.shard].filter((t) => t !== undefined).length <= 1, {
+      message: "give at most one of sku, orderId, key, shard",
     })
     .refine((f) => f.sku === undefined || f.service === "inventory", {
       message: "sku targets the inventory service",

@@ -46,6 +46,29 @@ describe("Fault targeting", () => {
     expect(await getSku(sku)).toMatchObject({ held: 1 });
   });
 
+  it("key: arms the one object owning the key in any service — a per-entity service's entity", async () => {
+    const user = uniqueSku("user");
+    const start = () => http("POST", `/v1/sessions/${user}`, { body: { device: "phone" } });
+    const armed = await injectFault({ service: "sessions", key: user, kind: "crash" });
+    expect(armed.status).toBe(201);
+    expectProblem(await start(), 500, "internal-error");
+    expect((await start()).status).toBe(201);
+    // Another user's entity was never armed.
+    expect(
+      (await http("POST", `/v1/sessions/${uniqueSku("user")}`, { body: { device: "phone" } }))
+        .status,
+    ).toBe(201);
+    // Without a key there is nothing to arm: an entity service has no fixed objects.
+    expectProblem(
+      await http("POST", "/v1/ops/faults", {
+        admin: true,
+        body: { service: "sessions", kind: "crash" },
+      }),
+      400,
+      "invalid-request",
+    );
+  });
+
   it("shard: arms only shard number `shard` of the service", async () => {
     const { on, off, shard } = skusOnTwoShards();
     await putSku(on, 5);

@@ -19,10 +19,20 @@ import { resource } from "../resource";
 
 const root = (c: Context<AppEnv>) => c.env.SUPERVISOR.get(c.env.SUPERVISOR.idFromName(ROOT));
 
-/** Which shards a fault targets: the owner of `sku`/`orderId`, shard `shard`, or all. */
+/**
+ * Which objects a fault targets: the owner of `sku`/`orderId`/`key`, shard `shard`, or every
+ * shard. A per-entity service has no fixed set of objects: its faults name a `key`.
+ */
 function faultTargets(router: ShardRouter, fault: z.infer<typeof faultBody>): ShardAddress[] {
   if (fault.sku !== undefined) return [router.locate("inventory", fault.sku)];
   if (fault.orderId !== undefined) return [router.locate("orders", fault.orderId)];
+  if (fault.key !== undefined) return [router.locate(fault.service, fault.key)];
+  if (router.shards(fault.service).length === 0) {
+    throw new Problem(
+      "invalid-request",
+      `key: ${fault.service} places one object per key, so its faults name the key`,
+    );
+  }
   if (fault.shard !== undefined) {
     const shard = router.shard(fault.service, fault.shard);
     if (!shard) {
