@@ -1,4 +1,11 @@
 /** The Durable Object classes the Worker exports, and the types the edge needs from them. */
+import { provideTelemetry } from "./runtime";
+import { actorMetricsSink } from "./visibility/metrics/actor-sink";
+
+// Every declared service's actor (sessions included) reports to the metrics monitor and
+// Analytics Engine, unless VISIBILITY=off: installed once, as this module loads.
+provideTelemetry((ctx, env, load) => actorMetricsSink(ctx, env as Cloudflare.Env, load));
+
 export { AdminAuthGuard } from "./admin-auth";
 export { loadConfig } from "./config";
 export type { HoldView, InventoryProtocol, SkuView } from "./inventory/protocol";

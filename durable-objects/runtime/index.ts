@@ -42,5 +42,11 @@ export { ServiceRouter, type ShardAddress } from "./service/router";
 export { ServiceActor } from "./service/service-actor";
 export { Sockets } from "./sockets";
 export * from "./supervisor";
-export type { CounterLabels, TelemetryEvent, TelemetrySink } from "./telemetry";
+export {
+  type CounterLabels,
+  provideTelemetry,
+  type TelemetryEvent,
+  type TelemetryProvider,
+  type TelemetrySink,
+} from "./telemetry";
 export type { DueTimer, Timers } from "./timers";

@@ -1,3 +1,4 @@
+import type { LoadReport } from "./result";
 /** One processed message: the single shape every actor reports, whatever its service. */
 export interface TelemetryEvent {
   readonly service: string;
@@ -55,3 +56,29 @@ export class CommandStatsSink implements TelemetrySink {
     return Object.fromEntries(this.#stats);
   }
 }
+
+/**
+ * Builds the telemetry sink of a declared service's actor for this deployment (a metrics
+ * exporter, say) from the object's state, its environment and its current load; `null`
+ * keeps the runtime's in-memory counts only.
+ */
+export type TelemetryProvider = (
+  ctx: DurableObjectState,
+  env: unknown,
+  load: () => LoadReport | null,
+) => TelemetrySink | null;
+
+let provider: TelemetryProvider | null = null;
+
+/**
+ * Installs the deployment's telemetry provider: once per isolate, at module load (the Worker's
+ * entry module graph runs before any object is built), the way a tracing SDK installs its
+ * global provider. Every `ServiceActor` built afterwards exports through it, so a service
+ * author writes nothing for metrics. `null` uninstalls it (tests).
+ */
+export function provideTelemetry(next: TelemetryProvider | null): void {
+  provider = next;
+}
+
+/** The installed provider, if any. */
+export const telemetryProvider = (): TelemetryProvider | null => provider;

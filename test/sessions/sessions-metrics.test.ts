@@ -23,4 +23,18 @@ describe("Sessions in /metrics", { timeout: TEST_BUDGET_MS }, () => {
     expect(restarts(after) - restarts(before)).toBe(1);
     expect(await session(user).call("get", null)).toMatchObject({ ok: true });
   });
+
+  it("counts a session's messages in bulwark_actor_messages_total with no metrics code in the service", async () => {
+    const started = (f: ParsedFamily[]) =>
+      sample(f, FAMILIES.actorMessages.name, {
+        service: "sessions",
+        command: "start",
+        outcome: "ok",
+      }) ?? 0;
+    const before = await settledScrape([FAMILIES.actorMessages.name]);
+    await session(uniqueUser()).call("start", { device: "phone" });
+    await session(uniqueUser()).call("start", { device: "laptop" });
+    const after = await scrapeUntil((f) => started(f) >= started(before) + 2);
+    expect(started(after) - started(before)).toBe(2);
+  });
 });

@@ -1,6 +1,7 @@
 import type { AdmissionOptions } from "../../../core/regulation";
 import { Actor, type SupervisorLink } from "../actor";
 import { entityPartition } from "../entity";
+import { telemetryProvider } from "../telemetry";
 import { resolveService, type ServiceConfig } from "./config";
 import type { NameOf, ProtocolOf, SettingsOf } from "./define";
 import type { AnyServiceDefinition } from "./registry";
@@ -21,6 +22,12 @@ export abstract class ServiceActor<E, D extends AnyServiceDefinition> extends Ac
   /** The binding of the `Supervisor` namespace (optional, default `SUPERVISOR`). */
   protected readonly supervisorBinding: string = "SUPERVISOR";
   #config: ServiceConfig<NameOf<D>, D["binding"], SettingsOf<D>> | undefined;
+
+  constructor(ctx: DurableObjectState, env: E) {
+    super(ctx, env);
+    // The deployment's exporter (`provideTelemetry`), if it installed one.
+    this.telemetry = telemetryProvider()?.(ctx, env, () => this.currentLoad()) ?? this.telemetry;
+  }
 
   protected get service(): NameOf<D> {
     return this.definition.name as NameOf<D>;
