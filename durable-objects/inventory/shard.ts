@@ -47,6 +47,9 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     const store = this.#store;
     this.#feed = new StockFeed({
       view: (sku) => {
+        // A spread sku's listeners get its coordinator's aggregate only: a sub-shard's own
+        // part (sub-shard i > 0) is not the sku, and its versions would outrank the sum's.
+        if ((this.#hot.side.memberIndex(sku) ?? 0) > 0) return undefined;
         const row = store.sku(sku);
         return this.#hot.coordinator.view(sku) ?? (row ? skuView(row) : undefined);
       },

@@ -436,9 +436,11 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       }
       this.#committed();
     } catch (error) {
-      await this.#crash(error, incarnation);
+      // Back off before reporting the crash: the report awaits the supervisor, and a new
+      // incarnation started meanwhile must already see the timer's retry time.
       const delay = fullJitter(timer.attempts + 1, TIMER_RETRY);
       this.timers.retryLater(timer.name, Date.now() + Math.max(delay, TIMER_RETRY.baseMs));
+      await this.#crash(error, incarnation);
     }
   }
 

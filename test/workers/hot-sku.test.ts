@@ -132,6 +132,21 @@ describe("holds on a spread sku", () => {
     expect(events.map((e) => e.event)).toEqual(["raised", "cleared"]);
   });
 
+  it("setting a spread sku's stock to 0 raises no stock-depleted, and setting it back leaves none", async () => {
+    const sku = await spreadSku(300, 4);
+    const id = alarmId("stock-depleted", sku);
+    expect((await http("PUT", `/v1/skus/${sku}`, { body: { stock: 0 }, admin: true })).status).toBe(
+      200,
+    );
+    expect(await getSku(sku)).toMatchObject({ stock: 0, available: 0 });
+    expect(
+      (await http("PUT", `/v1/skus/${sku}`, { body: { stock: 300 }, admin: true })).status,
+    ).toBe(200);
+    await sleep(200); // a raise would have been reported by now
+    expect(await alarmEvents(id)).toEqual([]);
+    expect(await inventoryShard(sku).stockEvents(sku)).toEqual([]);
+  });
+
   it("returns an expired hold's units to the sub-shard that held it", async () => {
     const sku = await spreadSku(10, 3);
     await moveTo(sku, 2, 4);
@@ -332,6 +347,8 @@ describe("live events of a spread sku", () => {
         (m) => m?.held === 3,
       );
       expect(seen).toMatchObject({ sku, stock: 10, held: 3, available: 7 });
+      // Only the coordinator publishes: no listener ever sees one sub-shard's part as the sku.
+      expect(messages.map((m) => m.stock)).toEqual(messages.map(() => 10));
     } finally {
       const closed = new Promise<void>((resolve) => ws.addEventListener("close", () => resolve()));
       ws.close(1000, "test over");

@@ -16,8 +16,20 @@ export type ShardCaller = <T>(
   send: (meta: CallMeta) => Promise<Reply<T>>,
 ) => Promise<Reply<T>>;
 
-/** Rounds of "short → rebalance → retry" before the last try that fixes the answer. */
-const MAX_ROUNDS = 4;
+/** Rounds of "short → rebalance → retry" before the caller is told to come back. */
+const MAX_ROUNDS = 16;
+
+/**
+ * Other holds kept taking the units moved to a sub-shard, round after round: nothing was
+ * decided (no unit is held, the sku is not sold out), so the answer is a load refusal the
+ * client may retry after `Retry-After` (a saga takes it as transient), never a `409`.
+ */
+const contended = (sku: string) =>
+  fail(
+    RuntimeCodes.overloaded,
+    `the sub-shards of ${sku} are rebalancing under contention; retry shortly`,
+    { retryAfterMs: 1000 },
+  );
 
 type HoldAsk = Omit<InventoryProtocol["placeHold"]["payload"], "subShard" | "last">;
 type HoldCommand = "getHold" | "confirmHold" | "releaseHold";
@@ -80,10 +92,11 @@ export class InventoryClient {
   async putSku(sku: string, stock: number, meta: CallMeta = {}): Promise<Reply<SkuView>> {
     let reply: Reply<SkuView> = await this.#send(sku, 0, true, "putSku", { sku, stock }, meta);
     for (let round = 0; !reply.ok && reply.code === "allocation-short"; round++) {
+      if (round >= MAX_ROUNDS) return contended(sku);
       const want = (reply.data as { want?: number } | undefined)?.want ?? 1;
       const moved = await this.#rebalance(sku, 0, want);
       if (!moved.ok) return moved;
-      const last = moved.value.exhausted || round + 1 >= MAX_ROUNDS;
+      const last = moved.value.exhausted;
       reply = await this.#send(sku, 0, true, "putSku", { sku, stock, last }, meta);
     }
     if (!reply.ok) return reply;
@@ -124,9 +137,10 @@ export class InventoryClient {
       const available = (reply.data as { available?: number } | undefined)?.available ?? 0;
       const moved = await this.#rebalance(sku, at, Math.max(1, ask.quantity - available));
       if (!moved.ok) return moved;
-      if (moved.value.exhausted) break;
+      // Only when the coordinator found every other sub-shard empty may the answer be final.
+      if (moved.value.exhausted) return hold(true);
     }
-    return hold(true);
+    return contended(sku);
   }
 
   /**

@@ -83,8 +83,10 @@ export class Coordinator {
    * `stock-below-committed`.
    */
   putTotal(sku: string, stock: number, last: boolean, now: number): Result<SkuView> {
-    const row = this.#store.coordinator(sku);
+    // `current` may expire due holds, and saving them re-evaluates depletion (which writes
+    // the coordinator row): read that row only afterwards, so nothing here saves a stale copy.
     const home = this.#host.current(sku, now);
+    const row = this.#store.coordinator(sku);
     if (!row || !home) throw new Error(`spread sku ${sku} lost its coordinator rows`);
     const delta = stock - row.total;
     const free = home.stock - home.held - home.sold;
@@ -104,8 +106,9 @@ export class Coordinator {
         `stock ${stock} is below what the sub-shards of ${sku} hold, sell or are moving`,
       );
     }
-    this.#host.saveSku(home, { ...home, stock: home.stock + delta }, now);
+    // The new total first: saving sub-shard 0's part re-evaluates depletion against it.
     this.#store.saveCoordinator({ ...row, total: stock });
+    this.#host.saveSku(home, { ...home, stock: home.stock + delta }, now);
     this.evaluate(sku, now);
     return ok(this.view(sku) as SkuView);
   }

@@ -52,11 +52,13 @@ export class PartReports {
       for (let next = this.#pending.get(sku); next; next = this.#pending.get(sku)) {
         this.#pending.delete(sku);
         try {
-          await this.#coordinator(sku).call(
+          const reply = await this.#coordinator(sku).call(
             "reportPart",
             { sku, subShard: next.subShard, part: next.part },
             { reserved: true },
           );
+          // A refused report is as lost as a thrown one (the coordinator's sweep heals both).
+          if (!reply.ok) logEvent("warn", "part-report-lost", { sku, error: reply.code });
         } catch (error) {
           logEvent("warn", "part-report-lost", { sku, error: String(error) });
         }

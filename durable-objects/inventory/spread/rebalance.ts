@@ -15,6 +15,11 @@ import type { SubShardSide } from "./sub-shard";
 
 /** Timers that finish an interrupted transfer are named this plus the transfer id. */
 export const TRANSFER_TIMER = "spread-transfer:";
+
+/** Shortest time between two "ask every sub-shard" sweeps of one sku. */
+const SWEEP_EVERY_MS = 1000;
+/** Skus whose last sweep time one coordinator object remembers. */
+const SWEEPS_KEPT = 1000;
 /** A transfer not finished this long after it started is driven by its timer (1 s). */
 export const TRANSFER_RESUME_MS = 1000;
 /** Finished transfers stay in the ledger this long (one day), for inspection. */
@@ -57,6 +62,8 @@ export class Rebalancer {
   readonly #driving = new Map<string, Promise<Result<number>>>();
   /** The transfer running for each `sku#target`: concurrent shortfalls join it. */
   readonly #byTarget = new Map<string, Promise<Result<number>>>();
+  /** When each sku's sub-shards were last all asked (see `rebalance`); bounded by `SWEEPS_KEPT`. */
+  readonly #sweptAt = new Map<string, number>();
 
   constructor(deps: RebalanceDeps) {
     this.#deps = deps;
@@ -82,6 +89,12 @@ export class Rebalancer {
     const before = others().map(([, run]) => run);
     const parts = this.#deps.store.parts(p.sku);
     const donors = donorOrder(p.target, row.k, row.highest, (i) => parts.get(i)?.available ?? 0);
+    // The parts are what sub-shards last reported; a lost report would make a sub-shard with
+    // free units look empty forever. Before "exhausted", every other sub-shard is asked once
+    // (a yield of nothing costs a round trip, so at most once a second per sku).
+    if (donors.length === 0 && this.#sweepDue(p.sku, Date.now())) {
+      donors.push(...[...Array(row.highest).keys()].filter((i) => i !== p.target));
+    }
     const busy = () =>
       before.length > 0 || others().length > 0 || this.#deps.store.openTransfers(p.sku).length > 0;
     if (donors.length === 0) {
@@ -101,6 +114,19 @@ export class Rebalancer {
     const waiting = busy();
     await Promise.allSettled(before);
     return ok({ moved: 0, exhausted: !waiting });
+  }
+
+  /** True (and noted) when `sku`'s sub-shards were not all asked within `SWEEP_EVERY_MS`. */
+  #sweepDue(sku: string, now: number): boolean {
+    const last = this.#sweptAt.get(sku);
+    if (last !== undefined && now - last < SWEEP_EVERY_MS) return false;
+    this.#sweptAt.delete(sku);
+    this.#sweptAt.set(sku, now);
+    for (const oldest of this.#sweptAt.keys()) {
+      if (this.#sweptAt.size <= SWEEPS_KEPT) break;
+      this.#sweptAt.delete(oldest);
+    }
+    return true;
   }
 
   /** The transfer timer: finishes the transfer, or tries again later if a sub-shard is away. */
