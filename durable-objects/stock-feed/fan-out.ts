@@ -21,17 +21,18 @@ export interface FanOutHost {
 
 /**
  * Sockets served per task. Between chunks the relay yields, so one publish to 1,000
- * listeners is ~16 short tasks instead of one long one: requests queued behind it (in local
+ * listeners is ~32 short tasks instead of one long one: requests queued behind it (in local
  * workerd, every object and the edge share one isolate) wait for a chunk, not a whole pass.
  */
-export const CHUNK = 64;
+export const CHUNK = 32;
 
 /**
  * Spacing of passes per listener reached: after a pass to n sockets the next waits at least
- * n × 0.25 ms (1,000 listeners: 4 passes a second at most), so a hot sku cannot turn its
- * listeners into unbounded send work; they get the newest state when the pass comes.
+ * n × 1 ms (100 listeners: 10 passes a second at most; 1,000: one), so the send work a sku's
+ * listeners cause stays about one socket-send per millisecond however many listen — a
+ * bounded share of the CPU — and they get the newest state when the pass comes.
  */
-export const SPACING_PER_SOCKET_MS = 0.25;
+export const SPACING_PER_SOCKET_MS = 1;
 
 const stockMessage = (view: SkuView) => JSON.stringify({ type: "stock", ...view });
 
