@@ -23,8 +23,8 @@ import { round } from "../lib/stats.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
 
 const TOKEN = "bench-admin-token";
-const SKU_NONE = "fanout-none";
-const SKU_LISTENED = "fanout-listened";
+/** Each phase of each round holds on a fresh sku, so no phase inherits another's holds. */
+const skuOf = (phase, round) => `fanout-${phase}-${round}`;
 const TARGET_RATIO = 1.5;
 
 function settings() {
@@ -33,6 +33,7 @@ function settings() {
     seconds: envNumber("FANOUT_SECONDS", 10, { min: 1 }),
     warmupSeconds: envNumber("FANOUT_WARMUP_SECONDS", 3, { min: 0 }),
     connections: envNumber("FANOUT_CONNECTIONS", 10, { min: 1, integer: true }),
+    rounds: envNumber("FANOUT_ROUNDS", 3, { min: 1, integer: true }),
   };
 }
 
@@ -95,27 +96,43 @@ export async function runFanout({ log = console.log } = {}) {
   });
   let sockets = [];
   try {
-    for (const sku of [SKU_NONE, SKU_LISTENED]) {
-      await expectJson(`${server.url}/v1/skus/${sku}`, {
-        method: "PUT",
-        headers: { authorization: `Bearer ${TOKEN}` },
-        body: { stock: 100_000_000 },
+    const wsBase = `${server.url.replace("http", "ws")}/v1/skus`;
+    const rounds = [];
+    // Rounds alternate none → listening, so a shared machine's drift hits both alike; the
+    // verdict is the median of the per-round ratios.
+    for (let r = 1; r <= opts.rounds; r++) {
+      log(`round ${r}/${opts.rounds}`);
+      for (const phase of ["none", "listened"]) {
+        await expectJson(`${server.url}/v1/skus/${skuOf(phase, r)}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${TOKEN}` },
+          body: { stock: 100_000_000 },
+        });
+      }
+      const none = await holds(server, skuOf("none", r), opts, "no listeners", log);
+      sockets = await openListeners(`${wsBase}/${skuOf("listened", r)}/events`, opts.sockets);
+      await sleep(500);
+      const label = `${sockets.length} listeners`;
+      const listening = await holds(server, skuOf("listened", r), opts, label, log);
+      for (const ws of sockets) ws.terminate();
+      sockets = [];
+      rounds.push({
+        none,
+        listening,
+        p50: round(listening.p50 / none.p50, 2),
+        p99: round(listening.p99 / none.p99, 2),
       });
     }
-    const none = await holds(server, SKU_NONE, opts, "no listeners", log);
-    sockets = await openListeners(
-      `${server.url.replace("http", "ws")}/v1/skus/${SKU_LISTENED}/events`,
-      opts.sockets,
-    );
-    await sleep(500);
-    const listening = await holds(server, SKU_LISTENED, opts, `${sockets.length} listeners`, log);
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const ratios = {
-      p50: round(listening.p50 / none.p50, 2),
-      p99: round(listening.p99 / none.p99, 2),
+      p50: median(rounds.map((x) => x.p50)),
+      p99: median(rounds.map((x) => x.p99)),
+      holdsPerSecond: median(rounds.map((x) => round(x.listening.rps / x.none.rps, 2))),
     };
     const pass = ratios.p99 <= TARGET_RATIO && ratios.p50 <= TARGET_RATIO;
+    log(`  per round p99 ratios: ${rounds.map((x) => `${x.p99}×`).join(", ")}`);
     log(
-      `  p50 ratio ${ratios.p50}×, p99 ratio ${ratios.p99}× (target ≤ ${TARGET_RATIO}×): ${pass ? "met" : "MISSED"}`,
+      `  median p50 ratio ${ratios.p50}×, p99 ratio ${ratios.p99}×, holds/s ${ratios.holdsPerSecond}× (target ≤ ${TARGET_RATIO}×): ${pass ? "met" : "MISSED"}`,
     );
     const results = {
       bench: "fanout",
@@ -123,8 +140,7 @@ export async function runFanout({ log = console.log } = {}) {
       finishedAt: new Date().toISOString(),
       machine: machine(),
       settings: opts,
-      none,
-      listening,
+      rounds,
       ratios,
       target: TARGET_RATIO,
       pass,
