@@ -115,7 +115,9 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         const existing = this.#store.hold(p.holdId);
         if (existing) return ok(holdView(existing));
       }
-      const moved = this.#hot.side.redirect(p, this.#hot.coordinator.placement(p.sku));
+      // Only a spread sku's home can redirect (a plain sku costs no query here).
+      const spread = this.#hot.coordinator.row(p.sku) !== undefined;
+      const moved = spread && this.#hot.side.redirect(p, this.#hot.coordinator.placement(p.sku));
       if (moved) return moved;
       const row = this.#current(p.sku, cx.now);
       if (!row && p.subShard !== undefined) {

@@ -24,13 +24,18 @@ export class Coordinator {
     this.#side = side;
   }
 
+  /**
+   * The sku's coordinator row. Only sub-shard 0 of a spread sku has one (written with its
+   * membership, in one transaction), so every other sku — every plain sku's read and hold —
+   * is answered from the in-memory membership without a query.
+   */
   row(sku: string): CoordinatorRow | undefined {
-    return this.#store.coordinator(sku);
+    return this.#side.memberIndex(sku) === 0 ? this.#store.coordinator(sku) : undefined;
   }
 
   /** Where `sku`'s stock lives; `undefined` if the sku does not exist. */
   placement(sku: string): Placement | undefined {
-    const row = this.#store.coordinator(sku);
+    const row = this.row(sku);
     if (row) return placementOf(row, Date.now());
     const plain = this.#host.store.sku(sku);
     if (!plain) return undefined;
@@ -54,7 +59,7 @@ export class Coordinator {
   setPlacement(sku: string, k: number, now: number): Result<Placement> {
     const home = this.#host.current(sku, now);
     if (!home) return notFound(sku);
-    const row = this.#store.coordinator(sku);
+    const row = this.row(sku);
     if (!row && k === 1) return ok(this.placement(sku) as Placement);
     // Keyed holds made under the K being left keep their records where that K put them.
     const history = row?.k === k ? row.history : pushHistory(row, row?.k ?? 1, now);
@@ -86,7 +91,7 @@ export class Coordinator {
     // `current` may expire due holds, and saving them re-evaluates depletion (which writes
     // the coordinator row): read that row only afterwards, so nothing here saves a stale copy.
     const home = this.#host.current(sku, now);
-    const row = this.#store.coordinator(sku);
+    const row = this.row(sku);
     if (!row || !home) throw new Error(`spread sku ${sku} lost its coordinator rows`);
     const delta = stock - row.total;
     const free = home.stock - home.held - home.sold;
@@ -115,7 +120,7 @@ export class Coordinator {
 
   /** A sub-shard's newer part: remembered, and the sku's depletion re-evaluated. */
   notePart(sku: string, subShard: number, part: SkuView, now: number): void {
-    if (!this.#store.coordinator(sku)) return;
+    if (!this.row(sku)) return;
     if (this.#store.notePart(subShard, part)) this.evaluate(sku, now);
     this.#host.changed(sku);
   }
@@ -126,7 +131,7 @@ export class Coordinator {
    * sku within one report.
    */
   evaluate(sku: string, now: number): void {
-    const row = this.#store.coordinator(sku);
+    const row = this.row(sku);
     // While a transfer is open, a donor's report may already show units the ledger does not
     // hold yet: no decision until it is done (its last step evaluates again).
     if (!row || this.#store.openTransfers(sku).length > 0) return;
@@ -144,7 +149,7 @@ export class Coordinator {
    * `GET` gathers fresh parts instead.
    */
   view(sku: string): SkuView | undefined {
-    const row = this.#store.coordinator(sku);
+    const row = this.row(sku);
     if (!row) return undefined;
     const home = this.#host.store.sku(sku);
     const parts = this.#store.parts(sku);
