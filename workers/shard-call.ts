@@ -23,8 +23,21 @@ const breakers = new Map<string, CircuitBreaker>();
  */
 export const MAX_TRACKED_OBJECTS = 10_000;
 
-/** Adds `key` to `map`, dropping the oldest entry past `MAX_TRACKED_OBJECTS`. */
+/**
+ * The key an object's breaker and load report are kept under: `<service>/<object name>`.
+ * An entity's object name is its raw key, which could spell another service's shard name
+ * (a user called `inventory-0`): the service keeps them apart.
+ */
+export const objectKey = (address: Pick<ShardAddress, "service" | "name">): string =>
+  `${address.service}/${address.name}`;
+
+/**
+ * Adds (or refreshes) `key` in `map` as its most recent entry, dropping the least recently
+ * used past `MAX_TRACKED_OBJECTS`: a flood of new entity keys evicts other new keys, not the
+ * shards that answer all the time.
+ */
 function remember<V>(map: Map<string, V>, key: string, value: V): V {
+  map.delete(key);
   map.set(key, value);
   if (map.size > MAX_TRACKED_OBJECTS) {
     const oldest = map.keys().next().value;
@@ -33,14 +46,13 @@ function remember<V>(map: Map<string, V>, key: string, value: V): V {
   return value;
 }
 
-export function breakerFor(shard: string): CircuitBreaker {
-  return (
-    breakers.get(shard) ??
-    remember(
-      breakers,
-      shard,
+/** The breaker of the object kept under `key` (see `objectKey`), created closed. */
+export function breakerFor(key: string): CircuitBreaker {
+  return remember(
+    breakers,
+    key,
+    breakers.get(key) ??
       new CircuitBreaker({ failureThreshold: 5, resetTimeoutMs: 1000, maxResetTimeoutMs: 30_000 }),
-    )
   );
 }
 
@@ -64,14 +76,13 @@ const pressure = new Map<string, { readonly load: LoadReport; readonly at: numbe
  * Callers that can defer work (respond-async orders) send it to the queue instead of adding
  * to the shard's wait.
  */
-export function recordLoad(name: string, load: LoadReport, at = Date.now()): void {
-  if (pressure.has(name)) pressure.set(name, { load, at });
-  else remember(pressure, name, { load, at });
+export function recordLoad(key: string, load: LoadReport, at = Date.now()): void {
+  remember(pressure, key, { load, at });
 }
 
 /** See `recordLoad`: true while the shard's last report showed waiting or saturation. */
-export function underPressure(name: string, now = Date.now()): boolean {
-  const last = pressure.get(name);
+export function underPressure(key: string, now = Date.now()): boolean {
+  const last = pressure.get(key);
   if (!last || now - last.at > PRESSURE_WINDOW_MS) return false;
   return last.load.queued > 0 || last.load.inFlight >= last.load.limit;
 }
@@ -112,7 +123,7 @@ export async function guarded<T>(
     countShed(shard.service, "deadline-exceeded");
     return fail("deadline-exceeded", "the request's deadline passed before work started");
   }
-  const breaker = breakerFor(shard.name);
+  const breaker = breakerFor(objectKey(shard));
   const permit = breaker.tryAcquire();
   if (!permit.ok) {
     countShed(shard.service, "circuit-open");
@@ -137,7 +148,7 @@ export async function guarded<T>(
         ...options.meta,
         ...(budgetMs === undefined ? {} : { budgetMs }),
       });
-      if (reply.load) recordLoad(shard.name, reply.load);
+      if (reply.load) recordLoad(objectKey(shard), reply.load);
       if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure();
       else breaker.onSuccess();
       return reply;

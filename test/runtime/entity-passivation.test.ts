@@ -74,8 +74,15 @@ describe("Entities: activation and idle passivation", () => {
       () => active(sup),
       (n) => n === 0,
     );
+    // A read observes the passive entity from storage and wakes nothing: no row, no timer.
+    const read = await entity(name).call("get", null);
+    expect(read).toMatchObject({ ok: true, value: { value: 1, idled: 1 } });
+    expect(await listed(sup)).toEqual([]);
+    expect(await entityStub(name).idleDue()).toBeNull();
+    // A message that changes it brings it back and enrolls it again.
+    expect(await entity(name).call("add", { by: 1 })).toMatchObject({ ok: true });
     const reply = await entity(name).call("get", null);
-    expect(reply).toMatchObject({ ok: true, value: { value: 1, starts: 2, idled: 1 } });
+    expect(reply).toMatchObject({ ok: true, value: { value: 2, idled: 1 } });
     expect(await listed(sup)).toEqual([`${name}:running`]);
   });
 
@@ -162,7 +169,7 @@ describe("Entities under supervision", () => {
       ok: false,
       code: "service-unavailable",
     });
-    expect(await entity(key("b")).call("get", null)).toMatchObject({
+    expect(await entity(key("b")).call("add", { by: 1 })).toMatchObject({
       ok: false,
       code: "service-unavailable",
     });

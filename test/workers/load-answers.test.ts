@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardRouter } from "../../durable-objects";
 import { createApp } from "../../workers/app";
-import { breakerFor, recordLoad, underPressure } from "../../workers/shard-call";
+import { breakerFor, objectKey, recordLoad, underPressure } from "../../workers/shard-call";
 import { expectProblem, freshShardSkus, http, injectFault, putSku, uniqueSku } from "./client";
 
 const hold = (sku: string) => http("POST", `/v1/skus/${sku}/holds`, { body: { quantity: 1 } });
@@ -23,7 +23,7 @@ describe("Circuit breaker at the edge", () => {
   // intensity (5 in 10 s), so a second crash-driven test in this window would take it down.
   it("opens after 5 consecutive crashes, fails fast, then lets one probe through and closes", async () => {
     const sku = skuOnFreshShard();
-    const shard = new ShardRouter(env).locate("inventory", sku).name;
+    const shard = objectKey(new ShardRouter(env).locate("inventory", sku));
     // The breaker reads the clock it was built with: stop it before the first call to this
     // shard builds it, so however slow the machine, the open window lasts until we move on.
     const realNow = Date.now.bind(Date);

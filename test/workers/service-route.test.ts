@@ -18,19 +18,22 @@ afterEach(() => vi.restoreAllMocks());
 const brokenRpc = () => Object.assign(new Error("Network connection lost."), { retryable: true });
 
 /**
- * Makes the first `failures` calls through `router.to` throw a broken-RPC error (the command
- * never reached the actor) and counts every call, so a test sees what the route retried.
+ * Makes the first `failures` calls through `router.ref` (which `router.to` and the inventory
+ * client both use) throw a broken-RPC error (the command never reached the actor) and counts
+ * every call, so a test sees what the route retried. The inventory client's placement reads
+ * pass through uncounted: they are its own, not the route's command.
  */
 function breakFirstCalls(failures: number) {
-  const original = ShardRouter.prototype.to;
+  const original = ShardRouter.prototype.ref;
   const commands: string[] = [];
-  vi.spyOn(ShardRouter.prototype, "to").mockImplementation(function (
+  vi.spyOn(ShardRouter.prototype, "ref").mockImplementation(function (
     this: ShardRouter,
     ...args: Parameters<typeof original>
   ) {
     const ref = original.apply(this, args) as unknown as ActorRef<Protocol>;
     return {
       call: async (command: string, payload: unknown, meta: unknown) => {
+        if (command === "getPlacement") return ref.call(command, payload as never, meta as never);
         commands.push(command);
         if (commands.length <= failures) throw brokenRpc();
         return ref.call(command, payload as never, meta as never);

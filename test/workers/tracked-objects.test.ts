@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   breakerFor,
   MAX_TRACKED_OBJECTS,
+  objectKey,
   recordLoad,
   underPressure,
 } from "../../workers/shard-call";
@@ -26,5 +27,23 @@ describe("Edge state per object stays bounded", () => {
       recordLoad(`pressure-${i}`, { inFlight: 0, queued: 0, limit: 1 }, now);
     }
     expect(underPressure(first, now)).toBe(false);
+  });
+
+  it("drops the least recently used: a shard in use survives a flood of new entity keys", () => {
+    const shard = objectKey({ service: "inventory", name: `inventory-lru-${Date.now()}` });
+    const breaker = breakerFor(shard);
+    for (let i = 0; i < 5; i++) breaker.onFailure();
+    for (let i = 0; i < MAX_TRACKED_OBJECTS; i++) {
+      breakerFor(objectKey({ service: "sessions", name: `user-${i}` }));
+      if (i % 1000 === 0) breakerFor(shard); // the shard keeps answering meanwhile
+    }
+    expect(breakerFor(shard)).toBe(breaker);
+    expect(breaker.state).toBe("open");
+  });
+
+  it("keeps an entity named like another service's shard apart from that shard", () => {
+    const name = `inventory-${Date.now() % 16}`;
+    const shardBreaker = breakerFor(objectKey({ service: "inventory", name }));
+    expect(breakerFor(objectKey({ service: "sessions", name }))).not.toBe(shardBreaker);
   });
 });

@@ -14,7 +14,7 @@ import { input, validate } from "../middleware/validate";
 import { resource } from "../resource";
 import { callService } from "../service-call";
 import { serviceRoute } from "../service-route";
-import { breakerFor, underPressure } from "../shard-call";
+import { breakerFor, objectKey, underPressure } from "../shard-call";
 import { countShed } from "../visibility/edge-metrics";
 import { recoveredOrder, unwithdrawnOrder } from "./order-recovery";
 
@@ -117,7 +117,8 @@ export function orderRoutes(app: Hono<AppEnv>): void {
         // Back pressure: a client that accepts 202 is queued before it piles onto a shard
         // whose circuit is open or whose last answers said work is already waiting, or
         // while automation queues orders under a sustained overload alarm.
-        const pressed = breakerFor(shard.name).state === "open" || underPressure(shard.name);
+        const tracked = objectKey(shard);
+        const pressed = breakerFor(tracked).state === "open" || underPressure(tracked);
         if (async && (pressed || queueingOrders(c))) {
           return shed(c, shard, request, {
             ok: false,

@@ -21,12 +21,13 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
       key: ({ params }) => params.userId,
       payload: () => null,
     }),
-    // A start is absolute (starting twice leaves one active session), so it is retried; an
-    // Idempotency-Key makes a retry answer the first reply exactly.
+    // A start is an effect: resent after a lost reply it would answer "refreshed" (200) for
+    // a session it created, or start a new one after a concurrent end. With an
+    // Idempotency-Key it is retried and answers the first reply exactly.
     POST: serviceRoute({
       service: "sessions",
       command: "start",
-      kind: "absolute",
+      kind: "effect",
       params: user,
       body: startSessionBody,
       idempotencyKey: "optional",
@@ -65,7 +66,15 @@ const presenceSocket: Handler<AppEnv> = async function presenceSocket(c) {
   const address = router.locate("sessions", input(c).params.userId ?? "");
   const response = await router
     .stub(address)
-    .fetch(c.req.url, { headers: { Upgrade: "websocket" } });
+    .fetch(c.req.url, { headers: { Upgrade: "websocket" } })
+    .catch((error: unknown) => {
+      // A reset or unreachable object: the client may retry; it is not a bug of ours.
+      throw new Problem(
+        "service-unavailable",
+        `the session of this user cannot take a presence socket now: ${String(error)}`,
+        1000,
+      );
+    });
   if (response.status === 101) return response;
   // A refusal is a JSON failure; a stopped actor answers 503 in plain text (Actor.fetch).
   if (response.headers.get("Content-Type")?.includes("application/json")) {

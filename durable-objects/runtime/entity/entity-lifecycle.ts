@@ -61,14 +61,16 @@ export class EntityLifecycle {
   /**
    * Before a message: enrolls the entity if it is not active (refusing with
    * `service-unavailable` while its supervisor is stopped), and records activity. Reads pass
-   * `activity: false`: they observe an entity without keeping it alive, but a read that
-   * activates it starts its idle clock.
+   * `activity: false`: they observe an entity without keeping it alive, and a read of a
+   * passive entity wakes nothing — no supervisor row, no idle clock — so reading unknown
+   * keys (which no rate limit counts) leaves nothing behind.
    */
   async admit(now: number, activity: boolean): Promise<Failure | null> {
     if (this.#active()) {
       if (activity && this.idle.touch(now)) await this.#host.timers.arm();
       return null;
     }
+    if (!activity) return null;
     if (this.#memo && now < this.#memo.until) return this.#memo.refused;
     this.#enrolling ??= this.#enroll().finally(() => {
       this.#enrolling = null;
@@ -90,7 +92,9 @@ export class EntityLifecycle {
       this.idle.moveTo(deadline);
       return undefined;
     }
-    if (!this.#enrolledInStorage()) return undefined; // a leftover timer of a passive entity
+    // A passive entity's timer: its passivation committed but the leave may not have reached
+    // the supervisor (evicted on the way); leaving again is idempotent.
+    if (!this.#enrolledInStorage()) return this.#leave();
     this.#host.onIdle();
     this.#host.lifecycle.reset();
     this.#host.sagas.clear();
@@ -136,12 +140,15 @@ export class EntityLifecycle {
       } catch (error) {
         // Supervision is bookkeeping: an unreachable supervisor must not take the entity
         // down. It serves unlisted (unless stopped) and asks again a second later.
+        // It still counts as active here, so its idle clock passivates it as usual.
         this.#log("warn", "entity-enroll-failed", String(error));
+        this.#setEnrolled(true);
         return this.#remember(null);
       }
       if ("error" in answer) {
         if (answer.error === "stopped") return this.#remember(this.#refusal());
         this.#log("error", "entity-enroll-refused", answer.error);
+        this.#setEnrolled(true);
         return this.#remember(null);
       }
     }
