@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardRouter } from "../../durable-objects";
 import { fail, ok, type Reply } from "../../durable-objects/runtime";
 import { createApp } from "../../workers/app";
-import { breakerFor, guarded } from "../../workers/shard-call";
+import { breakerFor, guarded, objectKey } from "../../workers/shard-call";
 import { logsDuring } from "../log-lines";
 import { expectProblem, freshShardSkus, http, injectFault, putSku, uniqueSku } from "./client";
 
@@ -26,7 +26,7 @@ describe("The edge breaker counts crashes, not load", () => {
     // Threshold 5: five crashes would open it; five refusals for load must not.
     await injectFault({ service: "inventory", sku, kind: "overload", count: 6 });
     for (let i = 0; i < 6; i++) expectProblem(await hold(sku), 503, "overloaded");
-    const shard = new ShardRouter(env).locate("inventory", sku).name;
+    const shard = objectKey(new ShardRouter(env).locate("inventory", sku));
     expect(breakerFor(shard).state).toBe("closed");
     expect((await hold(sku)).status).toBe(201);
   });
@@ -52,7 +52,7 @@ describe("Edge retries of broken RPC", () => {
     const reply = await guarded(flaky.shard, { idempotent: true, deadline: undefined }, flaky.send);
     expect(reply).toMatchObject({ ok: true, value: "served" });
     expect(flaky.calls()).toBe(3);
-    expect(breakerFor(flaky.shard.name).state).toBe("closed");
+    expect(breakerFor(objectKey(flaky.shard)).state).toBe("closed");
   });
 
   it("gives up after two retries and answers internal-error", async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardRouter } from "../../../durable-objects";
 import { ok } from "../../../durable-objects/runtime";
 import { orderIdOf } from "../../../workers/routes/orders";
-import { breakerFor, guarded } from "../../../workers/shard-call";
+import { breakerFor, guarded, objectKey } from "../../../workers/shard-call";
 import { logsDuring } from "../../log-lines";
 import { atShard, eventually, http, injectFault, uniqueSku } from "../client";
 import { edgeWith, refusingQueue, unreachableNamespace } from "./fault-points";
@@ -97,7 +97,7 @@ describe("Review fixes under platform faults", () => {
 
   it("does not let an out-of-time request take the half-open breaker's one probe", async () => {
     const shard = { service: "inventory" as const, index: 0, name: uniqueSku("probe-shard") };
-    const breaker = breakerFor(shard.name);
+    const breaker = breakerFor(objectKey(shard));
     for (let i = 0; i < 5; i++) breaker.onFailure();
     expect(breaker.state).toBe("open");
     await eventually(
