@@ -333,7 +333,9 @@ describe("live events of a spread sku", () => {
     const ws = response.webSocket;
     if (response.status !== 101 || !ws) throw new Error(`no upgrade: ${response.status}`);
     const messages: SkuView[] = [];
-    ws.addEventListener("message", (event) => messages.push(JSON.parse(String(event.data))));
+    ws.addEventListener("message", (event) => {
+      messages.push(JSON.parse(String(event.data)));
+    });
     ws.accept();
     try {
       await eventually(
