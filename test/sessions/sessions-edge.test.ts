@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../workers/app";
 import { expectProblem, http } from "../workers/client";
+import { edgeWith, unreachableNamespace } from "../workers/hardening/fault-points";
 import { listen, uniqueUser } from "./helpers";
 
 const path = (userId: string) => `/v1/sessions/${userId}`;
@@ -109,6 +110,18 @@ describe("Sessions over the edge", () => {
       statuses.push((await send(method)).status);
     }
     expect(statuses).toEqual([201, 200, 200, 200, 429]);
+  });
+
+  it("answers 503 with Retry-After, not 500, when the user's object cannot be reached for the upgrade", async () => {
+    const r = await edgeWith(
+      { SESSIONS: unreachableNamespace(env.SESSIONS) },
+      "GET",
+      `${path(uniqueUser())}/presence`,
+      { headers: { Upgrade: "websocket" } },
+    );
+    expect(r.status).toBe(503);
+    expect(r.json).toMatchObject({ code: "service-unavailable" });
+    expect(Number(r.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
   });
 
   it("upgrades the presence socket through the edge and refuses it without an active session", async () => {
