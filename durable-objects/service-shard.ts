@@ -1,8 +1,7 @@
 import type { AdmissionOptions } from "../core/regulation";
 import { loadConfig } from "./config";
-import { Actor, type Protocol, type SupervisorLink } from "./runtime";
+import { Actor, type Protocol, type SupervisorLink, telemetryProvider } from "./runtime";
 import type { ServiceName } from "./services";
-import { actorMetricsSink } from "./visibility/metrics/actor-sink";
 
 /**
  * A shard of one of the registry's services: supervised by that service's supervisor
@@ -14,8 +13,9 @@ export abstract class ServiceShard<P extends Protocol> extends Actor<Cloudflare.
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
-    // Metrics and Analytics Engine, unless VISIBILITY=off (README "Visibility → Metrics").
-    this.telemetry = actorMetricsSink(ctx, env, () => this.currentLoad()) ?? this.telemetry;
+    // The deployment's exporter, as every declared service's actor gets it (`provideTelemetry`
+    // in durable-objects/index.ts): metrics and Analytics Engine unless VISIBILITY=off.
+    this.telemetry = telemetryProvider()?.(ctx, env, () => this.currentLoad()) ?? this.telemetry;
   }
 
   protected override supervision(): SupervisorLink {

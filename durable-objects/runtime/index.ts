@@ -48,5 +48,6 @@ export {
   type TelemetryEvent,
   type TelemetryProvider,
   type TelemetrySink,
+  telemetryProvider,
 } from "./telemetry";
 export type { DueTimer, Timers } from "./timers";

@@ -56,6 +56,34 @@ export async function edgeWith(
   };
 }
 
+type Call = (name: string, ...rest: unknown[]) => Promise<unknown>;
+
+/**
+ * A namespace whose objects' actor `call` goes through `intercept` (given the command, its
+ * arguments and the real call); every other property of the namespace and its stubs is real.
+ */
+function interceptingCalls<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  intercept: (name: string, rest: unknown[], call: Call) => Promise<unknown>,
+): DurableObjectNamespace<T> {
+  return new Proxy(real, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
+      return (id: DurableObjectId) => {
+        const stub = target.get(id) as unknown as { call: Call };
+        return new Proxy(stub, {
+          get(s, p) {
+            if (p !== "call") return Reflect.get(s, p);
+            return (name: string, ...rest: unknown[]) =>
+              intercept(name, rest, (n, ...r) => s.call(n, ...r));
+          },
+        });
+      };
+    },
+  });
+}
+
 /**
  * A namespace whose objects refuse one actor command (the RPC rejects, as a reset object's
  * would) and serve every other call for real.
@@ -64,24 +92,11 @@ export function refusingCommand<T extends Rpc.DurableObjectBranded | undefined>(
   real: DurableObjectNamespace<T>,
   command: string,
 ): DurableObjectNamespace<T> {
-  return new Proxy(real, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
-      return (id: DurableObjectId) => {
-        const stub = target.get(id) as unknown as { call: (...args: unknown[]) => unknown };
-        return new Proxy(stub, {
-          get(s, p) {
-            if (p !== "call") return Reflect.get(s, p);
-            return (name: string, ...rest: unknown[]) =>
-              name === command
-                ? Promise.reject(new Error(`${command} unavailable (fault point)`))
-                : s.call(name, ...rest);
-          },
-        });
-      };
-    },
-  });
+  return interceptingCalls(real, (name, rest, call) =>
+    name === command
+      ? Promise.reject(new Error(`${command} unavailable (fault point)`))
+      : call(name, ...rest),
+  );
 }
 
 /**
@@ -92,23 +107,9 @@ export function committingThenThrowing<T extends Rpc.DurableObjectBranded | unde
   real: DurableObjectNamespace<T>,
   command: string,
 ): DurableObjectNamespace<T> {
-  return new Proxy(real, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
-      return (id: DurableObjectId) => {
-        const stub = target.get(id) as unknown as { call: (...args: unknown[]) => unknown };
-        return new Proxy(stub, {
-          get(s, p) {
-            if (p !== "call") return Reflect.get(s, p);
-            return async (name: string, ...rest: unknown[]) => {
-              const reply = await s.call(name, ...rest);
-              if (name === command) throw new Error(`${command} answer lost (fault point)`);
-              return reply;
-            };
-          },
-        });
-      };
-    },
+  return interceptingCalls(real, async (name, rest, call) => {
+    const reply = await call(name, ...rest);
+    if (name === command) throw new Error(`${command} answer lost (fault point)`);
+    return reply;
   });
 }
