@@ -1,10 +1,8 @@
 import { Hono } from "hono";
-import { ShardRouter } from "../durable-objects";
 import type { AppEnv } from "./context";
 import { dashboardRoutes } from "./dashboard";
 import { onError, Problem } from "./errors";
-import { deadline } from "./middleware/deadline";
-import { requestId } from "./middleware/request-id";
+import { entry } from "./middleware/entry";
 import { openApiRoutes } from "./openapi";
 import { alarmRoutes } from "./routes/alarms";
 import { healthRoutes } from "./routes/health";
@@ -13,7 +11,6 @@ import { orderRoutes } from "./routes/orders";
 import { placementRoutes } from "./routes/placement";
 import { sessionRoutes } from "./routes/sessions";
 import { skuRoutes } from "./routes/skus";
-import { httpMetrics } from "./visibility/http-metrics";
 import { metricsRoutes } from "./visibility/metrics-route";
 
 /**
@@ -23,11 +20,7 @@ import { metricsRoutes } from "./visibility/metrics-route";
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(httpMetrics(), requestId(), deadline(), async function shardRouter(c, next) {
-    c.set("router", new ShardRouter(c.env));
-    c.set("admin", false);
-    await next();
-  });
+  app.use(entry());
   healthRoutes(app);
   skuRoutes(app);
   placementRoutes(app);
@@ -38,9 +31,9 @@ export function createApp(): Hono<AppEnv> {
   metricsRoutes(app);
   openApiRoutes(app);
   dashboardRoutes(app);
-  app.notFound(() => {
-    throw new Problem("not-found", "no such route");
-  });
+  // Answered, not thrown: a throw here would pass through `entry` on its way to `onError`
+  // and skip what `entry` does after the chain (X-Request-Id, metrics).
+  app.notFound((c) => onError(new Problem("not-found", "no such route"), c));
   app.onError(onError);
   return app;
 }

@@ -6,9 +6,9 @@ import type { ServiceName, ServiceProtocols } from "../durable-objects";
 import type { Reply } from "../durable-objects/runtime";
 import type { AppEnv } from "./context";
 import { adminAuth } from "./middleware/admin-auth";
-import { clientRateLimit } from "./middleware/client-rate-limit";
-import { jsonBody } from "./middleware/json-body";
-import { input, validate } from "./middleware/validate";
+import { spendClientToken } from "./middleware/client-rate-limit";
+import { readJsonBody } from "./middleware/json-body";
+import { type ValidationSpec, validInput } from "./middleware/validate";
 import { answer } from "./reply";
 import { type CommandKind, callService, type ServiceCall } from "./service-call";
 
@@ -77,10 +77,12 @@ function idempotencyOf(scope: string, key: string, input: RouteInput<Params, unk
 }
 
 /**
- * A route as a declaration: the middleware its spec calls for, in the contract's order
+ * A route as a declaration: the stages its spec calls for, in the contract's order
  * (admin auth → JSON body → validation → client rate limit for state-changing, non-admin
  * commands), then the command through `callService` (deadline, breaker, retries by kind,
  * fresh stub) and the answer. Use it as a method's handlers in `resource(app, path, …)`.
+ * The stages after auth run as plain calls in one handler, not as a middleware chain each:
+ * this is every write's path, and each layer of the chain costs a frame and a promise.
  */
 export function serviceRoute<
   N extends ServiceName,
@@ -88,19 +90,16 @@ export function serviceRoute<
   P extends Params = Record<never, z.ZodType<string>>,
   S extends z.ZodType | undefined = undefined,
 >(spec: ServiceRouteSpec<N, K, P, S>): (MiddlewareHandler<AppEnv> | Handler<AppEnv>)[] {
-  const chain: MiddlewareHandler<AppEnv>[] = [];
-  if (spec.admin) chain.push(adminAuth());
-  if (spec.body) chain.push(jsonBody());
-  chain.push(
-    validate({
-      ...(spec.params ? { params: spec.params } : {}),
-      ...(spec.body ? { body: spec.body } : {}),
-      ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}),
-    }),
-  );
-  if (spec.kind !== "read" && !spec.admin) chain.push(clientRateLimit());
+  const validation: ValidationSpec<z.ZodType> = {
+    ...(spec.params ? { params: spec.params } : {}),
+    ...(spec.body ? { body: spec.body } : {}),
+    ...(spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : {}),
+  };
+  const rateLimited = spec.kind !== "read" && !spec.admin;
   const handler: Handler<AppEnv> = async function serviceRouteHandler(c) {
-    const valid = input<BodyOf<S>>(c) as RouteInput<P, BodyOf<S>>;
+    const body = spec.body ? await readJsonBody(c) : undefined;
+    const valid = validInput(c, validation, body) as RouteInput<P, BodyOf<S>>;
+    if (rateLimited) await spendClientToken(c);
     const key = spec.key(valid);
     const idempotency = idempotencyOf(spec.scope ?? spec.command, key, valid);
     const call: ServiceCall<N, K> = {
@@ -114,5 +113,5 @@ export function serviceRoute<
     const reply = await (spec.send ?? callService)(c, call);
     return spec.respond ? spec.respond(c, reply) : answer(c, reply, spec.status);
   };
-  return [...chain, handler];
+  return spec.admin ? [adminAuth(), handler] : [handler];
 }

@@ -5,9 +5,31 @@ import type { Labels } from "./types";
  * the same pairs get the same key whatever order they were written in.
  */
 export function labelKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
-  return JSON.stringify(names.map((name) => [name, labels[name]]));
+  // Every counted event asks for a key, mostly for the same few label sets: the canonical
+  // form (sort + JSON) is computed once per spelling and looked up after that.
+  // Length-prefixed, so no name or value can spell another set's pairs.
+  let spelling = "";
+  for (const name in labels) {
+    const value = String(labels[name]);
+    spelling += `${name.length}:${name}${value.length}:${value}`;
+  }
+  let key = canonical.get(spelling);
+  if (key === undefined) {
+    const names = Object.keys(labels).sort();
+    key = JSON.stringify(names.map((name) => [name, labels[name]]));
+    if (canonical.size >= MAX_SPELLINGS) canonical.clear();
+    canonical.set(spelling, key);
+  }
+  return key;
 }
+
+/**
+ * Label sets whose canonical key is known, by their spelling (names and values in written
+ * order). Bounded: label values are meant to be few, but a flood of new ones only starts the
+ * memo over, it never grows without end.
+ */
+const canonical = new Map<string, string>();
+const MAX_SPELLINGS = 4096;
 
 /** The label set a `labelKey` was made from. */
 export function labelsOf(key: string): Labels {

@@ -2,6 +2,8 @@ import { hashKey } from "./hash-key";
 import { jumpHash } from "./jump-hash";
 import { validateShardCount } from "./shard-count";
 
+const MAX_RECENT_KEYS = 4096;
+
 /**
  * Routes keys of one service (`inventory`, `orders`) to a fixed number of named shards,
  * `${service}-${index}`, each of which is one Durable Object.
@@ -23,9 +25,21 @@ export class ShardMap {
     this.shardCount = validateShardCount(`${service} shardCount`, shardCount);
   }
 
+  /**
+   * Recent keys' shards: routing asks for the same hot keys on every request, and the 64-bit
+   * hash is BigInt arithmetic per byte. Bounded; when full it starts over.
+   */
+  readonly #recent = new Map<string, number>();
+
   /** The shard index, in `[0, shardCount)`, that owns `key`. */
   shardOf(key: string): number {
-    return jumpHash(hashKey(key), this.shardCount);
+    let index = this.#recent.get(key);
+    if (index === undefined) {
+      index = jumpHash(hashKey(key), this.shardCount);
+      if (this.#recent.size >= MAX_RECENT_KEYS) this.#recent.clear();
+      this.#recent.set(key, index);
+    }
+    return index;
   }
 
   /** The Durable Object name of shard `index`; throws RangeError outside `[0, shardCount)`. */

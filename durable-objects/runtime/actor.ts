@@ -450,8 +450,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     meta: CallMeta,
     startedAt: number,
   ): Promise<Result<unknown>> {
-    const startError = await this.#lifecycle.ensureStarted();
-    if (startError) throw startError;
+    // A running actor skips the calls and their awaits: this is every command's path.
+    if (!this.#lifecycle.started) await this.#start();
     const spec = (this.commands as Record<string, CommandSpec<unknown, unknown>>)[command];
     if (!spec) throw new Error(`${this.service} has no command "${command}"`);
     const intake = spec.kind !== "read" && spec.intake;
@@ -485,8 +485,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       // While this command waited, another may have crashed this incarnation (its memory
       // is then untrustworthy) or the supervisor may have stopped the actor: check again,
       // after the last await and before the handler.
-      const startError = await this.#lifecycle.ensureStarted();
-      if (startError) throw startError;
+      if (!this.#lifecycle.started) await this.#start();
       if (this.#lifecycle.stopped && !intake) {
         return fail(
           RuntimeCodes.serviceUnavailable,
@@ -510,8 +509,14 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       );
     } finally {
       ticket.release();
-      await this.timers.arm();
+      if (this.timers.stale) await this.timers.arm();
     }
+  }
+
+  /** Starts an incarnation; a start that fails throws (the caller crashes this one). */
+  async #start(): Promise<void> {
+    const error = await this.#lifecycle.ensureStarted();
+    if (error) throw error;
   }
 
   #runWrite(

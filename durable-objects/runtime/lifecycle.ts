@@ -43,6 +43,11 @@ export class ActorLifecycle {
     return this.#stopped;
   }
 
+  /** Whether an incarnation is running: `ensureStarted` would have nothing to do. */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** Increases on every start and reset; work of an older incarnation must not touch storage. */
   get incarnation(): number {
     return this.#incarnation;

@@ -109,6 +109,11 @@ export class Timers {
     return row?.attempts ?? 0;
   }
 
+  /** Whether the alarm may be out of date: `arm` would have something to check. */
+  get stale(): boolean {
+    return this.#dirty;
+  }
+
   /** Points the object's alarm at the earliest timer (or clears it). Cheap when nothing changed. */
   async arm(): Promise<void> {
     if (!this.#dirty) return;

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import {
@@ -68,6 +69,33 @@ describe("histogram arithmetic", () => {
     ]);
     expect(deltas.empty).toBe(true);
     expect(labelKey({ b: "2", a: "1" })).toBe(labelKey({ a: "1", b: "2" }));
+  });
+
+  it("labelKey is the sorted JSON of the pairs, however often and in whatever order asked", () => {
+    // The key is memoised by the label set's spelling: names and values that contain the
+    // spelling's own characters (digits, colons) must not make two sets share a key.
+    const text = fc.string({ unit: fc.constantFrom("a", "1", ":"), maxLength: 4 });
+    const canonical = (labels: Record<string, string>) =>
+      JSON.stringify(
+        Object.keys(labels)
+          .sort()
+          .map((name) => [name, labels[name]]),
+      );
+    const lookalikes: Record<string, string>[] = [
+      { "a:": "b" },
+      { a: ":b" },
+      { a: "1", b: "" },
+      { a: "1b" },
+      { "1:a": "" },
+    ];
+    for (const labels of lookalikes) expect(labelKey(labels)).toBe(canonical(labels));
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(text, text, { maxKeys: 4 }), { maxLength: 8 }), (sets) => {
+        for (const labels of [...sets, ...sets.toReversed()]) {
+          expect(labelKey(labels)).toBe(canonical(labels));
+        }
+      }),
+    );
   });
 });
 

@@ -45,28 +45,33 @@ function deferrer(c: Context<AppEnv>): (work: Promise<void>) => void {
  * pay no round trip (`ClientLeases`). Admin requests are exempt: operators keep a reserved
  * share. When the limiter cannot be reached the request goes through (fails open).
  */
+export async function spendClientToken(c: Context<AppEnv>): Promise<void> {
+  if (c.get("admin")) return;
+  const client = clientOf(c);
+  const router = c.get("router");
+  const taken = await leasesFor(c.env, router).take(client, deferrer(c));
+  if (!taken.ok) {
+    countShed(serviceOfRoute(c.req.routePath), "rate-limited");
+    throw new Problem(
+      "rate-limited",
+      `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,
+      taken.retryAfterMs,
+    );
+  }
+  if (taken.via === "fail-open") {
+    // The limiter protects the shards; it must not become their single point of failure.
+    logEvent("warn", "rate-limiter-unavailable", {
+      requestId: c.get("requestId"),
+      client,
+      error: taken.error,
+    });
+  }
+}
+
+/** `spendClientToken` as middleware, for routes that are not a `serviceRoute`. */
 export function clientRateLimit(): MiddlewareHandler<AppEnv> {
   return async function clientRateLimitMiddleware(c, next) {
-    if (c.get("admin")) return next();
-    const client = clientOf(c);
-    const router = c.get("router");
-    const taken = await leasesFor(c.env, router).take(client, deferrer(c));
-    if (!taken.ok) {
-      countShed(serviceOfRoute(c.req.routePath), "rate-limited");
-      throw new Problem(
-        "rate-limited",
-        `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,
-        taken.retryAfterMs,
-      );
-    }
-    if (taken.via === "fail-open") {
-      // The limiter protects the shards; it must not become their single point of failure.
-      logEvent("warn", "rate-limiter-unavailable", {
-        requestId: c.get("requestId"),
-        client,
-        error: taken.error,
-      });
-    }
+    await spendClientToken(c);
     await next();
   };
 }

@@ -1,27 +1,22 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { deadlineHeader } from "../../core/http";
-import type { AppEnv } from "../context";
+import type { AppEnv, Deadline } from "../context";
+
+const NO_DEADLINE: Deadline = { kind: "none" };
+
 import { Problem } from "../errors";
 import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
 
 /**
- * Starts the client's clock on arrival (`X-Deadline-Ms`, 1–60000). A malformed header is
+ * The client's clock, started on arrival (`X-Deadline-Ms`, 1–60000). A malformed header is
  * not refused here: the contract checks route, auth, content type and size first, so it is
- * reported at validation time by `remainingBudget`.
+ * reported at validation time (`validInput`, `remainingBudget`).
  */
-export function deadline(): MiddlewareHandler<AppEnv> {
-  return async function deadlineMiddleware(c, next) {
-    const raw = c.req.header("X-Deadline-Ms");
-    if (raw === undefined) c.set("deadline", { kind: "none" });
-    else {
-      const parsed = deadlineHeader.safeParse(raw);
-      c.set(
-        "deadline",
-        parsed.success ? { kind: "at", at: Date.now() + parsed.data } : { kind: "invalid", raw },
-      );
-    }
-    await next();
-  };
+export function deadlineOf(c: Context<AppEnv>): Deadline {
+  const raw = c.req.raw.headers.get("X-Deadline-Ms");
+  if (raw === null) return NO_DEADLINE;
+  const parsed = deadlineHeader.safeParse(raw);
+  return parsed.success ? { kind: "at", at: Date.now() + parsed.data } : { kind: "invalid", raw };
 }
 
 /**

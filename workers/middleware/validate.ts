@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { describeIssues, IDEMPOTENCY_KEY_PATTERN } from "../../core/http";
-import type { AppEnv } from "../context";
+import type { AppEnv, ValidInput } from "../context";
 import { Problem } from "../errors";
 
 /** What a route validates: path params, the JSON body, the `Idempotency-Key` header. */
@@ -24,36 +24,49 @@ function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 /**
  * The validation stage (400 `invalid-request`), after route, auth, content type and size:
  * nothing reaches an actor unvalidated. Also reports a malformed `X-Deadline-Ms` here.
+ * `body` is the parsed JSON body (see `readJsonBody`), if the route takes one.
  */
+export function validInput<B extends z.ZodType>(
+  c: Context<AppEnv>,
+  spec: ValidationSpec<B>,
+  body: unknown,
+): ValidInput {
+  const deadline = c.get("deadline");
+  if (deadline.kind === "invalid") {
+    throw new Problem(
+      "invalid-request",
+      `X-Deadline-Ms must be an integer from 1 to 60000, got "${deadline.raw}"`,
+    );
+  }
+  const params: Record<string, string> = {};
+  if (spec.params) {
+    for (const name in spec.params) {
+      params[name] = check(spec.params[name] as z.ZodType<string>, c.req.param(name), name);
+    }
+  }
+  const key = spec.idempotencyKey
+    ? (c.req.raw.headers.get("Idempotency-Key") ?? undefined)
+    : undefined;
+  if (key === undefined && spec.idempotencyKey === "required") {
+    throw new Problem("invalid-request", "the Idempotency-Key header is required");
+  }
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new Problem(
+      "invalid-request",
+      "Idempotency-Key must be 1–255 visible ASCII characters without spaces",
+    );
+  }
+  return {
+    params,
+    body: spec.body ? check(spec.body, body, "body") : undefined,
+    idempotencyKey: key,
+  };
+}
+
+/** `validInput` as middleware, for routes that are not a `serviceRoute`: sets `input`. */
 export function validate<B extends z.ZodType>(spec: ValidationSpec<B>): MiddlewareHandler<AppEnv> {
   return async function validateMiddleware(c, next) {
-    const deadline = c.get("deadline");
-    if (deadline.kind === "invalid") {
-      throw new Problem(
-        "invalid-request",
-        `X-Deadline-Ms must be an integer from 1 to 60000, got "${deadline.raw}"`,
-      );
-    }
-    const params: Record<string, string> = {};
-    for (const [name, schema] of Object.entries(spec.params ?? {})) {
-      params[name] = check(schema, c.req.param(name), name);
-    }
-    const key = c.req.header("Idempotency-Key");
-    if (key === undefined && spec.idempotencyKey === "required") {
-      throw new Problem("invalid-request", "the Idempotency-Key header is required");
-    }
-    if (
-      key !== undefined &&
-      spec.idempotencyKey !== undefined &&
-      !IDEMPOTENCY_KEY_PATTERN.test(key)
-    ) {
-      throw new Problem(
-        "invalid-request",
-        "Idempotency-Key must be 1–255 visible ASCII characters without spaces",
-      );
-    }
-    const body = spec.body ? check(spec.body, c.get("body"), "body") : undefined;
-    c.set("input", { params, body, idempotencyKey: spec.idempotencyKey ? key : undefined });
+    c.set("input", validInput(c, spec, c.get("body")));
     await next();
   };
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import type { AppEnv } from "../context";
 import { edgeReporter, flushLater } from "./edge-metrics";
@@ -15,33 +15,30 @@ export function routeLabel(routePath: string): string {
 }
 
 /**
- * Counts every answered request by route pattern, method and status, and observes its
- * duration, into this isolate's reporter; the flush runs in `waitUntil`. Outermost, so
- * error answers (from `onError`) are counted with their status too.
+ * Counts an answered request by route pattern, method and status, and observes its duration
+ * since `startedAt`, into this isolate's reporter; the flush runs in `waitUntil`. Called by
+ * the outermost layer (`entry`) after the chain, so error answers (from `onError`) are
+ * counted with their status too.
  */
-export function httpMetrics(): MiddlewareHandler<AppEnv> {
-  return async function httpMetricsMiddleware(c, next) {
-    const reporter = edgeReporter(c.env);
-    if (!reporter) return next();
-    const startedAt = Date.now();
-    await next();
-    const route = routeLabel(c.req.routePath);
-    const method = METHODS.has(c.req.method) ? c.req.method : "other";
-    reporter.deltas.inc(FAMILIES.httpRequests.name, {
-      route,
-      method,
-      status: String(c.res.status),
-    });
-    reporter.deltas.observe(
-      FAMILIES.httpDuration.name,
-      { route },
-      FAMILIES.httpDuration.buckets,
-      (Date.now() - startedAt) / 1000,
-    );
-    try {
-      flushLater(c.executionCtx);
-    } catch {
-      // No execution context (a test calling app.fetch directly): the next request flushes.
-    }
-  };
+export function recordHttpRequest(c: Context<AppEnv>, startedAt: number): void {
+  const reporter = edgeReporter(c.env);
+  if (!reporter) return;
+  const route = routeLabel(c.req.routePath);
+  const method = METHODS.has(c.req.method) ? c.req.method : "other";
+  reporter.deltas.inc(FAMILIES.httpRequests.name, {
+    route,
+    method,
+    status: String(c.res.status),
+  });
+  reporter.deltas.observe(
+    FAMILIES.httpDuration.name,
+    { route },
+    FAMILIES.httpDuration.buckets,
+    (Date.now() - startedAt) / 1000,
+  );
+  try {
+    flushLater(c.executionCtx);
+  } catch {
+    // No execution context (a test calling app.fetch directly): the next request flushes.
+  }
 }

@@ -1,0 +1,27 @@
+import type { MiddlewareHandler } from "hono";
+import { ShardRouter } from "../../durable-objects";
+import type { AppEnv } from "../context";
+import { recordHttpRequest } from "../visibility/http-metrics";
+import { deadlineOf } from "./deadline";
+import { requestIdOf, stampRequestId } from "./request-id";
+
+/**
+ * The layer every request passes first: it notes the arrival time, the request id, the
+ * client's deadline and the shard router; after the chain it stamps `X-Request-Id` and
+ * counts the request's metrics. Outermost, so error answers (from `onError`) get both.
+ * One layer rather than one per concern: every layer of Hono's chain costs each request a
+ * frame and a promise, and this is the path of every request.
+ */
+export function entry(): MiddlewareHandler<AppEnv> {
+  return async function entryMiddleware(c, next) {
+    const startedAt = Date.now();
+    const id = requestIdOf(c);
+    c.set("requestId", id);
+    c.set("deadline", deadlineOf(c));
+    c.set("router", new ShardRouter(c.env));
+    c.set("admin", false);
+    await next();
+    stampRequestId(c, id);
+    recordHttpRequest(c, startedAt);
+  };
+}
