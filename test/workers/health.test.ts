@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { app } from "../../workers/app";
 import { expectProblem, http } from "./client";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,5 +45,20 @@ describe("X-Deadline-Ms on routes without a body", () => {
   it("is validated on /healthz too: a malformed value is 400 invalid-request", async () => {
     const r = await http("GET", "/healthz", { headers: { "X-Deadline-Ms": "banana" } });
     expectProblem(r, 400, "invalid-request");
+  });
+
+  it("answers a deployment whose configuration does not load with a 500 problem, stamped", async () => {
+    // A var out of range fails config load on the first request (before any route runs).
+    const broken = { ...env, INVENTORY_SHARDS: "0" };
+    const r = await app.fetch(
+      new Request("http://bulwark.test/v1/skus/sku-1", {
+        headers: { "X-Request-Id": "req-cfg-1" },
+      }),
+      broken,
+    );
+    expect(r.status).toBe(500);
+    expect(r.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
+    expect(((await r.json()) as { code: string }).code).toBe("internal-error");
+    expect(r.headers.get("X-Request-Id")).toBe("req-cfg-1");
   });
 });
