@@ -87,4 +87,31 @@ describe("A passive entity whose leave did not reach its supervisor", () => {
     expect(await entityStub(name).stored()).toMatchObject({ idled: 1 }); // no second onIdle
     expect(await entityStub(name).idleDue()).toBeNull();
   });
+
+  it("keeps its idle timer while the leave fails, and leaves when it fires again", async () => {
+    const { sup, key } = await entitySupervisor();
+    const name = key("failed-leave");
+    await activate(name, 60_000);
+    await entityStub(name).faultSupervisor("unreachable");
+    await idleAfterEviction(name);
+    await expectPassivated(name);
+    expect(await listed(sup)).toEqual([`${name}:running`]); // the leave failed
+    expect(await entityStub(name).idleDue()).not.toBeNull(); // set again to retry
+    // Still unreachable when it fires: the passive entity keeps its timer for another try.
+    await runInDurableObject(entityStub(name), (_instance, state) =>
+      idleTimerDueNow(state.storage),
+    );
+    expect(await runDurableObjectAlarm(entityStub(name))).toBe(true);
+    expect(await listed(sup)).toEqual([`${name}:running`]);
+    expect(await entityStub(name).idleDue()).not.toBeNull();
+    // Reachable again: the next firing leaves, and nothing is left to fire.
+    await entityStub(name).faultSupervisor(null);
+    await runInDurableObject(entityStub(name), (_instance, state) =>
+      idleTimerDueNow(state.storage),
+    );
+    expect(await runDurableObjectAlarm(entityStub(name))).toBe(true);
+    expect(await listed(sup)).toEqual([]);
+    expect(await entityStub(name).stored()).toMatchObject({ idled: 1 }); // no second onIdle
+    expect(await entityStub(name).idleDue()).toBeNull();
+  });
 });
