@@ -61,8 +61,8 @@ describe("A passive entity whose leave did not reach its supervisor", () => {
     const { sup, key } = await entitySupervisor();
     const name = key("evicted-leave");
     await activate(name, 60_000);
-    await entityStub(name).faultSupervisor("hang-leave");
-    // Passivation commits, then the leave hangs; the object is evicted while it waits.
+    await entityStub(name).faultSupervisor("hold-leave");
+    // Passivation commits, then the leave is held; the object is evicted while it waits.
     await abortAllDurableObjects();
     await runInDurableObject(entityStub(name), (_instance, state) =>
       idleTimerDueNow(state.storage),
@@ -70,9 +70,10 @@ describe("A passive entity whose leave did not reach its supervisor", () => {
     // Not awaited: the run of an alarm whose object is aborted under it never settles.
     void runDurableObjectAlarm(entityStub(name)).catch(() => undefined);
     await eventually(
-      () => entityStub(name).stored(),
-      (stored) => stored?.idled === 1,
+      () => entityStub(name).heldLeaves(),
+      (held) => held === 1,
     );
+    expect(await entityStub(name).stored()).toMatchObject({ idled: 1 });
     await abortAllDurableObjects();
     expect(await listed(sup)).toEqual([`${name}:running`]); // passive, still listed
     expect(await entityStub(name).idleDue()).not.toBeNull(); // its timer never finished
