@@ -48,7 +48,7 @@ describe("An entity whose enrolment failed", () => {
   it("refused by a supervisor that is not simple_one_for_one, serves and still passivates", async () => {
     const plain = unique("plain");
     await supervisor(plain).configure({ flags: {}, children: [] });
-    const name = `${plain}/refused`;
+    const name = `${plain}/refused-on-purpose`;
     await activate(name, 60_000);
     expect(await listed(plain)).toEqual([]);
     await idleAfterEviction(name);
