@@ -11,6 +11,9 @@ export const EXPECTED_NOISE: readonly RegExp[] = [
   // The example actor of test/fixtures: `add {crash: true}`, `slowCrash`, a start that fails
   // on purpose, timers named to fail; the supervisor tests' own reason "boom".
   /crash requested|slow crash|start failed \(\d+ failures left\)|timer (torn|fail-)\S* failed|"reason":"boom"/,
+  // entity-supervisor-faults.test.ts: an entity refused by a supervisor that is not
+  // simple_one_for_one, on purpose (its key says so).
+  /"event":"entity-enroll-refused".*"actor":"[^"]*\/refused-on-purpose"/,
   // Supervision consequences of the crashes above (escalations, services down and back up).
   /^supervision: \{"type":"(gave-up|child-down|child-up)"/,
   /^supervision: \{"type":"restarted".*"reason":"(normal|reached_max_restart_intensity[^"]*)"/,

@@ -1,43 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ActorRef } from "../../durable-objects/runtime";
 import { IDLE_TIMER } from "../../durable-objects/runtime/entity";
 import { Timers } from "../../durable-objects/runtime/timers";
-import type { EntityProtocol } from "../fixtures/example-entity";
+import { activate, active, entity, entityStub, entitySupervisor, listed } from "./entity-helpers";
 import { eventually, supervisor, unique } from "./helpers";
-
-const entityStub = (name: string) => env.EXAMPLE_ENTITY.get(env.EXAMPLE_ENTITY.idFromName(name));
-const entity = (name: string) => new ActorRef<EntityProtocol>(entityStub(name));
-
-/** A `simple_one_for_one` supervisor of example entities, and a key maker under it. */
-async function entitySupervisor(flags: { intensity?: number } = {}) {
-  const sup = unique("entities");
-  const configured = await supervisor(sup).configure({
-    flags: { strategy: "simple_one_for_one", intensity: 5, periodMs: 10_000, ...flags },
-    children: [{ id: "entity", address: { binding: "EXAMPLE_ENTITY", name: "" } }],
-  });
-  if ("error" in configured) throw new Error(JSON.stringify(configured));
-  return { sup, key: (k: string) => `${sup}/${k}` };
-}
-
-/** A new entity `name` with idle timeout `ms`, activated by one `add`. */
-async function activate(name: string, ms: number) {
-  await entityStub(name).setIdleTimeout(ms);
-  expect(await entity(name).call("add", { by: 1 })).toMatchObject({ ok: true, value: 1 });
-}
-
-const active = async (sup: string) => {
-  const counts = await supervisor(sup).countChildren();
-  if (!("ok" in counts)) throw new Error(JSON.stringify(counts));
-  return counts.active;
-};
-
-const listed = async (sup: string) => {
-  const page = await supervisor(sup).whichChildren({ limit: 1000 });
-  if (!("ok" in page)) throw new Error(JSON.stringify(page));
-  return page.children.map((c) => `${c.id}:${c.status}`);
-};
 
 describe("Entities: activation and idle passivation", () => {
   it("enrolls with its supervisor on its first message: the supervisor lists only active entities", async () => {

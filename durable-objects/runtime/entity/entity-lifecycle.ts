@@ -85,6 +85,7 @@ export class EntityLifecycle {
    * to the real deadline; otherwise the entity passivates: `onIdle`, memory dropped, marked
    * passive — all in that transaction — then it leaves its supervisor (the returned promise,
    * after the commit). A throw from `onIdle` is a crash: nothing is kept, the timer retries.
+   * A leave that did not get through sets the timer again (`#leaveOrRetry`).
    */
   fired(now: number): Promise<void> | undefined {
     const deadline = this.idle.deadline();
@@ -94,13 +95,13 @@ export class EntityLifecycle {
     }
     // A passive entity's timer: its passivation committed but the leave may not have reached
     // the supervisor (evicted on the way); leaving again is idempotent.
-    if (!this.#enrolledInStorage()) return this.#leave();
+    if (!this.#enrolledInStorage()) return this.#leaveOrRetry();
     this.#host.onIdle();
     this.#host.lifecycle.reset();
     this.#host.sagas.clear();
     this.idle.forget();
     this.#setEnrolled(false);
-    this.#leaving = this.#leave().finally(() => {
+    this.#leaving = this.#leaveOrRetry().finally(() => {
       this.#leaving = null;
     });
     return this.#leaving;
@@ -168,13 +169,26 @@ export class EntityLifecycle {
     return refused;
   }
 
-  async #leave(): Promise<void> {
+  /**
+   * Leaves the supervisor. If the leave fails, the idle timer is set again (the actor keeps a
+   * timer its handler set again), so the passive entity's next firing leaves once more —
+   * otherwise its row would stay listed until the entity happened to activate again. Retried
+   * a `slack` later (at least a second): an outage costs each entity a wake-up per slack.
+   */
+  async #leaveOrRetry(): Promise<void> {
+    if (await this.#leave()) return;
+    this.idle.moveTo(Date.now() + Math.max(REFUSAL_MEMORY_MS, this.idle.slackMs));
+  }
+
+  /** Whether the leave got through (answered; an answer of any kind is final). */
+  async #leave(): Promise<boolean> {
     const link = this.#host.supervision();
     try {
       await link?.supervisor.childPassivated?.({ childId: link.childId });
+      return true;
     } catch (error) {
-      // The row stays listed as running until the entity's next activation and passivation.
       this.#log("warn", "entity-leave-failed", String(error));
+      return false;
     }
   }
 
