@@ -115,7 +115,9 @@ export class InventoryClient {
     ask: HoldAsk,
     keyed: Pick<CallMeta, "idempotencyKey" | "fingerprint"> = {},
   ): Promise<Reply<HoldView>> {
-    const known = await this.placement(sku);
+    // A fresh cached placement (the common case) is used without the async lookup.
+    const cached = this.#cache.get(sku);
+    const known = cached ? { ok: true as const, value: cached } : await this.placement(sku);
     if (!known.ok) return known;
     let placement = known.value;
     const idempotent = keyed.idempotencyKey !== undefined || ask.holdId !== undefined;

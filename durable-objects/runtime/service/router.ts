@@ -13,6 +13,31 @@ export interface ShardAddress<N extends string = string> {
   readonly name: string;
 }
 
+/** Most ids kept per namespace; when full, the memo starts over. */
+const MAX_IDS_PER_NAMESPACE = 4096;
+const idsByNamespace = new WeakMap<object, Map<string, DurableObjectId>>();
+
+/**
+ * `ns.idFromName(name)`, remembered per namespace: deriving an id hashes the name in the
+ * runtime on every call, and every command addresses one of a few hot objects. An id is a
+ * plain value (no I/O, no request attached), so it outlives the request; stubs are not kept —
+ * each call still gets a fresh one.
+ */
+function idFromName(ns: DurableObjectNamespace, name: string): DurableObjectId {
+  let ids = idsByNamespace.get(ns);
+  if (ids === undefined) {
+    ids = new Map();
+    idsByNamespace.set(ns, ids);
+  }
+  let id = ids.get(name);
+  if (id === undefined) {
+    id = ns.idFromName(name);
+    if (ids.size >= MAX_IDS_PER_NAMESPACE) ids.clear();
+    ids.set(name, id);
+  }
+  return id;
+}
+
 /**
  * The only place that turns keys into Durable Object stubs: key → shard by the service's
  * jump-hash `ShardMap` (a `sharded` service) or key → the object named by the key (an
@@ -69,7 +94,7 @@ export class ServiceRouter<Ds extends readonly AnyServiceDefinition[]> {
   stub(address: ShardAddress<NameOf<Ds[number]>>): DurableObjectStub {
     const { binding, locationHint } = this.#config(address.service);
     const ns = (this.#env as Record<string, unknown>)[binding] as DurableObjectNamespace;
-    const id = ns.idFromName(address.name);
+    const id = idFromName(ns, address.name);
     return locationHint
       ? ns.get(id, { locationHint: locationHint as DurableObjectLocationHint })
       : ns.get(id);
