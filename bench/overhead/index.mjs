@@ -1,7 +1,7 @@
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { expectJson } from "../lib/http.mjs";
-import { runLoad } from "../lib/load.mjs";
+import { mergeLoads, runLoad } from "../lib/load.mjs";
 import { envNumber, machine, strict, writeResults } from "../lib/settings.mjs";
 import { round } from "../lib/stats.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
@@ -12,9 +12,10 @@ import { analyze, report } from "./report.mjs";
  * Runtime overhead (DESIGN "Performance targets"): the product's full-stack read and write
  * against a bare Worker → Durable Object RPC read and write, and the same two requests
  * through itty-durable, @cloudflare/actors and partyserver, each in its own `wrangler dev`
- * on the same machine, one server at a time, rounds interleaved a, b, c, d, e, a, b … so slow
- * drift of a shared machine hits every configuration alike. Every figure that matters is a
- * ratio to the bare server measured in the same run.
+ * on the same machine: a round's servers all up at once, one under load at a time, in short
+ * slices taken in turn, so drift of a shared machine (its neighbours come and go within
+ * seconds) hits every configuration alike. Every figure that matters is a ratio to the bare
+ * server measured in the same run.
  */
 
 const SKU_VIEW_KEYS = ["available", "held", "sku", "sold", "stock", "version"];
@@ -27,6 +28,7 @@ function settings() {
     seconds: envNumber("BENCH_SECONDS", 10, { min: 1 }),
     warmupSeconds: envNumber("BENCH_WARMUP_SECONDS", 2, { min: 0 }),
     rounds: envNumber("BENCH_ROUNDS", 3, { min: 1, integer: true }),
+    slices: envNumber("BENCH_SLICES", 4, { min: 1, integer: true }),
     configs: only.length > 0 ? only : CONFIGS.map((c) => c.key),
     aggregate: "median over rounds, per configuration, workload and metric",
   };
@@ -51,47 +53,88 @@ async function seedAndCheck(base, cfg) {
   }
 }
 
-/** Starts one configuration, seeds, then warms up and measures each workload; stops. */
-async function sample(cfg, opts, log) {
-  const server = await startWranglerDev(cfg.config, { vars: cfg.vars, label: cfg.name });
+/** Starts every configuration's server (they idle until their slice), seeded and checked. */
+async function startAll(configs) {
+  const servers = new Map();
   try {
-    await seedAndCheck(server.url, cfg);
-    const results = {};
+    for (const cfg of configs) {
+      const server = await startWranglerDev(cfg.config, { vars: cfg.vars, label: cfg.name });
+      servers.set(cfg.key, server);
+      await seedAndCheck(server.url, cfg);
+    }
+    return servers;
+  } catch (error) {
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+    throw error;
+  }
+}
+
+/**
+ * One round: every configuration's server up at once, then per workload each warmed up and
+ * measured in `slices` short slices taken in turn (a, v, b, a, v, b … with the order rotated
+ * every slice), so each configuration is measured across the same stretch of the shared
+ * machine's time instead of in its own 10 s of it. A configuration's sample is its slices
+ * merged: 2xx answers over their summed time, percentiles over all their latencies.
+ */
+async function runRound(configs, opts, log) {
+  const servers = await startAll(configs);
+  try {
+    const results = Object.fromEntries(configs.map((cfg) => [cfg.key, {}]));
     for (const w of WORKLOADS) {
-      const load = {
-        url: `${server.url}${w.path(SKU)}`,
+      const loadOf = (cfg) => ({
+        url: `${servers.get(cfg.key).url}${w.path(SKU)}`,
         method: w.method,
         headers: w.headers,
         body: w.body,
         connections: opts.connections,
-      };
-      if (opts.warmupSeconds > 0) await runLoad({ ...load, seconds: opts.warmupSeconds });
-      const r = await runLoad({ ...load, seconds: opts.seconds });
-      log(
-        `  ${cfg.key} ${cfg.name.padEnd(11)} ${w.key.padEnd(5)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx}  errors ${r.errors}`,
-      );
-      results[w.key] = r;
+      });
+      if (opts.warmupSeconds > 0) {
+        for (const cfg of configs) await runLoad({ ...loadOf(cfg), seconds: opts.warmupSeconds });
+      }
+      const runs = new Map(configs.map((cfg) => [cfg.key, []]));
+      for (let slice = 0; slice < opts.slices; slice++) {
+        const order = configs.map((_, i) => configs[(i + slice) % configs.length]);
+        for (const cfg of order) {
+          const r = await runLoad({ ...loadOf(cfg), seconds: opts.seconds / opts.slices });
+          runs.get(cfg.key).push(r);
+        }
+      }
+      for (const cfg of configs) {
+        const r = mergeLoads(runs.get(cfg.key));
+        log(
+          `  ${cfg.key} ${cfg.name.padEnd(11)} ${w.key.padEnd(5)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx}  errors ${r.errors}`,
+        );
+        results[cfg.key][w.key] = r;
+      }
     }
     return results;
   } finally {
-    await server.stop();
+    await Promise.all([...servers.values()].map((server) => server.stop()));
   }
 }
 
-/** Runs every configuration once per round, in order, one server at a time. */
+/** Runs the rounds, each on fresh servers; a round that fails is recorded as failed. */
 async function collect(configs, opts, log) {
   const samples = [];
   for (let n = 1; n <= opts.rounds; n++) {
     log(`round ${n}/${opts.rounds}`);
-    for (const cfg of configs) {
-      const load1 = round(loadavg()[0], 2);
-      try {
-        const results = await sample(cfg, opts, log);
+    const load1 = round(loadavg()[0], 2);
+    try {
+      const results = await runRound(configs, opts, log);
+      for (const cfg of configs) {
         for (const w of WORKLOADS) {
-          samples.push({ round: n, config: cfg.key, workload: w.key, load1, ...results[w.key] });
+          samples.push({
+            round: n,
+            config: cfg.key,
+            workload: w.key,
+            load1,
+            ...results[cfg.key][w.key],
+          });
         }
-      } catch (error) {
-        log(`  ${cfg.key} ${cfg.name}: FAILED: ${error.message.split("\n")[0]}`);
+      }
+    } catch (error) {
+      log(`  round ${n}: FAILED: ${error.message.split("\n")[0]}`);
+      for (const cfg of configs) {
         for (const w of WORKLOADS) {
           samples.push({ round: n, config: cfg.key, workload: w.key, load1, error: error.message });
         }
@@ -107,7 +150,7 @@ export async function runOverhead({ log = console.log } = {}) {
   const configs = CONFIGS.filter((c) => opts.configs.includes(c.key) || c.key === "b");
   const startedAt = new Date().toISOString();
   log(
-    `overhead: ${opts.rounds} rounds × (${configs.map((c) => c.key).join(", ")}) × (read, write); each sample: fresh wrangler dev, per workload ${opts.warmupSeconds} s warm-up + ${opts.seconds} s at ${opts.connections} connections (closed loop)`,
+    `overhead: ${opts.rounds} rounds × (${configs.map((c) => c.key).join(", ")}) × (read, write); each round: fresh wrangler dev servers, per workload ${opts.warmupSeconds} s warm-up each, then ${opts.seconds} s each in ${opts.slices} interleaved slices at ${opts.connections} connections (closed loop)`,
   );
   const samples = await collect(configs, opts, log);
   const analysis = analyze(configs, WORKLOADS, samples, opts.rounds);
