@@ -115,4 +115,55 @@ describe("A passive entity whose leave did not reach its supervisor", () => {
     expect(await entityStub(name).stored()).toMatchObject({ idled: 1 }); // no second onIdle
     expect(await entityStub(name).idleDue()).toBeNull();
   });
+
+  it("an activation waits for a re-sent leave still on its way, so the entity stays listed", async () => {
+    const { sup, key } = await entitySupervisor();
+    const name = key("leave-then-activate");
+    await activate(name, 60_000);
+    await entityStub(name).faultSupervisor("unreachable");
+    await idleAfterEviction(name);
+    expect(await listed(sup)).toEqual([`${name}:running`]); // passive, its leave failed
+    // The retried leave is held on its way; a message activates the entity meanwhile.
+    await entityStub(name).faultSupervisor("hold-leave");
+    await runInDurableObject(entityStub(name), (_instance, state) =>
+      idleTimerDueNow(state.storage),
+    );
+    const fired = runDurableObjectAlarm(entityStub(name));
+    await eventually(
+      () => entityStub(name).heldLeaves(),
+      (held) => held === 1,
+    );
+    const served = entity(name).call("add", { by: 1 });
+    await entityStub(name).faultSupervisor(null); // the held leave goes on
+    expect(await served).toMatchObject({ ok: true, value: 2 });
+    await fired;
+    // The leave came first and the activation after it: active and listed (the other order
+    // would leave an active entity off its supervisor's list until its next passivation).
+    expect((await entityStub(name).inspect()).status).toBe("running");
+    expect(await listed(sup)).toEqual([`${name}:running`]);
+  });
+
+  it("a passive entity's timer sends no leave while a message is activating it", async () => {
+    const { sup, key } = await entitySupervisor();
+    const name = key("activate-then-timer");
+    await activate(name, 60_000);
+    await entityStub(name).faultSupervisor("unreachable");
+    await idleAfterEviction(name);
+    expect(await listed(sup)).toEqual([`${name}:running`]); // passive, its leave failed
+    // A message activates it: listed by the supervisor, the answer held while the timer fires.
+    await entityStub(name).faultSupervisor("hold-activate");
+    const served = entity(name).call("add", { by: 1 });
+    await eventually(
+      () => entityStub(name).heldLeaves(),
+      (held) => held === 1,
+    );
+    await runInDurableObject(entityStub(name), (_instance, state) =>
+      idleTimerDueNow(state.storage),
+    );
+    await runDurableObjectAlarm(entityStub(name));
+    await entityStub(name).faultSupervisor(null); // the held answer arrives
+    expect(await served).toMatchObject({ ok: true, value: 2 });
+    expect((await entityStub(name).inspect()).status).toBe("running");
+    expect(await listed(sup)).toEqual([`${name}:running`]);
+  });
 });

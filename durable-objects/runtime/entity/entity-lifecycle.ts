@@ -94,17 +94,29 @@ export class EntityLifecycle {
       return undefined;
     }
     // A passive entity's timer: its passivation committed but the leave may not have reached
-    // the supervisor (evicted on the way); leaving again is idempotent.
-    if (!this.#enrolledInStorage()) return this.#leaveOrRetry();
+    // the supervisor (evicted on the way); leaving again is idempotent. Not while a message
+    // is activating it: that enrolment lists it anew, and a leave sent behind it would unlist
+    // an active entity (its idle clock covers it from then on).
+    if (!this.#enrolledInStorage()) return this.#enrolling ? undefined : this.#leaveInOrder();
     this.#host.onIdle();
     this.#host.lifecycle.reset();
     this.#host.sagas.clear();
     this.idle.forget();
     this.#setEnrolled(false);
-    this.#leaving = this.#leaveOrRetry().finally(() => {
-      this.#leaving = null;
+    return this.#leaveInOrder();
+  }
+
+  /**
+   * Leaves, as the one leave an enrolment waits for (`#enroll` awaits `#leaving`): an
+   * activation that comes while a leave is on its way joins after it, so the older leave can
+   * never unlist the newer activation.
+   */
+  #leaveInOrder(): Promise<void> {
+    const leaving: Promise<void> = this.#leaveOrRetry().finally(() => {
+      if (this.#leaving === leaving) this.#leaving = null;
     });
-    return this.#leaving;
+    this.#leaving = leaving;
+    return leaving;
   }
 
   #active(): boolean {
