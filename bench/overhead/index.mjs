@@ -70,13 +70,32 @@ async function startAll(configs) {
 }
 
 /**
+ * The configurations in a shuffled order for slice `slice` of round `round` (Fisher–Yates
+ * over a small LCG seeded by both, so a run can be repeated).
+ */
+function sliceOrder(configs, round, slice) {
+  let seed = (round * 7919 + slice * 104729) >>> 0 || 1;
+  const random = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const order = [...configs];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
  * One round: every configuration's server up at once, then per workload each warmed up and
- * measured in `slices` short slices taken in turn (a, v, b, a, v, b … with the order rotated
- * every slice), so each configuration is measured across the same stretch of the shared
+ * measured in `slices` short slices taken in turn (every slice in a fresh shuffled order, so
+ * no configuration always follows the same one and inherits its trailing background work),
+ * so each configuration is measured across the same stretch of the shared
  * machine's time instead of in its own 10 s of it. A configuration's sample is its slices
  * merged: 2xx answers over their summed time, percentiles over all their latencies.
  */
-async function runRound(configs, opts, log) {
+async function runRound(configs, opts, log, round) {
   const servers = await startAll(configs);
   try {
     const results = Object.fromEntries(configs.map((cfg) => [cfg.key, {}]));
@@ -93,7 +112,7 @@ async function runRound(configs, opts, log) {
       }
       const runs = new Map(configs.map((cfg) => [cfg.key, []]));
       for (let slice = 0; slice < opts.slices; slice++) {
-        const order = configs.map((_, i) => configs[(i + slice) % configs.length]);
+        const order = sliceOrder(configs, round, slice);
         for (const cfg of order) {
           const r = await runLoad({ ...loadOf(cfg), seconds: opts.seconds / opts.slices });
           runs.get(cfg.key).push(r);
@@ -120,7 +139,7 @@ async function collect(configs, opts, log) {
     log(`round ${n}/${opts.rounds}`);
     const load1 = round(loadavg()[0], 2);
     try {
-      const results = await runRound(configs, opts, log);
+      const results = await runRound(configs, opts, log, n);
       for (const cfg of configs) {
         for (const w of WORKLOADS) {
           samples.push({

@@ -9,19 +9,27 @@ export function labelKey(labels: Labels): string {
   // form (sort + JSON) is computed once per spelling and looked up after that.
   // Length-prefixed, so no name or value can spell another set's pairs.
   let spelling = "";
-  for (const name in labels) {
-    const value = String(labels[name]);
+  for (const name of Object.keys(labels)) {
+    const value: unknown = labels[name];
+    // Not a label value (the type forbids it): no memo, whose spelling could not tell 1 from "1".
+    if (typeof value !== "string") return canonicalKey(labels);
     spelling += `${name.length}:${name}${value.length}:${value}`;
   }
   let key = canonical.get(spelling);
   if (key === undefined) {
-    const names = Object.keys(labels).sort();
-    key = JSON.stringify(names.map((name) => [name, labels[name]]));
+    key = canonicalKey(labels);
     if (canonical.size >= MAX_SPELLINGS) canonical.clear();
     canonical.set(spelling, key);
   }
   return key;
 }
+
+const canonicalKey = (labels: Labels): string =>
+  JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((name) => [name, labels[name]]),
+  );
 
 /**
  * Label sets whose canonical key is known, by their spelling (names and values in written

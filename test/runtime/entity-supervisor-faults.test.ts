@@ -160,7 +160,7 @@ describe("A passive entity whose leave did not reach its supervisor", () => {
     await runInDurableObject(entityStub(name), (_instance, state) =>
       idleTimerDueNow(state.storage),
     );
-    await runDurableObjectAlarm(entityStub(name));
+    expect(await runDurableObjectAlarm(entityStub(name))).toBe(true);
     await entityStub(name).faultSupervisor(null); // the held answer arrives
     expect(await served).toMatchObject({ ok: true, value: 2 });
     expect((await entityStub(name).inspect()).status).toBe("running");

@@ -1,11 +1,10 @@
 import type { Context } from "hono";
 import { deadlineHeader } from "../../core/http";
 import type { AppEnv, Deadline } from "../context";
-
-const NO_DEADLINE: Deadline = { kind: "none" };
-
 import { Problem } from "../errors";
 import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
+
+const NO_DEADLINE: Deadline = { kind: "none" };
 
 /**
  * The client's clock, started on arrival (`X-Deadline-Ms`, 1–60000). A malformed header is

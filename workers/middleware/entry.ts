@@ -1,7 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import { ShardRouter } from "../../durable-objects";
+import type { MetricsReporter } from "../../durable-objects/visibility/metrics/reporter";
 import type { AppEnv } from "../context";
 import { onError } from "../errors";
+import { edgeReporter } from "../visibility/edge-metrics";
 import { recordHttpRequest } from "../visibility/http-metrics";
 import { deadlineOf } from "./deadline";
 import { requestIdOf, stampRequestId } from "./request-id";
@@ -21,7 +23,11 @@ export function entry(): MiddlewareHandler<AppEnv> {
     c.set("requestId", id);
     c.set("deadline", deadlineOf(c));
     c.set("admin", false);
+    let reporter: MetricsReporter | null = null;
     try {
+      // Configured before the chain: its shed counts need it, and a bad config is refused
+      // before any route runs.
+      reporter = edgeReporter(c.env);
       c.set("router", new ShardRouter(c.env));
       await next();
     } catch (error) {
@@ -30,6 +36,6 @@ export function entry(): MiddlewareHandler<AppEnv> {
       c.res = onError(error instanceof Error ? error : new Error(String(error)), c);
     }
     stampRequestId(c, id);
-    recordHttpRequest(c, startedAt);
+    if (reporter) recordHttpRequest(c, reporter, startedAt);
   };
 }

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
+import type { MetricsReporter } from "../../durable-objects/visibility/metrics/reporter";
 import type { AppEnv } from "../context";
-import { edgeReporter, flushLater } from "./edge-metrics";
+import { flushLater } from "./edge-metrics";
 
 /** Methods kept as label values; anything else is `other` (labels stay bounded). */
 const METHODS = new Set(["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]);
@@ -16,13 +17,15 @@ export function routeLabel(routePath: string): string {
 
 /**
  * Counts an answered request by route pattern, method and status, and observes its duration
- * since `startedAt`, into this isolate's reporter; the flush runs in `waitUntil`. Called by
+ * since `startedAt`, into this isolate's reporter (`edgeReporter`); the flush runs in `waitUntil`. Called by
  * the outermost layer (`entry`) after the chain, so error answers (from `onError`) are
  * counted with their status too.
  */
-export function recordHttpRequest(c: Context<AppEnv>, startedAt: number): void {
-  const reporter = edgeReporter(c.env);
-  if (!reporter) return;
+export function recordHttpRequest(
+  c: Context<AppEnv>,
+  reporter: MetricsReporter,
+  startedAt: number,
+): void {
   const route = routeLabel(c.req.routePath);
   const method = METHODS.has(c.req.method) ? c.req.method : "other";
   reporter.deltas.inc(FAMILIES.httpRequests.name, {

@@ -1,3 +1,4 @@
+import { fullJitter } from "../../../core/backoff";
 import { logEvent } from "../../../core/log";
 import type { ActorLifecycle } from "../lifecycle";
 import { type Failure, fail, RuntimeCodes } from "../result";
@@ -29,6 +30,8 @@ export interface EntityHost {
 
 /** A failed enrollment is tried again after this long, not on every message. */
 const REFUSAL_MEMORY_MS = 1000;
+/** Longest backoff (beyond the slack) between retries of a failed leave: 5 minutes. */
+const LEAVE_RETRY_CAP_MS = 5 * 60_000;
 
 /**
  * Activation and passivation of one entity (an actor placed one per key). An entity is
@@ -44,6 +47,8 @@ export class EntityLifecycle {
   #enrolled: boolean | undefined;
   #enrolling: Promise<Failure | null> | null = null;
   #leaving: Promise<void> | null = null;
+  /** Leaves that failed in a row in this incarnation (the retry's backoff exponent). */
+  #failedLeaves = 0;
   /** The last failed enrollment, remembered for a second: refused (stopped) or unlisted. */
   #memo: { readonly until: number; readonly refused: Failure | null } | null = null;
 
@@ -97,7 +102,12 @@ export class EntityLifecycle {
     // the supervisor (evicted on the way); leaving again is idempotent. Not while a message
     // is activating it: that enrolment lists it anew, and a leave sent behind it would unlist
     // an active entity (its idle clock covers it from then on).
-    if (!this.#enrolledInStorage()) return this.#enrolling ? undefined : this.#leaveInOrder();
+    if (!this.#enrolledInStorage()) {
+      if (!this.#enrolling) return this.#leaveInOrder();
+      // Looked at again later: if that enrolment ends passive (refused), the leave is due.
+      this.idle.moveTo(Date.now() + this.#retryFloorMs());
+      return undefined;
+    }
     this.#host.onIdle();
     this.#host.lifecycle.reset();
     this.#host.sagas.clear();
@@ -185,11 +195,22 @@ export class EntityLifecycle {
    * Leaves the supervisor. If the leave fails, the idle timer is set again (the actor keeps a
    * timer its handler set again), so the passive entity's next firing leaves once more —
    * otherwise its row would stay listed until the entity happened to activate again. Retried
-   * a `slack` later (at least a second): an outage costs each entity a wake-up per slack.
+   * a `slack` (at least a second) plus a full-jitter backoff later, doubling per failure in
+   * this incarnation up to `LEAVE_RETRY_CAP_MS`: an outage does not bring every passive
+   * entity back to its supervisor at once, nor every second.
    */
   async #leaveOrRetry(): Promise<void> {
-    if (await this.#leave()) return;
-    this.idle.moveTo(Date.now() + Math.max(REFUSAL_MEMORY_MS, this.idle.slackMs));
+    if (await this.#leave()) {
+      this.#failedLeaves = 0;
+      return;
+    }
+    const floor = this.#retryFloorMs();
+    const backoff = fullJitter(this.#failedLeaves++, { baseMs: floor, capMs: LEAVE_RETRY_CAP_MS });
+    this.idle.moveTo(Date.now() + floor + backoff);
+  }
+
+  #retryFloorMs(): number {
+    return Math.max(REFUSAL_MEMORY_MS, this.idle.slackMs);
   }
 
   /** Whether the leave got through (answered; an answer of any kind is final). */
