@@ -250,8 +250,9 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
     const saved = this.#store.saveSku(after);
+    const view = skuView(saved);
     // A sub-shard of a spread sku reports its part; the coordinator decides `stock-depleted`.
-    const part = this.#hot.partSaved(skuView(saved), now);
+    const part = this.#hot.partSaved(view, now);
     if (!part && !depleted(before) && depleted(saved)) {
       this.#store.recordEvent(saved.sku, "stock-depleted", now);
       this.#stockAlarms.edge(saved.sku, true);
@@ -263,7 +264,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#changed.add(saved.sku);
     const { holdsMs, eventsMs } = loadLimits(this.env).retention;
     this.#retention.finished(now + Math.min(holdsMs, eventsMs));
-    return skuView(saved);
+    return view;
   }
 
   /** A spread sku's `stock-depleted` edge, decided by its coordinator (this home shard). */
