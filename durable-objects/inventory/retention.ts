@@ -3,17 +3,13 @@ import type { PurgeRun } from "../retention/schedule";
 
 const FINISHED = "('released', 'expired', 'confirmed')";
 
-/** The index the purge reads finished holds by (created with the shard's tables). */
-export function createRetentionIndex(sql: SqlStorage): void {
-  sql.exec("CREATE INDEX IF NOT EXISTS holds_finished ON holds (status, expires_at)");
-}
-
 /**
  * Deletes, oldest first and at most `batch` rows in all, finished holds (released, expired,
  * confirmed, and compensation tombstones) whose `expires_at` is older than `holdsMs`, and
  * stock events older than `eventsMs`. A hold's age counts from its expiry, not from when it
  * finished: at most its ttl later, and no schema change. The window must outlast any late
  * duplicate of a saga step (the saga gives up after 5 minutes), which the defaults do by far.
+ * Finished holds are found by the store's `holds_by_time` index.
  */
 export function purgeInventory(sql: SqlStorage, retention: Retention, now: number): PurgeRun {
   const holdsBefore = now - retention.holdsMs;

@@ -9,7 +9,7 @@ import { FAMILIES } from "../visibility/metrics/catalog";
 import { EXPIRY_BATCH, HoldExpiry } from "./hold-expiry";
 import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
-import { createRetentionIndex, purgeInventory } from "./retention";
+import { purgeInventory } from "./retention";
 import { hotSkuCommands } from "./spread/commands";
 import { defaultSubShards } from "./spread/config";
 import { HotSkus } from "./spread/hot-skus";
@@ -57,7 +57,6 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       later: (fn, ms) => setTimeout(fn, ms),
       keep: (promise) => this.ctx.waitUntil(promise),
     });
-    createRetentionIndex(this.ctx.storage.sql);
     this.#retention = new RetentionSchedule(this.timers, loadLimits(this.env).retention);
     this.#changed.clear();
     this.#stockAlarms = new StockAlarmReporter(this.env);
@@ -139,7 +138,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
           `${p.quantity} units of ${p.sku} requested, ${available} available`,
         );
       }
-      const hold = this.#store.saveHold({
+      const hold = this.#store.insertHold({
         hold_id: p.holdId ?? newHoldId(p.subShard),
         sku: p.sku,
         quantity: p.quantity,
@@ -180,7 +179,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
             status: "released" as const,
             expires_at: cx.now,
           };
-          return ok(holdView(this.#store.saveHold(tomb)));
+          return ok(holdView(this.#store.insertHold(tomb)));
         }
         if (hold.status === "confirmed") return ok(this.#reverse(hold, cx.now));
       }
@@ -211,7 +210,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     );
     this.count(FAMILIES.holds.name, { outcome: to });
     if (to === "confirmed") this.count(FAMILIES.unitsSold.name, {}, hold.quantity);
-    return ok(holdView(this.#store.saveHold({ ...hold, status: to })));
+    return ok(holdView(this.#store.settleHold(hold, to)));
   }
 
   /** Compensation of a saga that sold an item it must give back: sold units return. */
@@ -220,7 +219,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
     this.#saveSku(row, { ...row, sold: row.sold - hold.quantity }, now);
     this.count(FAMILIES.holds.name, { outcome: "released" });
-    return holdView(this.#store.saveHold({ ...hold, status: "released" }));
+    return holdView(this.#store.settleHold(hold, "released"));
   }
 
   /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
@@ -240,7 +239,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
       if (!row) throw new Error(`holds ${due[0]?.hold_id}… refer to missing sku ${sku}`);
       let released = 0;
       for (const hold of due) {
-        this.#store.saveHold({ ...hold, status: "expired" });
+        this.#store.settleHold(hold, "expired");
         released += hold.quantity;
       }
       this.#saveSku(row, { ...row, held: row.held - released }, now);
@@ -249,7 +248,7 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   }
 
   #saveSku(before: SkuRow | undefined, after: SkuRow, now: number): SkuView {
-    const saved = this.#store.saveSku(after);
+    const saved = this.#store.saveSku(before, after);
     const view = skuView(saved);
     // A sub-shard of a spread sku reports its part; the coordinator decides `stock-depleted`.
     const part = this.#hot.partSaved(view, now);

@@ -2,13 +2,13 @@ import { ClientHoldTotals } from "./client-holds";
 import { migrateClientColumn } from "./hold-policy";
 import type { HoldStatus, HoldView, SkuView, StockEvent } from "./protocol";
 
-type SkuRow = {
+type SkuRow = Readonly<{
   sku: string;
   stock: number;
   held: number;
   sold: number;
   version: number;
-};
+}>;
 type HoldRow = {
   hold_id: string;
   sku: string;
@@ -18,6 +18,22 @@ type HoldRow = {
   /** Who placed it (`CF-Connecting-IP`), for per-client limits; `null` for saga holds. */
   client?: string | null;
 };
+
+/** Sku rows a shard keeps in memory before it starts over (bounded memory under many skus). */
+const KNOWN_SKUS = 4096;
+
+/**
+ * The one index of holds by time: `(status, expires_at)` finds due active holds (of the
+ * shard, or of one sku among them), the earliest active expiry, and finished holds for the
+ * purge. It replaced two (`holds_active` led by sku, `holds_finished`) that indexed the same
+ * columns: every hold written updated both. Created before they are dropped, so a shard
+ * started on an older database is never without one.
+ */
+function createStatusIndex(sql: SqlStorage): void {
+  sql.exec("CREATE INDEX IF NOT EXISTS holds_by_time ON holds (status, expires_at)");
+  sql.exec("DROP INDEX IF EXISTS holds_active");
+  sql.exec("DROP INDEX IF EXISTS holds_finished");
+}
 
 export const skuView = (row: SkuRow): SkuView => ({
   sku: row.sku,
@@ -43,6 +59,15 @@ export const holdView = (row: HoldRow): HoldView => ({
  */
 export class InventoryStore {
   readonly #sql: SqlStorage;
+  /**
+   * Sku rows read or written by this incarnation: the shard is its skus' only writer and
+   * every write goes through `saveSku`, so a row once known is the stored row for the rest
+   * of the incarnation (an actor's state in memory, as a gen_server keeps it), and a
+   * command reads its sku without a query. A transaction that fails crashes the incarnation
+   * (let it crash) and the next one builds a new store, so a rolled-back write never
+   * outlives its transaction here. Bounded: cleared when full (rows are read again).
+   */
+  readonly #skus = new Map<string, SkuRow>();
   /** Units per client and sku in active holds, kept by triggers on `holds`. */
   readonly clientTotals: ClientHoldTotals;
 
@@ -55,7 +80,7 @@ export class InventoryStore {
     sql.exec(`CREATE TABLE IF NOT EXISTS holds (
       hold_id TEXT PRIMARY KEY, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
       status TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
-    sql.exec("CREATE INDEX IF NOT EXISTS holds_active ON holds (sku, status, expires_at)");
+    createStatusIndex(sql);
     migrateClientColumn(sql);
     this.clientTotals = new ClientHoldTotals(sql);
     sql.exec(`CREATE TABLE IF NOT EXISTS stock_events (
@@ -63,9 +88,13 @@ export class InventoryStore {
   }
 
   sku(sku: string): SkuRow | undefined {
-    return this.#sql
+    const known = this.#skus.get(sku);
+    if (known) return known;
+    const row = this.#sql
       .exec<SkuRow>("SELECT sku, stock, held, sold, version FROM skus WHERE sku = ?", sku)
       .toArray()[0];
+    if (row) this.#remember(row);
+    return row;
   }
 
   hold(holdId: string): HoldRow | undefined {
@@ -77,31 +106,45 @@ export class InventoryStore {
       .toArray()[0];
   }
 
-  /** Creates or updates a SKU's counters, bumping its version. */
-  saveSku(row: SkuRow): SkuRow {
+  /**
+   * Saves a SKU's counters, bumping its version: `before` is its row as read in this
+   * transaction (`undefined`: it has none yet). A known row is an `UPDATE` by key, which
+   * is every write's path; only a new sku pays an insert.
+   */
+  saveSku(before: SkuRow | undefined, row: SkuRow): SkuRow {
     const next = { ...row, version: row.version + 1 };
-    this.#sql.exec(
-      `INSERT INTO skus (sku, stock, held, sold, version) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (sku) DO UPDATE SET stock = excluded.stock, held = excluded.held,
-         sold = excluded.sold, version = excluded.version`,
-      next.sku,
-      next.stock,
-      next.held,
-      next.sold,
-      next.version,
-    );
+    if (before) {
+      this.#sql.exec(
+        "UPDATE skus SET stock = ?, held = ?, sold = ?, version = ? WHERE sku = ?",
+        next.stock,
+        next.held,
+        next.sold,
+        next.version,
+        next.sku,
+      );
+    } else {
+      this.#sql.exec(
+        "INSERT INTO skus (sku, stock, held, sold, version) VALUES (?, ?, ?, ?, ?)",
+        next.sku,
+        next.stock,
+        next.held,
+        next.sold,
+        next.version,
+      );
+    }
+    this.#remember(next);
     return next;
   }
 
-  /**
-   * Creates or updates a hold. An update is in place (not `INSERT OR REPLACE`), so the
-   * triggers that keep `clientTotals` see the old row go and the new one come.
-   */
-  saveHold(row: HoldRow): HoldRow {
+  #remember(row: SkuRow): void {
+    if (this.#skus.size >= KNOWN_SKUS && !this.#skus.has(row.sku)) this.#skus.clear();
+    this.#skus.set(row.sku, row);
+  }
+
+  /** Records a new hold (its id must be new: a duplicate fails the transaction). */
+  insertHold(row: HoldRow): HoldRow {
     this.#sql.exec(
-      `INSERT INTO holds (hold_id, sku, quantity, status, expires_at, client) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (hold_id) DO UPDATE SET sku = excluded.sku, quantity = excluded.quantity,
-         status = excluded.status, expires_at = excluded.expires_at, client = excluded.client`,
+      "INSERT INTO holds (hold_id, sku, quantity, status, expires_at, client) VALUES (?, ?, ?, ?, ?, ?)",
       row.hold_id,
       row.sku,
       row.quantity,
@@ -110,6 +153,15 @@ export class InventoryStore {
       row.client ?? null,
     );
     return row;
+  }
+
+  /**
+   * Moves a hold to `status`. In place (never `INSERT OR REPLACE`), so the triggers that
+   * keep `clientTotals` see the old row go and the new one come.
+   */
+  settleHold(row: HoldRow, status: HoldStatus): HoldRow {
+    this.#sql.exec("UPDATE holds SET status = ? WHERE hold_id = ?", status, row.hold_id);
+    return { ...row, status };
   }
 
   /** Active holds of `sku` whose time is up. */

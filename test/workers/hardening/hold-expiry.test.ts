@@ -165,3 +165,43 @@ describe("Holds due on a write", () => {
     expect(await atShard.getHold(sku, `h_earlier_${sku}`)).toMatchObject({ status: "expired" });
   });
 });
+
+describe("Holds' time index", () => {
+  /** The shard's indexes on `holds`, by name. */
+  const holdIndexes = (sku: string) =>
+    runInDurableObject(inventoryShard(sku), (_instance, state) =>
+      state.storage.sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'holds' ORDER BY name",
+        )
+        .toArray()
+        .map((r) => r.name),
+    );
+
+  it("is one (status, expires_at) index; a shard on an older database drops the two it replaced, and its due holds still expire", async () => {
+    const sku = freshSku();
+    await atShard.putSku(sku, 100);
+    expect(await holdIndexes(sku)).toEqual([
+      "holds_by_time",
+      "holds_client",
+      "sqlite_autoindex_holds_1",
+    ]);
+    const hold = await atShard.placeHold(sku, 4, 300);
+    await silenceAlarm(sku);
+    // The database as an earlier version left it: two indexes of the time, none of this one.
+    await rewriteAndRestart(sku, (sql) => {
+      sql.exec("DROP INDEX holds_by_time");
+      sql.exec("CREATE INDEX holds_active ON holds (sku, status, expires_at)");
+      sql.exec("CREATE INDEX holds_finished ON holds (status, expires_at)");
+      sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", Date.now() - 1000, hold.holdId);
+    });
+    expect(await holdIndexes(sku)).toEqual([
+      "holds_by_time",
+      "holds_client",
+      "sqlite_autoindex_holds_1",
+    ]);
+    await atShard.placeHold(sku, 1, 300); // a write on the sku expires its due hold
+    expect(await atShard.getHold(sku, hold.holdId)).toMatchObject({ status: "expired" });
+    expect(await atShard.getSku(sku)).toMatchObject({ held: 1, available: 99 });
+  });
+});
