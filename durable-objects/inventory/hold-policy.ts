@@ -30,6 +30,8 @@ export function migrateClientColumn(sql: SqlStorage): void {
  *
  * The client's units are its running total (`ClientHoldTotals`, one row read), which counts
  * active holds: the caller expires the sku's due holds first, so none past its time counts.
+ * A hold that will be placed checks the total in its insert instead
+ * (`InventoryStore.insertHoldWithin`) and calls `refuseOverLimit` only when that refused.
  */
 export function refuseHoarding(
   totals: ClientHoldTotals,
@@ -37,6 +39,11 @@ export function refuseHoarding(
   ask: HoldAsk,
   now: number,
 ): Failure | null {
+  return refuseTooLarge(limits, ask) ?? refuseOverLimit(totals, limits, ask, now);
+}
+
+/** `hold-too-large` for a client hold over the per-request limits (`null`: within them). */
+export function refuseTooLarge(limits: HoldLimits, ask: HoldAsk): Failure | null {
   if (ask.client === undefined) return null;
   if (ask.quantity > limits.maxQuantity) {
     return fail(
@@ -50,6 +57,17 @@ export function refuseHoarding(
       `ttlSeconds ${ask.ttlSeconds} is over the limit of ${limits.maxTtlSeconds} seconds per hold`,
     );
   }
+  return null;
+}
+
+/** `client-hold-limit` when the client's units and this ask pass its cap (`null`: within). */
+export function refuseOverLimit(
+  totals: ClientHoldTotals,
+  limits: HoldLimits,
+  ask: HoldAsk,
+  now: number,
+): Failure | null {
+  if (ask.client === undefined) return null;
   const units = totals.units(ask.client, ask.sku);
   if (units + ask.quantity <= limits.maxUnitsPerClient) return null;
   const soonest = totals.soonestExpiry(ask.client, ask.sku) ?? now;

@@ -156,6 +156,31 @@ export class InventoryStore {
   }
 
   /**
+   * Records a new client hold only if the client's units of the sku, this hold's included,
+   * stay within `maxUnits`: the per-client cap read and the hold written in one statement
+   * (every client hold's path; the running total is `ClientHoldTotals`'s). False, and
+   * nothing written, when the cap refuses it.
+   */
+  insertHoldWithin(row: HoldRow & { client: string }, maxUnits: number): boolean {
+    const cursor = this.#sql.exec(
+      `INSERT INTO holds (hold_id, sku, quantity, status, expires_at, client)
+       SELECT ?, ?, ?, ?, ?, ? WHERE ? + COALESCE(
+         (SELECT units FROM client_holds WHERE client = ? AND sku = ?), 0) <= ?`,
+      row.hold_id,
+      row.sku,
+      row.quantity,
+      row.status,
+      row.expires_at,
+      row.client,
+      row.quantity,
+      row.client,
+      row.sku,
+      maxUnits,
+    );
+    return cursor.rowsWritten > 0;
+  }
+
+  /**
    * Moves a hold to `status`. In place (never `INSERT OR REPLACE`), so the triggers that
    * keep `clientTotals` see the old row go and the new one come.
    */
