@@ -108,20 +108,24 @@ export class InventoryStore {
 
   /**
    * Saves a SKU's counters, bumping its version: `before` is its row as read in this
-   * transaction (`undefined`: it has none yet). A known row is an `UPDATE` by key, which
-   * is every write's path; only a new sku pays an insert.
+   * transaction (`undefined`: it has none yet). A known row is an `UPDATE` by key and
+   * version, which is every write's path; only a new sku pays an insert.
    */
   saveSku(before: SkuRow | undefined, row: SkuRow): SkuRow {
     const next = { ...row, version: row.version + 1 };
     if (before) {
-      this.#sql.exec(
-        "UPDATE skus SET stock = ?, held = ?, sold = ?, version = ? WHERE sku = ?",
+      const written = this.#sql.exec(
+        "UPDATE skus SET stock = ?, held = ?, sold = ?, version = ? WHERE sku = ? AND version = ?",
         next.stock,
         next.held,
         next.sold,
         next.version,
         next.sku,
-      );
+        before.version,
+      ).rowsWritten;
+      // Memory and storage disagree (a bug): fail the transaction, the incarnation crashes
+      // and the next one reads the stored row, rather than overwrite it with stale counts.
+      if (written !== 1) throw new Error(`sku ${next.sku} is not at version ${before.version}`);
     } else {
       this.#sql.exec(
         "INSERT INTO skus (sku, stock, held, sold, version) VALUES (?, ?, ?, ?, ?)",
