@@ -12,8 +12,8 @@
  * bug fails its transaction instead of committing a wrong total. Rows at 0 are deleted: the
  * table holds only clients that hold something.
  *
- * Writers must update holds in place (`INSERT … ON CONFLICT DO UPDATE`), never with
- * `INSERT OR REPLACE`: a replace deletes the old row without firing the delete trigger.
+ * Writers must update holds in place (an `UPDATE`, as `InventoryStore.settleHold` does), never
+ * with `INSERT OR REPLACE`: a replace deletes the old row without firing the delete trigger.
  */
 export class ClientHoldTotals {
   readonly #sql: SqlStorage;

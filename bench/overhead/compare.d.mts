@@ -1,0 +1,16 @@
+export interface Build {
+  readonly name: string;
+  readonly config: string;
+  readonly vars: Readonly<Record<string, string>>;
+}
+export function parseBuilds(args: readonly string[]): Build[];
+export function rotated<T>(servers: readonly T[], slice: number): T[];
+export function summarize(
+  slices: readonly Readonly<Record<string, number>>[],
+  names: readonly string[],
+): { name: string; median: number; low: number; high: number }[];
+export function compare(
+  workload: string,
+  args: readonly string[],
+  log?: (line: string) => void,
+): Promise<{ name: string; median: number; low: number; high: number }[]>;
