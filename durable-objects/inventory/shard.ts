@@ -308,6 +308,11 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     this.#expiry.fired(due.length, this.#store.earliestActiveExpiry(), now);
   }
 
+  /** The sku rows in memory may hold a rolled-back write: storage is read again. */
+  protected override onReset(): void {
+    this.#store?.forget();
+  }
+
   /** Publishing is the feed's, after the reply: a commit only says which skus changed. */
   protected override onCommitted(): void {
     const reported = this.#stockAlarms.flush();

@@ -64,8 +64,9 @@ export class InventoryStore {
    * every write goes through `saveSku`, so a row once known is the stored row for the rest
    * of the incarnation (an actor's state in memory, as a gen_server keeps it), and a
    * command reads its sku without a query. A transaction that fails crashes the incarnation
-   * (let it crash) and the next one builds a new store, so a rolled-back write never
-   * outlives its transaction here. Bounded: cleared when full (rows are read again).
+   * (let it crash), whose end (`forget`, from the shard's `onReset`) drops these rows before
+   * anything else can read them — the stock feed's timers included — so a rolled-back write
+   * never outlives its transaction here. Bounded: cleared when full (rows are read again).
    */
   readonly #skus = new Map<string, SkuRow>();
   /** Units per client and sku in active holds, kept by triggers on `holds`. */
@@ -122,10 +123,10 @@ export class InventoryStore {
         next.version,
         next.sku,
         before.version,
-      ).rowsWritten;
+      ).rowsWritten; // counts index and trigger writes too: only 0 means "no row"
       // Memory and storage disagree (a bug): fail the transaction, the incarnation crashes
       // and the next one reads the stored row, rather than overwrite it with stale counts.
-      if (written !== 1) throw new Error(`sku ${next.sku} is not at version ${before.version}`);
+      if (written === 0) throw new Error(`sku ${next.sku} is not at version ${before.version}`);
     } else {
       this.#sql.exec(
         "INSERT INTO skus (sku, stock, held, sold, version) VALUES (?, ?, ?, ?, ?)",
@@ -138,6 +139,14 @@ export class InventoryStore {
     }
     this.#remember(next);
     return next;
+  }
+
+  /**
+   * Drops the rows kept in memory (the shard's incarnation ended: they may include a write
+   * that was rolled back); every reader then reads storage again.
+   */
+  forget(): void {
+    this.#skus.clear();
   }
 
   #remember(row: SkuRow): void {

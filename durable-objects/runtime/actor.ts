@@ -149,6 +149,14 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   /** Runs after a state-changing message committed (not after a crash): publish here. */
   protected onCommitted(): void {}
 
+  /**
+   * The incarnation ended — it crashed, or the supervisor restarted, stopped or shut it down:
+   * drop what it kept in memory, which may hold writes of a transaction that was rolled back
+   * (a crash), before anything else reads it. `onStart` rebuilds the next one from storage.
+   * Synchronous; a throw is logged, never raised.
+   */
+  protected onReset(): void {}
+
   /** HTTP into the actor (WebSocket upgrades); the default answers 404. */
   protected onRequest(_request: Request): Response | Promise<Response> {
     return new Response("not found", { status: 404 });
@@ -253,8 +261,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   /** Supervisor entry: drop in-memory state, clear a stop, and start again from storage. */
   async restart(): Promise<void> {
-    this.#lifecycle.reset();
-    this.#sagas.clear();
+    this.#endIncarnation();
     this.#lifecycle.setStopped(null);
     const error = await this.#lifecycle.ensureStarted();
     if (error) throw error;
@@ -263,8 +270,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   /** Supervisor entry: stop serving (commands answer `service-unavailable`) until restarted. */
   async stop(reason: string): Promise<void> {
-    this.#lifecycle.reset();
-    this.#sagas.clear();
+    this.#endIncarnation();
     this.#lifecycle.setStopped(reason);
   }
 
@@ -273,8 +279,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
    * `onStart`, numbered `generation`. Answers started, ignored, or the start failure.
    */
   async start(request: StartRequest): Promise<StartOutcome> {
-    this.#lifecycle.reset();
-    this.#sagas.clear();
+    this.#endIncarnation();
     this.#lifecycle.setStopped(null);
     this.#lifecycle.setGeneration(request.generation);
     const error = await this.#lifecycle.ensureStarted();
@@ -298,8 +303,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       request.shutdown === "brutal_kill"
         ? "skipped"
         : await withinBudget(async () => this.onStop(request.reason), request.shutdown);
-    this.#lifecycle.reset();
-    this.#sagas.clear();
+    this.#endIncarnation();
     return outcome;
   }
 
@@ -552,11 +556,25 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       return answer;
     }
     const reason = error instanceof Error ? error.message : String(error);
-    this.#lifecycle.reset();
-    this.#sagas.clear();
+    this.#endIncarnation();
     logEvent("error", "actor-crashed", { service: this.service, actor: this.name, reason });
     await this.#report(reason);
     return answer;
+  }
+
+  /** Ends the incarnation: its memory (the runtime's and `onReset`'s) is gone. */
+  #endIncarnation(): void {
+    this.#lifecycle.reset();
+    this.#sagas.clear();
+    try {
+      this.onReset();
+    } catch (error) {
+      logEvent("error", "on-reset-failed", {
+        service: this.service,
+        actor: this.name,
+        error: String(error),
+      });
+    }
   }
 
   /** `onCommitted` after a commit; its failure must not turn a committed write into a 500. */
@@ -610,7 +628,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
             storage: this.ctx.storage,
             timers: this.timers,
             lifecycle: this.#lifecycle,
-            sagas: this.#sagas,
+            endIncarnation: () => this.#endIncarnation(),
             supervision: () => this.supervision(),
             onIdle: () => this.onIdle(),
           });

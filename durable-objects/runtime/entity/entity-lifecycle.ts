@@ -2,7 +2,6 @@ import { fullJitter } from "../../../core/backoff";
 import { logEvent } from "../../../core/log";
 import type { ActorLifecycle } from "../lifecycle";
 import { type Failure, fail, RuntimeCodes } from "../result";
-import type { SagaRunner } from "../saga-runner";
 import type { Timers } from "../timers";
 import { IdleClock } from "./idle-clock";
 
@@ -19,7 +18,8 @@ export interface EntityHost {
   readonly storage: DurableObjectStorage;
   readonly timers: Timers;
   readonly lifecycle: ActorLifecycle;
-  readonly sagas: SagaRunner;
+  /** Ends the incarnation: the runtime's memory and the actor's (`onReset`) are dropped. */
+  endIncarnation(): void;
   /** The actor's supervisor link: where it enrolls and leaves (`null`: unsupervised). */
   supervision(): {
     readonly supervisor: Partial<EntitySupervisorRpc>;
@@ -109,8 +109,7 @@ export class EntityLifecycle {
       return undefined;
     }
     this.#host.onIdle();
-    this.#host.lifecycle.reset();
-    this.#host.sagas.clear();
+    this.#host.endIncarnation();
     this.idle.forget();
     this.#setEnrolled(false);
     return this.#leaveInOrder();
