@@ -243,10 +243,17 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     return holdView(this.#store.settleHold(hold, "released"));
   }
 
-  /** The SKU row after expiring its holds that are due, so counts never lag an alarm. */
+  /**
+   * The SKU row after expiring due holds, so counts never lag an alarm. The shard's due holds
+   * go first, one batch soonest first (usually all of them: the timer keeps them few, and a
+   * backlog drains with every write); the sku's own are looked for apart only when a full
+   * batch may have left some behind (holds are indexed by time, not by sku).
+   */
   #current(sku: string, now: number): SkuRow | undefined {
     if (this.#expiry.mayBeDue(now)) {
-      this.#expire(this.#store.dueHolds(sku, now), now);
+      const due = this.#store.dueHoldsOfShard(now, EXPIRY_BATCH);
+      this.#expire(due, now);
+      if (due.length === EXPIRY_BATCH) this.#expire(this.#store.dueHolds(sku, now), now);
       this.#expiry.learned(this.#store.earliestActiveExpiry());
     }
     return this.#store.sku(sku);

@@ -1,8 +1,8 @@
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { InventoryShard } from "../../../durable-objects";
+import { type InventoryShard, ShardRouter } from "../../../durable-objects";
 import { EXPIRY_BATCH } from "../../../durable-objects/inventory/hold-expiry";
-import { atShard, eventually, freshShardSkus, inventoryShard } from "../client";
+import { atShard, eventually, freshShardSkus, inventoryShard, uniqueSku } from "../client";
 
 /** Each test on a shard of its own: the expiry timer is per shard. */
 const freshSku = freshShardSkus("expiry");
@@ -163,6 +163,58 @@ describe("Holds due on a write", () => {
     await atShard.putSku(sku, 100);
     expect(await atShard.getSku(sku)).toMatchObject({ held: 0, available: 100 });
     expect(await atShard.getHold(sku, `h_earlier_${sku}`)).toMatchObject({ status: "expired" });
+  });
+});
+
+describe("Holds due on a write, behind a backlog", () => {
+  /** Another sku on the same shard as `sku`. */
+  const neighbourOf = (sku: string) => {
+    const router = new ShardRouter(env);
+    const shard = router.locate("inventory", sku).name;
+    for (;;) {
+      const other = uniqueSku("neighbour");
+      if (router.locate("inventory", other).name === shard) return other;
+    }
+  };
+
+  it("drain the shard's due holds a batch per write, and a write finds its own sku's due hold beyond a full batch", async () => {
+    const busy = freshSku();
+    const quiet = neighbourOf(busy);
+    await atShard.putSku(busy, 100);
+    await atShard.putSku(quiet, 100);
+    await atShard.placeHold(quiet, 4, 1); // due in a second: the latest due hold of all
+    await silenceAlarm(busy); // same shard: only writes expire holds from here
+    // A backlog of due holds on the busy sku, all due before the quiet sku's (zero units, so
+    // its row, which the shard keeps in memory, stays true).
+    const backlog = EXPIRY_BATCH + 20;
+    const past = Date.now() - 60_000;
+    await runInDurableObject(inventoryShard(busy), (_instance, state) => {
+      for (let i = 0; i < backlog; i++) {
+        state.storage.sql.exec(
+          "INSERT INTO holds (hold_id, sku, quantity, status, expires_at) VALUES (?, ?, 0, 'active', ?)",
+          `h_backlog_${i}_${busy}`,
+          busy,
+          past + i,
+        );
+      }
+    });
+    const activeOf = (sku: string) =>
+      runInDurableObject(
+        inventoryShard(sku),
+        (_instance, state) =>
+          state.storage.sql
+            .exec<{ n: number }>(
+              "SELECT COUNT(*) AS n FROM holds WHERE sku = ? AND status = 'active'",
+              sku,
+            )
+            .one().n,
+      );
+    await sleep(1100);
+    await atShard.placeHold(quiet, 1); // one write on the quiet sku
+    expect(await atShard.getSku(quiet)).toMatchObject({ held: 1, available: 99 });
+    expect(await activeOf(busy)).toBe(backlog - EXPIRY_BATCH);
+    await atShard.placeHold(quiet, 1); // the next write drains the rest
+    expect(await activeOf(busy)).toBe(0);
   });
 });
 
