@@ -57,4 +57,24 @@ describe("Hoarding limits", () => {
     expect((await http("DELETE", `/v1/skus/${sku}/holds/${first.json.holdId}`)).status).toBe(200);
     expect((await holdAs("198.51.100.5", sku, { quantity: 50 })).status).toBe(201);
   });
+
+  it("refuses by the client's limits before stock, whether or not the stock would cover the hold", async () => {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 250);
+    const client = "198.51.100.6";
+    expect((await holdAs(client, sku, { quantity: 100 })).status).toBe(201);
+    expect((await holdAs(client, sku, { quantity: 100 })).status).toBe(201);
+    // 50 units left: over the client's cap both within the stock and beyond it.
+    expectProblem(await holdAs(client, sku, { quantity: 10 }), 429, "client-hold-limit");
+    expectProblem(await holdAs(client, sku, { quantity: 60 }), 429, "client-hold-limit");
+    // Over the per-request limit both within the stock and beyond it.
+    const other = "198.51.100.7";
+    await atShard.putSku(sku, 450); // 250 free
+    expectProblem(await holdAs(other, sku, { quantity: 101 }), 409, "hold-too-large");
+    await atShard.putSku(sku, 300); // 100 free
+    expectProblem(await holdAs(other, sku, { quantity: 101 }), 409, "hold-too-large");
+    // Within every limit but beyond the stock: stock is the answer.
+    expect((await holdAs(other, sku, { quantity: 100 })).status).toBe(201);
+    expectProblem(await holdAs(other, sku, { quantity: 1 }), 409, "insufficient-stock");
+  });
 });
