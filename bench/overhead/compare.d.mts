@@ -4,7 +4,6 @@ export interface Build {
   readonly vars: Readonly<Record<string, string>>;
 }
 export function parseBuilds(args: readonly string[]): Build[];
-export function rotated<T>(servers: readonly T[], slice: number): T[];
 export function summarize(
   slices: readonly Readonly<Record<string, number>>[],
   names: readonly string[],

@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { expectJson } from "../lib/http.mjs";
 import { runLoad } from "../lib/load.mjs";
+import { sliceOrder } from "../lib/order.mjs";
 import { envNumber } from "../lib/settings.mjs";
 import { median, round } from "../lib/stats.mjs";
 import { fixed, printTable } from "../lib/table.mjs";
@@ -13,7 +14,8 @@ import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
  * (`name=<wrangler config>`; a config in another checkout is another revision, e.g. after
  * `git worktree add /tmp/before <rev> && ln -s "$PWD/node_modules" /tmp/before/`, pass
  * `before=/tmp/before/wrangler.toml`) runs beside bare with the product's bench vars. Every
- * slice loads each server in turn, in an order rotated per slice; a build's figure is the
+ * slice loads each server in turn, in a fresh seeded shuffle per slice (`sliceOrder`, as
+ * `index.mjs` does: no server always follows the same one); a build's figure is the
  * median over slices of its throughput over bare's in the same slice, so drift between
  * slices cancels out. Not a verdict on the targets (that is `index.mjs`): a tool for deciding
  * whether a change is worth keeping.
@@ -41,10 +43,6 @@ export function parseBuilds(args) {
   }
   return [...builds, { name: "bare", config: BARE.config, vars: BARE.vars }];
 }
-
-/** The servers in slice `slice`'s order: rotated by one per slice. */
-export const rotated = (servers, slice) =>
-  servers.map((_, i) => servers[(slice + i) % servers.length]);
 
 /** Per build: the median, lowest and highest of its per-slice throughput over bare's. */
 export function summarize(slices, names) {
@@ -91,7 +89,14 @@ export async function compare(workloadKey, args, log = console.log) {
     const measured = [];
     for (let slice = 0; slice < slices; slice++) {
       const rps = {};
-      for (const s of rotated(servers, slice)) rps[s.name] = (await load(s, seconds)).rps;
+      for (const s of sliceOrder(servers, 1, slice)) {
+        const r = await load(s, seconds);
+        // A build that answers errors would only look slow: stop rather than score it.
+        if (r.non2xx > 0 || r.errors > 0) {
+          throw new Error(`${s.name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+        }
+        rps[s.name] = r.rps;
+      }
       measured.push(rps);
       log(
         `slice ${slice + 1}/${slices}: ${builds.map((b) => `${b.name} ${rps[b.name]}`).join("  ")}`,

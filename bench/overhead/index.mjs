@@ -2,6 +2,7 @@ import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { expectJson } from "../lib/http.mjs";
 import { mergeLoads, runLoad } from "../lib/load.mjs";
+import { sliceOrder } from "../lib/order.mjs";
 import { envNumber, machine, strict, writeResults } from "../lib/settings.mjs";
 import { round } from "../lib/stats.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
@@ -67,24 +68,6 @@ async function startAll(configs) {
     await Promise.all([...servers.values()].map((server) => server.stop()));
     throw error;
   }
-}
-
-/**
- * The configurations in a shuffled order for slice `slice` of round `round` (Fisher–Yates
- * over a small LCG seeded by both, so a run can be repeated).
- */
-function sliceOrder(configs, round, slice) {
-  let seed = (round * 7919 + slice * 104729) >>> 0 || 1;
-  const random = () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
-  const order = [...configs];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }
 
 /**

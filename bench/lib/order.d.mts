@@ -1,0 +1,1 @@
+export function sliceOrder<T>(configs: readonly T[], round: number, slice: number): T[];
