@@ -24,6 +24,24 @@ describe("Actor", () => {
     expect((await counterStub(name).inspect()).incarnation).toBeGreaterThan(before);
   });
 
+  it("calls onReset wherever an incarnation ends: a crash, a restart, a stop, a shutdown", async () => {
+    const name = unique("solo");
+    const stub = counterStub(name);
+    await counter(name).call("add", { by: 1 });
+    const before = await stub.resets();
+    await counter(name).call("add", { by: 1, crash: true });
+    expect(await stub.resets()).toBe(before + 1);
+    // The next incarnation's memory is rebuilt by onStart, not left as onReset dropped it.
+    expect(await counter(name).call("get", null)).toMatchObject({ ok: true, value: 1 });
+    await stub.restart();
+    expect(await stub.resets()).toBe(before + 2);
+    await stub.stop("test");
+    expect(await stub.resets()).toBe(before + 3);
+    await stub.restart();
+    await stub.shutdown({ reason: "shutdown", shutdown: 1000 });
+    expect(await stub.resets()).toBe(before + 5);
+  });
+
   it("retries a failed onStart on the next message instead of caching the failure", async () => {
     const name = unique("solo");
     await counterStub(name).failNextStarts(1);

@@ -53,7 +53,9 @@ describe("Hold expiry timer", () => {
     const sku = freshSku();
     await atShard.putSku(sku, 100);
     const hold = await atShard.placeHold(sku, 4, 300);
-    const due = Date.now() - 1000;
+    // Due soon, not already: a due time in the past fires the alarm at once, which could
+    // consume the timer before the check below reads it.
+    const due = Date.now() + 1500;
     await rewriteAndRestart(sku, (sql) => {
       sql.exec("DELETE FROM _bulwark_timers WHERE name = 'holds:due'");
       sql.exec("UPDATE holds SET expires_at = ? WHERE hold_id = ?", due, hold.holdId);
