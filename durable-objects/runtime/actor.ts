@@ -566,28 +566,21 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   #endIncarnation(): void {
     this.#lifecycle.reset();
     this.#sagas.clear();
-    try {
-      this.onReset();
-    } catch (error) {
-      logEvent("error", "on-reset-failed", {
-        service: this.service,
-        actor: this.name,
-        error: String(error),
-      });
-    }
+    this.#runHook("on-reset-failed", () => this.onReset());
   }
 
   /** `onCommitted` after a commit; its failure must not turn a committed write into a 500. */
   #committed(): void {
     this.#counts.commit(this.telemetry);
+    this.#runHook("on-committed-failed", () => this.onCommitted());
+  }
+
+  /** Runs a synchronous hook whose failure is logged as `event`, never raised. */
+  #runHook(event: string, hook: () => void): void {
     try {
-      this.onCommitted();
+      hook();
     } catch (error) {
-      logEvent("error", "on-committed-failed", {
-        service: this.service,
-        actor: this.name,
-        error: String(error),
-      });
+      logEvent("error", event, { service: this.service, actor: this.name, error: String(error) });
     }
   }
 
