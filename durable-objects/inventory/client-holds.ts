@@ -1,39 +1,65 @@
 /**
- * Units each client holds of each sku right now, as a running total: one row per
- * (client, sku) with active holds. It replaced a `SUM` over the client's active holds on
- * every hold request, which grew with the client's holds (a profile of the write path put
- * it at ~40% of a shard's CPU once one client held a few thousand holds).
+ * Units each client holds of each sku right now, as the shard's incarnation knows them: the
+ * per-client cap reads one number from memory on every client hold.
  *
- * SQLite triggers on `holds` keep the total, so it changes in the same statement — hence
- * the same transaction — as the hold row itself, whichever command writes it (place,
- * confirm, release, expire, compensate, and any command added later): a hold counts while
- * its status is `active` and it has a client. Saga holds (`client` NULL) and compensation
- * tombstones (`released`) never count. `units >= 0` is a CHECK constraint, so a bookkeeping
- * bug fails its transaction instead of committing a wrong total. Rows at 0 are deleted: the
- * table holds only clients that hold something.
+ * The shard is the only writer of its holds, and every write of a hold goes through
+ * `InventoryStore` (`insertHold`, `settleHold`), which tells these totals what it wrote, in
+ * the same transaction. A total is loaded from storage the first time the incarnation needs
+ * it (a `SUM` over the client's active holds of the sku, by the `holds_client` index), then
+ * kept up to date by those writes. A transaction that fails crashes the incarnation, whose
+ * end (`forget`, from the shard's `onReset`) drops every total with the rest of its memory,
+ * so a rolled-back hold never counts: the next incarnation reads storage again.
  *
- * Writers must update holds in place (an `UPDATE`, as `InventoryStore.settleHold` does), never
- * with `INSERT OR REPLACE`: a replace deletes the old row without firing the delete trigger.
+ * It replaced a table of running totals kept by SQLite triggers: the trigger's upsert on
+ * every hold cost about 5 % of the write path's throughput, measured side by side
+ * (`bench/overhead/compare.mjs`), for a number memory keeps as exactly. Databases that have
+ * the table and its triggers lose them on start (`dropTriggerTotals`).
+ *
+ * A hold counts while its status is `active` and it has a client; saga holds (no client)
+ * and compensation tombstones (`released`) never count. Bounded: past `MAX_CLIENTS` clients
+ * the totals start over (each is read again when next needed).
  */
 export class ClientHoldTotals {
   readonly #sql: SqlStorage;
+  /** Client → sku → units held. */
+  readonly #units = new Map<string, Map<string, number>>();
 
-  /** Creates the table and its triggers (idempotent); backfills from `holds` once. */
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    ensureClientTotals(sql);
+    dropTriggerTotals(sql);
   }
 
   /** Units `client` holds of `sku` in active holds (0 when none). */
   units(client: string, sku: string): number {
-    const row = this.#sql
+    const known = this.#units.get(client)?.get(sku);
+    if (known !== undefined) return known;
+    const units = this.#sql
       .exec<{ units: number }>(
-        "SELECT units FROM client_holds WHERE client = ? AND sku = ?",
+        `SELECT COALESCE(SUM(quantity), 0) AS units FROM holds
+         WHERE client = ? AND sku = ? AND status = 'active'`,
         client,
         sku,
       )
-      .toArray()[0];
-    return row?.units ?? 0;
+      .one().units;
+    this.#set(client, sku, units);
+    return units;
+  }
+
+  /**
+   * A hold was written in this transaction, or changed status: `from` is its status before
+   * (`null`: it is new), `to` after. Only a move into or out of `active` changes a total,
+   * and only a total already loaded is changed (one loaded later reads the row itself).
+   */
+  moved(
+    hold: { client?: string | null; sku: string; quantity: number },
+    from: string | null,
+    to: string,
+  ): void {
+    if (hold.client === undefined || hold.client === null) return;
+    const delta = (to === "active" ? hold.quantity : 0) - (from === "active" ? hold.quantity : 0);
+    if (delta === 0) return;
+    const known = this.#units.get(hold.client)?.get(hold.sku);
+    if (known !== undefined) this.#set(hold.client, hold.sku, known + delta);
   }
 
   /** The soonest expiry among the client's active holds of `sku` (read only on a refusal). */
@@ -47,40 +73,39 @@ export class ClientHoldTotals {
       )
       .one().soonest;
   }
+
+  /** Drops every total (the incarnation ended); each is read from storage again. */
+  forget(): void {
+    this.#units.clear();
+  }
+
+  #set(client: string, sku: string, units: number): void {
+    let skus = this.#units.get(client);
+    if (skus === undefined) {
+      if (this.#units.size >= MAX_CLIENTS) this.#units.clear();
+      skus = new Map();
+      this.#units.set(client, skus);
+    }
+    if (units < 0) {
+      // A bookkeeping bug: fail the transaction (the incarnation crashes and reads storage
+      // again) rather than let a client hold more than its cap.
+      throw new Error(`client ${client} would hold ${units} units of ${sku}`);
+    }
+    skus.set(sku, units);
+  }
 }
 
-const ACTIVE_NEW = "NEW.status = 'active' AND NEW.client IS NOT NULL";
-const ACTIVE_OLD = "OLD.status = 'active' AND OLD.client IS NOT NULL";
-const ADD_NEW = `INSERT INTO client_holds (client, sku, units)
-  SELECT NEW.client, NEW.sku, NEW.quantity WHERE ${ACTIVE_NEW}
-  ON CONFLICT (client, sku) DO UPDATE SET units = units + excluded.units;`;
-const SUBTRACT_OLD = `UPDATE client_holds SET units = units - OLD.quantity
-  WHERE ${ACTIVE_OLD} AND client = OLD.client AND sku = OLD.sku;
-  DELETE FROM client_holds WHERE client = OLD.client AND sku = OLD.sku AND units = 0;`;
+/** Clients whose totals an incarnation keeps before it starts over. */
+const MAX_CLIENTS = 10_000;
 
 /**
- * The migration of databases created before the running total existed: the table is
- * created and filled from the active client holds already there in one synchronous block
- * (a Durable Object commits writes with no `await` between them atomically), so an existing
- * shard starts with exact totals; later starts find the table and change nothing.
+ * The migration from the trigger-kept table of totals: its triggers and table are dropped,
+ * so a hold written from now on costs no upsert. Nothing is lost: totals are read from the
+ * holds themselves.
  */
-function ensureClientTotals(sql: SqlStorage): void {
-  const exists =
-    sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'client_holds'").toArray()
-      .length > 0;
-  if (!exists) {
-    sql.exec(`CREATE TABLE client_holds (
-      client TEXT NOT NULL, sku TEXT NOT NULL, units INTEGER NOT NULL CHECK (units >= 0),
-      PRIMARY KEY (client, sku))`);
-    sql.exec(`INSERT INTO client_holds (client, sku, units)
-      SELECT client, sku, SUM(quantity) FROM holds
-      WHERE status = 'active' AND client IS NOT NULL GROUP BY client, sku
-      HAVING SUM(quantity) > 0`);
+function dropTriggerTotals(sql: SqlStorage): void {
+  for (const event of ["insert", "update", "delete"]) {
+    sql.exec(`DROP TRIGGER IF EXISTS client_holds_${event}`);
   }
-  sql.exec(`CREATE TRIGGER IF NOT EXISTS client_holds_insert AFTER INSERT ON holds
-    WHEN ${ACTIVE_NEW} BEGIN ${ADD_NEW} END`);
-  sql.exec(`CREATE TRIGGER IF NOT EXISTS client_holds_update AFTER UPDATE ON holds
-    WHEN (${ACTIVE_OLD}) OR (${ACTIVE_NEW}) BEGIN ${SUBTRACT_OLD} ${ADD_NEW} END`);
-  sql.exec(`CREATE TRIGGER IF NOT EXISTS client_holds_delete AFTER DELETE ON holds
-    WHEN ${ACTIVE_OLD} BEGIN ${SUBTRACT_OLD} END`);
+  sql.exec("DROP TABLE IF EXISTS client_holds");
 }

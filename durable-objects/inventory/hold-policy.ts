@@ -28,10 +28,8 @@ export function migrateClientColumn(sql: SqlStorage): void {
  * hold at most `maxUnitsPerClient` units of a sku at once (`429 client-hold-limit`, with
  * `Retry-After` when its soonest hold expires). `null` when the hold may proceed.
  *
- * The client's units are its running total (`ClientHoldTotals`, one row read), which counts
+ * The client's units are its total in the shard's memory (`ClientHoldTotals`), which counts
  * active holds: the caller expires the sku's due holds first, so none past its time counts.
- * A hold that will be placed checks the total in its insert instead
- * (`InventoryStore.insertHoldWithin`) and calls `refuseOverLimit` only when that refused.
  */
 export function refuseHoarding(
   totals: ClientHoldTotals,
@@ -43,7 +41,7 @@ export function refuseHoarding(
 }
 
 /** `hold-too-large` for a client hold over the per-request limits (`null`: within them). */
-export function refuseTooLarge(limits: HoldLimits, ask: HoldAsk): Failure | null {
+function refuseTooLarge(limits: HoldLimits, ask: HoldAsk): Failure | null {
   if (ask.client === undefined) return null;
   if (ask.quantity > limits.maxQuantity) {
     return fail(
@@ -61,7 +59,7 @@ export function refuseTooLarge(limits: HoldLimits, ask: HoldAsk): Failure | null
 }
 
 /** `client-hold-limit` when the client's units and this ask pass its cap (`null`: within). */
-export function refuseOverLimit(
+function refuseOverLimit(
   totals: ClientHoldTotals,
   limits: HoldLimits,
   ask: HoldAsk,

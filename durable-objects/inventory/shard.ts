@@ -7,7 +7,7 @@ import { stockFeedRelay } from "../stock-feed/address";
 import { StockAlarmReporter } from "../visibility/alarms/stock-alarms";
 import { FAMILIES } from "../visibility/metrics/catalog";
 import { EXPIRY_BATCH, HoldExpiry } from "./hold-expiry";
-import { refuseHoarding, refuseOverLimit, refuseTooLarge } from "./hold-policy";
+import { refuseHoarding } from "./hold-policy";
 import type { HoldView, InventoryProtocol, SkuView, StockEvent } from "./protocol";
 import { purgeInventory } from "./retention";
 import { hotSkuCommands } from "./spread/commands";
@@ -167,16 +167,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
   /**
    * Places a hold on a sku that has a row. Refusals in the contract's order: the client's
    * limits (`hold-too-large`, `client-hold-limit`), then stock (a sub-shard's `short`, or
-   * `insufficient-stock`). A hold that fits the stock has its client's cap checked by its
-   * own insert, so the common case costs no separate read of the client's total.
+   * `insufficient-stock`).
    */
   #placeHold(p: InventoryProtocol["placeHold"]["payload"], row: SkuRow, now: number) {
-    const limits = loadLimits(this.env).holds;
-    const totals = this.#store.clientTotals;
+    const refused = refuseHoarding(this.#store.clientTotals, loadLimits(this.env).holds, p, now);
+    if (refused) return refused;
     const available = row.stock - row.held - row.sold;
     if (p.quantity > available) {
       return (
-        refuseHoarding(totals, limits, p, now) ??
         this.#hot.side.short(p, available) ??
         fail(
           "insufficient-stock",
@@ -184,24 +182,14 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
         )
       );
     }
-    const tooLarge = refuseTooLarge(limits, p);
-    if (tooLarge) return tooLarge;
-    const hold = {
+    const hold = this.#store.insertHold({
       hold_id: p.holdId ?? newHoldId(p.subShard),
       sku: p.sku,
       quantity: p.quantity,
-      status: "active" as const,
+      status: "active",
       expires_at: now + p.ttlSeconds * 1000,
-    };
-    if (p.client === undefined) {
-      this.#store.insertHold(hold);
-    } else if (
-      !this.#store.insertHoldWithin({ ...hold, client: p.client }, limits.maxUnitsPerClient)
-    ) {
-      const refused = refuseOverLimit(totals, limits, p, now);
-      if (!refused) throw new Error(`the client cap refused a hold of ${p.sku} the policy allows`);
-      return refused;
-    }
+      client: p.client ?? null,
+    });
     this.#saveSku(row, { ...row, held: row.held + p.quantity }, now);
     this.#expiry.placed(hold.expires_at);
     this.count(FAMILIES.holds.name, { outcome: "placed" });

@@ -69,7 +69,10 @@ export class InventoryStore {
    * never outlives its transaction here. Bounded: cleared when full (rows are read again).
    */
   readonly #skus = new Map<string, SkuRow>();
-  /** Units per client and sku in active holds, kept by triggers on `holds`. */
+  /**
+   * Units per client and sku in active holds, in memory like the sku rows: every hold this
+   * store writes (`insertHold`, `settleHold`, its only writers of holds) updates them.
+   */
   readonly clientTotals: ClientHoldTotals;
 
   constructor(sql: SqlStorage) {
@@ -147,6 +150,7 @@ export class InventoryStore {
    */
   forget(): void {
     this.#skus.clear();
+    this.clientTotals.forget();
   }
 
   #remember(row: SkuRow): void {
@@ -165,40 +169,14 @@ export class InventoryStore {
       row.expires_at,
       row.client ?? null,
     );
+    this.clientTotals.moved(row, null, row.status);
     return row;
   }
 
-  /**
-   * Records a new client hold only if the client's units of the sku, this hold's included,
-   * stay within `maxUnits`: the per-client cap read and the hold written in one statement
-   * (every client hold's path; the running total is `ClientHoldTotals`'s). False, and
-   * nothing written, when the cap refuses it.
-   */
-  insertHoldWithin(row: HoldRow & { client: string }, maxUnits: number): boolean {
-    const cursor = this.#sql.exec(
-      `INSERT INTO holds (hold_id, sku, quantity, status, expires_at, client)
-       SELECT ?, ?, ?, ?, ?, ? WHERE ? + COALESCE(
-         (SELECT units FROM client_holds WHERE client = ? AND sku = ?), 0) <= ?`,
-      row.hold_id,
-      row.sku,
-      row.quantity,
-      row.status,
-      row.expires_at,
-      row.client,
-      row.quantity,
-      row.client,
-      row.sku,
-      maxUnits,
-    );
-    return cursor.rowsWritten > 0;
-  }
-
-  /**
-   * Moves a hold to `status`. In place (never `INSERT OR REPLACE`), so the triggers that
-   * keep `clientTotals` see the old row go and the new one come.
-   */
+  /** Moves a hold, as read in this transaction (`row`), to `status`. */
   settleHold(row: HoldRow, status: HoldStatus): HoldRow {
     this.#sql.exec("UPDATE holds SET status = ? WHERE hold_id = ?", status, row.hold_id);
+    this.clientTotals.moved(row, row.status, status);
     return { ...row, status };
   }
 
