@@ -99,7 +99,10 @@ export function serviceRoute<
   const handler: Handler<AppEnv> = async function serviceRouteHandler(c) {
     const body = spec.body ? await readJsonBody(c) : undefined;
     const valid = validInput(c, validation, body) as RouteInput<P, BodyOf<S>>;
-    if (rateLimited) await spendClientToken(c);
+    if (rateLimited) {
+      const waiting = spendClientToken(c); // a promise only when it waits for the limiter
+      if (waiting) await waiting;
+    }
     const key = spec.key(valid);
     const idempotency = idempotencyOf(spec.scope ?? spec.command, key, valid);
     const call: ServiceCall<N, K> = {

@@ -123,7 +123,8 @@ export async function guarded<T>(
     countShed(shard.service, "deadline-exceeded");
     return fail("deadline-exceeded", "the request's deadline passed before work started");
   }
-  const breaker = breakerFor(objectKey(shard));
+  const key = objectKey(shard);
+  const breaker = breakerFor(key);
   const permit = breaker.tryAcquire();
   if (!permit.ok) {
     countShed(shard.service, "circuit-open");
@@ -148,7 +149,7 @@ export async function guarded<T>(
         ...options.meta,
         ...(budgetMs === undefined ? {} : { budgetMs }),
       });
-      if (reply.load) recordLoad(objectKey(shard), reply.load);
+      if (reply.load) recordLoad(key, reply.load);
       if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure();
       else breaker.onSuccess();
       return reply;

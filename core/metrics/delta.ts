@@ -38,16 +38,33 @@ export class DeltaAggregator {
   readonly #counters = new Map<string, number>();
   readonly #histograms = new Map<string, { counts: number[]; sum: number }>();
 
+  /**
+   * The key of one series (family and label set), for `incSeries` and `observeSeries`: a
+   * caller that records the same few series on every request resolves each key once and
+   * skips the label work (a label object and its canonical key) per record.
+   */
+  static series(family: string, labels: Labels): string {
+    return `${family}\n${labelKey(labels)}`;
+  }
+
   /** Adds `by` (≥ 0; counters never go down) to a counter series. */
   inc(family: string, labels: Labels, by = 1): void {
+    this.incSeries(DeltaAggregator.series(family, labels), by);
+  }
+
+  /** `inc` by a key from `series`. */
+  incSeries(key: string, by = 1): void {
     if (!(by > 0)) return;
-    const key = `${family}\n${labelKey(labels)}`;
     this.#counters.set(key, (this.#counters.get(key) ?? 0) + by);
   }
 
   /** Records one observation (in the histogram's unit) against `bounds`. */
   observe(family: string, labels: Labels, bounds: readonly number[], value: number): void {
-    const key = `${family}\n${labelKey(labels)}`;
+    this.observeSeries(DeltaAggregator.series(family, labels), bounds, value);
+  }
+
+  /** `observe` by a key from `series`; the same key must always come with the same `bounds`. */
+  observeSeries(key: string, bounds: readonly number[], value: number): void {
     let series = this.#histograms.get(key);
     if (!series) {
       series = { counts: emptyCounts(bounds), sum: 0 };

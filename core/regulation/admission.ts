@@ -91,6 +91,16 @@ export class Admission {
     return blocker === null ? this.#admit(0) : this.#refuseBlocked(blocker);
   }
 
+  /**
+   * Admits if a slot and a token are free and nobody is waiting, else `null` and nothing
+   * counted: the synchronous first try of a caller that would otherwise `acquire` (the
+   * common case then costs no promise).
+   */
+  admitNow(): Admitted | null {
+    this.#drain();
+    return this.#fairBlocker() === null ? this.#admit(0) : null;
+  }
+
   /** Current load and totals, for health and metrics. */
   snapshot(): AdmissionSnapshot {
     return {

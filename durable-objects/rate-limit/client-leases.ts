@@ -46,6 +46,8 @@ export interface ClientLeasesOptions {
   now?: () => number;
 }
 
+const LOCAL_TOKEN: LeaseOutcome = { ok: true, via: "lease" };
+
 interface Entry {
   readonly lease: HeldLease;
   inFlight: Promise<void> | undefined;
@@ -88,23 +90,42 @@ export class ClientLeases {
   async take(client: string, defer: (work: Promise<void>) => void): Promise<LeaseOutcome> {
     const entry = this.#entry(client);
     for (;;) {
-      // Leased tokens are spent first: a refused refill must not strand them.
-      const refusedFor = entry.lease.refusedForMs();
-      if (entry.lease.trySpend()) {
-        if (entry.lease.wantsRefill && refusedFor === 0 && this.#current(entry) === undefined) {
-          this.#refill(client, entry, defer);
-        }
-        return { ok: true, via: "lease" };
-      }
-      if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
-      if (this.#now() < entry.downUntil) {
-        return { ok: true, via: "fail-open", error: entry.lastError };
-      }
+      const now = this.#answerNow(client, entry, defer);
+      if (now !== null) return now;
       await this.#atMostStale(this.#current(entry) ?? this.#refill(client, entry, defer));
       // Refused or failed: the checks above answer. Granted: spend, unless concurrent
       // waiters took every token first, and then the loop asks again.
       if (entry.lease.trySpend()) return { ok: true, via: "limiter" };
     }
+  }
+
+  /**
+   * `take`'s answer when it needs no wait — a local token, a known refusal, or the limiter
+   * known down — else `null` (then `take` waits for the limiter). Synchronous: the common
+   * case of every state-changing request costs no promise.
+   */
+  takeNow(client: string, defer: (work: Promise<void>) => void): LeaseOutcome | null {
+    return this.#answerNow(client, this.#entry(client), defer);
+  }
+
+  #answerNow(
+    client: string,
+    entry: Entry,
+    defer: (work: Promise<void>) => void,
+  ): LeaseOutcome | null {
+    // Leased tokens are spent first: a refused refill must not strand them.
+    const refusedFor = entry.lease.refusedForMs();
+    if (entry.lease.trySpend()) {
+      if (entry.lease.wantsRefill && refusedFor === 0 && this.#current(entry) === undefined) {
+        this.#refill(client, entry, defer);
+      }
+      return LOCAL_TOKEN;
+    }
+    if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
+    if (this.#now() < entry.downUntil) {
+      return { ok: true, via: "fail-open", error: entry.lastError };
+    }
+    return null;
   }
 
   /** Waits for `call`, but never longer than `staleCallMs` (then the caller asks afresh). */
@@ -164,9 +185,11 @@ export class ClientLeases {
     }
     // A Map iterates in insertion order; re-inserting on use keeps the LRU client first.
     this.#entries.set(client, entry);
-    for (const oldest of this.#entries.keys()) {
-      if (this.#entries.size <= this.#maxClients) break;
-      this.#entries.delete(oldest);
+    if (this.#entries.size > this.#maxClients) {
+      for (const oldest of this.#entries.keys()) {
+        if (this.#entries.size <= this.#maxClients) break;
+        this.#entries.delete(oldest);
+      }
     }
     return entry;
   }

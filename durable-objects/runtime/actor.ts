@@ -480,7 +480,9 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       });
     }
     const ticket =
-      intake || meta.reserved ? this.#admission.free() : await this.#admission.acquire(deadline);
+      intake || meta.reserved
+        ? this.#admission.free()
+        : (this.#admission.admitNow() ?? (await this.#admission.acquire(deadline)));
     if (!ticket.ok) return ticket.refusal;
     let incarnation = this.#lifecycle.incarnation;
     try {

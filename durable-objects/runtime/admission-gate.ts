@@ -45,6 +45,15 @@ export class AdmissionGate {
     };
   }
 
+  /**
+   * A ticket right now if admission would grant one at once (unregulated, or a slot and a
+   * token free with nobody waiting), else `null`: then `acquire` waits or refuses.
+   */
+  admitNow(): Ticket | null {
+    const regulator = this.#regulator;
+    return regulator ? regulator.admitNow() : FREE;
+  }
+
   /** A ticket that skips regulation (intake, operators' reserved share). */
   free(): Ticket {
     return FREE;

@@ -71,6 +71,18 @@ describe("histogram arithmetic", () => {
     expect(labelKey({ b: "2", a: "1" })).toBe(labelKey({ a: "1", b: "2" }));
   });
 
+  it("records by a resolved series key exactly as by family and labels", () => {
+    const byLabels = new DeltaAggregator();
+    const byKey = new DeltaAggregator();
+    byLabels.inc("c", { a: "1", b: "2" }, 2);
+    byLabels.observe("h", { r: "x" }, bounds, 0.5);
+    const counter = DeltaAggregator.series("c", { b: "2", a: "1" });
+    byKey.incSeries(counter, 2);
+    byKey.incSeries(counter, 0); // nothing: counters only go up
+    byKey.observeSeries(DeltaAggregator.series("h", { r: "x" }), bounds, 0.5);
+    expect(byKey.drain()).toEqual(byLabels.drain());
+  });
+
   it("labelKey is the sorted JSON of the pairs, however often and in whatever order asked", () => {
     // The key is memoised by the label set's spelling: names and values that contain the
     // spelling's own characters (digits, colons) must not make two sets share a key.

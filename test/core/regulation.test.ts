@@ -281,6 +281,22 @@ describe("Admission", () => {
     );
   });
 
+  it("admitNow admits only what acquire would admit at once, never overtakes a waiter, and counts no refusal", async () => {
+    const clock = new FakeScheduler();
+    const gate = admission(clock, { maxConcurrency: 1 });
+    const first = gate.admitNow();
+    expect(first).toMatchObject({ ok: true, waitedMs: 0 });
+    expect(gate.admitNow()).toBeNull(); // the one slot is taken
+    const waiter = watch(gate.acquire());
+    first?.release();
+    // The slot freed goes to the waiter, not to a newcomer asking synchronously.
+    expect(gate.admitNow()).toBeNull();
+    await flushMicrotasks();
+    admitted(waiter.result).release();
+    expect(gate.admitNow()).toMatchObject({ ok: true });
+    expect(gate.snapshot()).toMatchObject({ admitted: 3, refused: 0 });
+  });
+
   describe("with its default clock and timers", () => {
     afterEach(() => {
       vi.useRealTimers();

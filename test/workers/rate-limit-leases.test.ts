@@ -128,6 +128,22 @@ describe("Token leases across isolates", () => {
     expect((await takeUntilRefused(h, a)).admitted).toBe(3);
     expect((await takeUntilRefused(h, b)).admitted).toBe(3);
   });
+
+  it("answers synchronously (takeNow) whenever no wait is needed, and only then", async () => {
+    const leases = new ClientLeases({ limitPerMinute: 60_000, limiter: realLimiter });
+    const refills: Promise<void>[] = [];
+    const defer = (work: Promise<void>) => refills.push(work);
+    const client = uniqueClient();
+    expect(leases.takeNow(client, defer)).toBeNull(); // no lease yet: take must wait
+    expect(refills).toHaveLength(0); // and takeNow did not ask the limiter either
+    expect(await leases.take(client, defer)).toEqual({ ok: true, via: "limiter" });
+    for (let i = 1; i < leases.policy.size; i++) {
+      expect(leases.takeNow(client, defer)).toEqual({ ok: true, via: "lease" });
+    }
+    expect(refills).toHaveLength(2); // the first lease, and the refill ahead of need
+    await Promise.all(refills);
+    expect(leases.takeNow(client, defer)).toEqual({ ok: true, via: "lease" });
+  });
 });
 
 describe("Lease expiry", () => {

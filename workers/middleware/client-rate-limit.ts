@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { logEvent } from "../../core/log";
 import type { ShardRouter } from "../../durable-objects";
-import { ClientLeases } from "../../durable-objects/rate-limit/client-leases";
+import { ClientLeases, type LeaseOutcome } from "../../durable-objects/rate-limit/client-leases";
 import { clientOf } from "../client";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
@@ -42,19 +42,29 @@ function deferrer(c: Context<AppEnv>): (work: Promise<void>) => void {
  * Per-client rate limit on state-changing requests (`RATE_LIMIT_PER_MINUTE`, keyed by
  * `CF-Connecting-IP`), counted in the `ClientRateLimiter` object the client hashes to, so it
  * holds across edge isolates. Most requests spend a token this isolate leased beforehand and
- * pay no round trip (`ClientLeases`). Admin requests are exempt: operators keep a reserved
- * share. When the limiter cannot be reached the request goes through (fails open).
+ * pay no round trip (`ClientLeases`): they are answered synchronously and get `undefined`;
+ * only a request that waits for the limiter gets a promise. Either way a refusal is a thrown
+ * `429` problem. Admin requests are exempt: operators keep a reserved share. When the
+ * limiter cannot be reached the request goes through (fails open).
  */
-export async function spendClientToken(c: Context<AppEnv>): Promise<void> {
-  if (c.get("admin")) return;
+export function spendClientToken(c: Context<AppEnv>): Promise<void> | undefined {
+  if (c.get("admin")) return undefined;
   const client = clientOf(c);
   const router = c.get("router");
-  const taken = await leasesFor(c.env, router).take(client, deferrer(c));
+  const leases = leasesFor(c.env, router);
+  const defer = deferrer(c);
+  const now = leases.takeNow(client, defer);
+  if (now !== null) return settle(c, client, now);
+  return leases.take(client, defer).then((taken) => settle(c, client, taken));
+}
+
+/** Lets the request through, or throws its `429` problem. */
+function settle(c: Context<AppEnv>, client: string, taken: LeaseOutcome): undefined {
   if (!taken.ok) {
     countShed(serviceOfRoute(c.req.routePath), "rate-limited");
     throw new Problem(
       "rate-limited",
-      `client ${client} is over its limit of ${router.config.rateLimitPerMinute} requests per minute`,
+      `client ${client} is over its limit of ${c.get("router").config.rateLimitPerMinute} requests per minute`,
       taken.retryAfterMs,
     );
   }
@@ -66,6 +76,7 @@ export async function spendClientToken(c: Context<AppEnv>): Promise<void> {
       error: taken.error,
     });
   }
+  return undefined;
 }
 
 /** `spendClientToken` as middleware, for routes that are not a `serviceRoute`. */

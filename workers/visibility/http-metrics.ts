@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { DeltaAggregator } from "../../core/metrics";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import type { MetricsReporter } from "../../durable-objects/visibility/metrics/reporter";
 import type { AppEnv } from "../context";
@@ -28,14 +29,10 @@ export function recordHttpRequest(
 ): void {
   const route = routeLabel(c.req.routePath);
   const method = METHODS.has(c.req.method) ? c.req.method : "other";
-  reporter.deltas.inc(FAMILIES.httpRequests.name, {
-    route,
-    method,
-    status: String(c.res.status),
-  });
-  reporter.deltas.observe(
-    FAMILIES.httpDuration.name,
-    { route },
+  const series = seriesOf(route, method, c.res.status);
+  reporter.deltas.incSeries(series.requests);
+  reporter.deltas.observeSeries(
+    series.duration,
     FAMILIES.httpDuration.buckets,
     (Date.now() - startedAt) / 1000,
   );
@@ -44,4 +41,36 @@ export function recordHttpRequest(
   } catch {
     // No execution context (a test calling app.fetch directly): the next request flushes.
   }
+}
+
+/** The series keys of one route, method and status: the same few on every request. */
+interface HttpSeries {
+  readonly requests: string;
+  readonly duration: string;
+}
+
+/**
+ * Series keys by route, method and status, resolved once each (`DeltaAggregator.series`).
+ * Bounded like the labels themselves: route patterns, methods and statuses are few; past
+ * `MAX_SERIES` the memo starts over.
+ */
+const httpSeries = new Map<string, HttpSeries>();
+const MAX_SERIES = 1024;
+
+function seriesOf(route: string, method: string, status: number): HttpSeries {
+  const spelling = `${status} ${method} ${route}`;
+  let series = httpSeries.get(spelling);
+  if (series === undefined) {
+    if (httpSeries.size >= MAX_SERIES) httpSeries.clear();
+    series = {
+      requests: DeltaAggregator.series(FAMILIES.httpRequests.name, {
+        route,
+        method,
+        status: String(status),
+      }),
+      duration: DeltaAggregator.series(FAMILIES.httpDuration.name, { route }),
+    };
+    httpSeries.set(spelling, series);
+  }
+  return series;
 }

@@ -1,5 +1,10 @@
 import { logEvent } from "../../../core/log";
-import { commandDataPoint, type GaugeReport } from "../../../core/metrics";
+import {
+  commandDataPoint,
+  DeltaAggregator,
+  type GaugeReport,
+  shardIndexOf,
+} from "../../../core/metrics";
 import type { CounterLabels, LoadReport, TelemetryEvent, TelemetrySink } from "../../runtime";
 import { FAMILIES, familyByName, isShedReason } from "./catalog";
 import { metricsConfig } from "./config";
@@ -7,6 +12,18 @@ import { MetricsReporter, monitorOf } from "./reporter";
 
 /** Refusals an actor decides itself (the edge counts circuit-open, rate-limited and queued). */
 const ACTOR_SHED = new Set(["overloaded", "deadline-exceeded", "service-unavailable"]);
+
+/** The series one message records into (`ActorMetricsSink.record`). */
+interface MessageSeries {
+  readonly service: string;
+  readonly messages: string;
+  readonly duration: string;
+  /** `null` when the outcome is not a refusal for load. */
+  readonly shed: string | null;
+}
+
+/** Commands, and outcomes per command, an actor's series memo keeps before starting over. */
+const MAX_SERIES = 256;
 
 /** Where a sink writes Analytics Engine data points: the platform's write-only dataset. */
 export interface DataPointWriter {
@@ -24,6 +41,11 @@ export class ActorMetricsSink implements TelemetrySink {
   readonly reporter: MetricsReporter;
   readonly #analytics: DataPointWriter | undefined;
   #service: string | null = null;
+  /** Series keys by command, then outcome (`#seriesOf`). */
+  readonly #series = new Map<string, Map<string, MessageSeries>>();
+  /** The actor of the last data point and its shard index (one actor per sink). */
+  #actor = "";
+  #shardIndex = -1;
 
   constructor(reporter: MetricsReporter, analytics: DataPointWriter | undefined) {
     this.reporter = reporter;
@@ -33,22 +55,46 @@ export class ActorMetricsSink implements TelemetrySink {
   record(event: TelemetryEvent): void {
     this.#service = event.service;
     const { deltas } = this.reporter;
-    deltas.inc(FAMILIES.actorMessages.name, {
-      service: event.service,
-      command: event.command,
-      outcome: event.outcome,
-    });
-    deltas.observe(
-      FAMILIES.actorDuration.name,
-      { service: event.service },
-      FAMILIES.actorDuration.buckets,
-      event.durationMs / 1000,
-    );
-    if (ACTOR_SHED.has(event.outcome) && isShedReason(event.outcome)) {
-      deltas.inc(FAMILIES.shed.name, { service: event.service, reason: event.outcome });
-    }
+    const series = this.#seriesOf(event);
+    deltas.incSeries(series.messages);
+    deltas.observeSeries(series.duration, FAMILIES.actorDuration.buckets, event.durationMs / 1000);
+    if (series.shed !== null) deltas.incSeries(series.shed);
     this.#writeDataPoint(event);
     this.reporter.schedule();
+  }
+
+  /**
+   * The series a message of this command and outcome records into, resolved once each: an
+   * actor answers the same few commands and outcomes all the time (bounded: commands are
+   * its protocol's, outcomes its codes; past `MAX_SERIES` the memo starts over).
+   */
+  #seriesOf(event: TelemetryEvent): MessageSeries {
+    const { service, command, outcome } = event;
+    let byOutcome = this.#series.get(command);
+    if (byOutcome === undefined) {
+      if (this.#series.size >= MAX_SERIES) this.#series.clear();
+      byOutcome = new Map();
+      this.#series.set(command, byOutcome);
+    }
+    let series = byOutcome.get(outcome);
+    if (series === undefined || series.service !== service) {
+      if (byOutcome.size >= MAX_SERIES) byOutcome.clear();
+      const shed = ACTOR_SHED.has(outcome) && isShedReason(outcome);
+      series = {
+        service,
+        messages: DeltaAggregator.series(FAMILIES.actorMessages.name, {
+          service,
+          command,
+          outcome,
+        }),
+        duration: DeltaAggregator.series(FAMILIES.actorDuration.name, { service }),
+        shed: shed
+          ? DeltaAggregator.series(FAMILIES.shed.name, { service, reason: outcome })
+          : null,
+      };
+      byOutcome.set(outcome, series);
+    }
+    return series;
   }
 
   /** A business counter; one outside the catalog is a bug, logged and dropped (never thrown). */
@@ -74,7 +120,11 @@ export class ActorMetricsSink implements TelemetrySink {
   #writeDataPoint(event: TelemetryEvent): void {
     if (!this.#analytics) return;
     try {
-      this.#analytics.writeDataPoint(commandDataPoint(event));
+      if (event.actor !== this.#actor) {
+        this.#actor = event.actor;
+        this.#shardIndex = shardIndexOf(event.actor);
+      }
+      this.#analytics.writeDataPoint(commandDataPoint(event, this.#shardIndex));
     } catch {
       // Analytics Engine is best effort by design; a refused write must not fail a command.
     }
