@@ -10,10 +10,10 @@
  * end (`forget`, from the shard's `onReset`) drops every total with the rest of its memory,
  * so a rolled-back hold never counts: the next incarnation reads storage again.
  *
- * It replaced a table of running totals kept by SQLite triggers: the trigger's upsert on
- * every hold cost about 5 % of the write path's throughput, measured side by side
- * (`bench/overhead/compare.mjs`), for a number memory keeps as exactly. Databases that have
- * the table and its triggers lose them on start (`dropTriggerTotals`).
+ * It replaced a table of running totals kept by SQLite triggers, whose upsert was one more
+ * write on every hold for a number memory keeps as exactly (what it measured is in the
+ * README's "Performance"). Databases that have the table and its triggers lose them on
+ * start (`dropTriggerTotals`).
  *
  * A hold counts while its status is `active` and it has a client; saga holds (no client)
  * and compensation tombstones (`released`) never count. Bounded: past `MAX_CLIENTS` clients
