@@ -29,6 +29,7 @@ describe("Entities: activation and idle passivation", () => {
     );
     expect(await entityStub(name).stored()).toEqual({ value: 1, starts: 1, idled: 1 });
     expect((await entityStub(name).inspect()).status).toBe("idle"); // nothing in memory
+    expect(await entityStub(name).resets()).toBe(1); // onReset ran: the actor's own memory too
     expect(await entityStub(name).idleDue()).toBeNull();
   });
 
