@@ -16,13 +16,14 @@
  * start (`dropTriggerTotals`).
  *
  * A hold counts while its status is `active` and it has a client; saga holds (no client)
- * and compensation tombstones (`released`) never count. Bounded: past `MAX_CLIENTS` clients
- * the totals start over (each is read again when next needed).
+ * and compensation tombstones (`released`) never count. Bounded: a total that falls to 0 is
+ * dropped, and past `MAX_TOTALS` (client, sku) pairs the totals start over (each is read
+ * again when next needed).
  */
 export class ClientHoldTotals {
   readonly #sql: SqlStorage;
-  /** Client → sku → units held. */
-  readonly #units = new Map<string, Map<string, number>>();
+  /** Units held, by `pairKey(client, sku)`; a total a hold's move brings to 0 is dropped. */
+  readonly #units = new Map<string, number>();
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -31,7 +32,8 @@ export class ClientHoldTotals {
 
   /** Units `client` holds of `sku` in active holds (0 when none). */
   units(client: string, sku: string): number {
-    const known = this.#units.get(client)?.get(sku);
+    const key = pairKey(client, sku);
+    const known = this.#units.get(key);
     if (known !== undefined) return known;
     const units = this.#sql
       .exec<{ units: number }>(
@@ -41,7 +43,8 @@ export class ClientHoldTotals {
         sku,
       )
       .one().units;
-    this.#set(client, sku, units);
+    if (this.#units.size >= MAX_TOTALS) this.#units.clear();
+    this.#units.set(key, units); // kept at 0 too: the hold that usually follows moves it
     return units;
   }
 
@@ -58,8 +61,9 @@ export class ClientHoldTotals {
     if (hold.client === undefined || hold.client === null) return;
     const delta = (to === "active" ? hold.quantity : 0) - (from === "active" ? hold.quantity : 0);
     if (delta === 0) return;
-    const known = this.#units.get(hold.client)?.get(hold.sku);
-    if (known !== undefined) this.#set(hold.client, hold.sku, known + delta);
+    const key = pairKey(hold.client, hold.sku);
+    const known = this.#units.get(key);
+    if (known !== undefined) this.#set(key, hold.client, hold.sku, known + delta);
   }
 
   /** The soonest expiry among the client's active holds of `sku` (read only on a refusal). */
@@ -79,24 +83,22 @@ export class ClientHoldTotals {
     this.#units.clear();
   }
 
-  #set(client: string, sku: string, units: number): void {
-    let skus = this.#units.get(client);
-    if (skus === undefined) {
-      if (this.#units.size >= MAX_CLIENTS) this.#units.clear();
-      skus = new Map();
-      this.#units.set(client, skus);
-    }
+  #set(key: string, client: string, sku: string, units: number): void {
     if (units < 0) {
       // A bookkeeping bug: fail the transaction (the incarnation crashes and reads storage
       // again) rather than let a client hold more than its cap.
       throw new Error(`client ${client} would hold ${units} units of ${sku}`);
     }
-    skus.set(sku, units);
+    if (units === 0) this.#units.delete(key);
+    else this.#units.set(key, units);
   }
 }
 
-/** Clients whose totals an incarnation keeps before it starts over. */
-const MAX_CLIENTS = 10_000;
+/** (client, sku) totals an incarnation keeps before it starts over. */
+const MAX_TOTALS = 16_384;
+
+/** One key per (client, sku), length-prefixed so no client and sku can spell another pair. */
+const pairKey = (client: string, sku: string): string => `${client.length}:${client}${sku}`;
 
 /**
  * The migration from the trigger-kept table of totals: its triggers and table are dropped,

@@ -282,19 +282,30 @@ describe("Admission", () => {
   });
 
   it("admitNow admits only what acquire would admit at once, never overtakes a waiter, and counts no refusal", async () => {
-    const clock = new FakeScheduler();
-    const gate = admission(clock, { maxConcurrency: 1 });
+    // A clock moved by hand and timers that never fire: a waiter's token can be due before
+    // anything drains the queue for it, which is when a newcomer could overtake.
+    let now = 0;
+    const gate = new Admission({
+      maxConcurrency: 10,
+      ratePerSecond: 1,
+      burst: 1,
+      maxSojournMs: 60_000,
+      maxQueue: 10,
+      now: () => now,
+      setTimer: () => 0,
+      clearTimer: () => {},
+    });
     const first = gate.admitNow();
     expect(first).toMatchObject({ ok: true, waitedMs: 0 });
-    expect(gate.admitNow()).toBeNull(); // the one slot is taken
+    expect(gate.admitNow()).toBeNull(); // no token until the next second
     const waiter = watch(gate.acquire());
-    first?.release();
-    // The slot freed goes to the waiter, not to a newcomer asking synchronously.
-    expect(gate.admitNow()).toBeNull();
+    now += 1000; // the waiter's token is due
+    expect(gate.admitNow()).toBeNull(); // it goes to the waiter, not to the newcomer
     await flushMicrotasks();
-    admitted(waiter.result).release();
+    expect(admitted(waiter.result).waitedMs).toBe(1000);
+    now += 1000;
     expect(gate.admitNow()).toMatchObject({ ok: true });
-    expect(gate.snapshot()).toMatchObject({ admitted: 3, refused: 0 });
+    expect(gate.snapshot()).toMatchObject({ admitted: 3, refused: 0, queued: 0 });
   });
 
   describe("with its default clock and timers", () => {

@@ -129,7 +129,7 @@ describe("Token leases across isolates", () => {
     expect((await takeUntilRefused(h, b)).admitted).toBe(3);
   });
 
-  it("answers synchronously (takeNow) whenever no wait is needed, and only then", async () => {
+  it("answers synchronously (takeNow) from the tokens it holds, and leaves a client without any to take", async () => {
     const leases = new ClientLeases({ limitPerMinute: 60_000, limiter: realLimiter });
     const refills: Promise<void>[] = [];
     const defer = (work: Promise<void>) => refills.push(work);

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { InventoryShard } from "../../../durable-objects";
+import { ClientHoldTotals } from "../../../durable-objects/inventory/client-holds";
 import { atShard, expectProblem, http, inventoryShard, uniqueSku } from "../client";
 
 /** Units each client holds of `sku` in active holds, by a `SUM` over the hold rows. */
@@ -189,5 +190,59 @@ describe("Per-client totals of held units, in the shard's memory", () => {
     await expectEnforced(sku, client, 150);
     expect((await place(50)).ok).toBe(true);
     await expectEnforced(sku, client, 200);
+  });
+});
+
+describe("ClientHoldTotals' memory", () => {
+  /** A shard's store tables, and the totals over them, for `run`. */
+  const withTotals = async (run: (totals: ClientHoldTotals, sql: SqlStorage) => void) => {
+    const sku = uniqueSku("memory-totals");
+    await atShard.putSku(sku, 100);
+    await runInDurableObject(inventoryShard(sku), (_instance, state) =>
+      run(new ClientHoldTotals(state.storage.sql), state.storage.sql),
+    );
+  };
+  const rawHold = (sql: SqlStorage, client: string, sku: string, quantity: number) =>
+    sql.exec(
+      "INSERT INTO holds (hold_id, sku, quantity, status, expires_at, client) VALUES (?, ?, ?, 'active', ?, ?)",
+      `h_raw_${crypto.randomUUID()}`,
+      sku,
+      quantity,
+      Date.now() + 300_000,
+      client,
+    );
+
+  it("keeps a loaded total, drops one that falls to 0, and reads storage again after", async () => {
+    await withTotals((totals, sql) => {
+      const [client, sku] = ["198.51.100.40", "s"];
+      expect(totals.units(client, sku)).toBe(0);
+      rawHold(sql, client, sku, 5); // behind the totals' back: memory does not see it
+      expect(totals.units(client, sku)).toBe(0);
+      totals.moved({ client, sku, quantity: 3 }, null, "active");
+      expect(totals.units(client, sku)).toBe(3);
+      totals.moved({ client, sku, quantity: 3 }, "active", "expired");
+      // At 0 the total is dropped, so the next read is storage's: the raw hold's 5.
+      expect(totals.units(client, sku)).toBe(5);
+    });
+  });
+
+  it("starts over past its bound of (client, sku) pairs", async () => {
+    await withTotals((totals, sql) => {
+      const [client, sku] = ["198.51.100.41", "s"];
+      expect(totals.units(client, sku)).toBe(0);
+      rawHold(sql, client, sku, 7);
+      for (let i = 0; i < 16_384; i++) totals.units(`198.51.100.42-${i}`, sku);
+      expect(totals.units(client, sku)).toBe(7); // forgotten, so read from storage again
+    });
+  });
+
+  it("refuses a move that would make a total negative (a bookkeeping bug fails its transaction)", async () => {
+    await withTotals((totals) => {
+      const [client, sku] = ["198.51.100.43", "s"];
+      expect(totals.units(client, sku)).toBe(0);
+      expect(() => totals.moved({ client, sku, quantity: 2 }, "active", "released")).toThrow(
+        /would hold -2 units/,
+      );
+    });
   });
 });
