@@ -32,6 +32,11 @@ export interface StartDevOptions {
   vars?: Record<string, string>;
   /** Keep the state directory after `stop()` to inspect a failed run. Default `false`. */
   persist?: boolean;
+  /**
+   * Chooses the server's port and its inspector's, per try (default `freeLoopbackPorts(2)`);
+   * the harness's own test passes a taken port first.
+   */
+  choosePorts?: () => Promise<number[]>;
 }
 
 /** A running `wrangler dev`. */
@@ -59,13 +64,30 @@ const STOP_GRACE_MS = 5_000;
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER = join(PROJECT_ROOT, "node_modules", ".bin", "wrangler");
 
+/** Tries of `startDev` when the ports it chose were taken before wrangler could bind them. */
+const PORT_TRIES = 3;
+
 /**
  * Starts `wrangler dev` on a free loopback port with fresh state and resolves once
  * `GET /healthz` answers 200. Rejects, with wrangler's output in the message, if that takes
- * over 60 s or wrangler exits first; nothing is left running then.
+ * over 60 s or wrangler exits first; nothing is left running then. The ports are free when
+ * chosen, but another process (a parallel test's server, say) may bind one before wrangler
+ * does: then wrangler exits with "Address already in use" and the start is tried again on
+ * new ports, up to `PORT_TRIES` times.
  */
 export async function startDev(opts: StartDevOptions = {}): Promise<DevServer> {
-  const [port, inspectorPort] = await freeLoopbackPorts(2);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevOnce(opts);
+    } catch (error) {
+      const taken = error instanceof Error && error.message.includes("Address already in use");
+      if (!taken || attempt >= PORT_TRIES) throw error;
+    }
+  }
+}
+
+async function startDevOnce(opts: StartDevOptions): Promise<DevServer> {
+  const [port, inspectorPort] = await (opts.choosePorts ?? (() => freeLoopbackPorts(2)))();
   if (port === undefined || inspectorPort === undefined) throw new Error("no free loopback port");
   const stateDir = mkdtempSync(join(tmpdir(), "bulwark-e2e-"));
   const logs = new LogBuffer();
