@@ -150,6 +150,28 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     ).toBe(2);
   });
 
+  it("counts one route's requests, and one command's messages, apart by status and outcome", async () => {
+    const before = await settledScrape([FAMILIES.holds.name, FAMILIES.actorMessages.name]);
+    const sku = uniqueSku();
+    await putSku(sku, 1);
+    expect((await hold(sku)).status).toBe(201);
+    expect((await hold(sku)).status).toBe(409); // the one unit is held
+    const delta = (f: ParsedFamily[], family: string, labels: Record<string, string>) =>
+      (sample(f, family, labels) ?? 0) - (sample(before, family, labels) ?? 0);
+    const refused = { service: "inventory", command: "placeHold", outcome: "insufficient-stock" };
+    const after = await scrapeUntil(
+      (f) =>
+        delta(f, FAMILIES.httpRequests.name, { route: HOLDS, method: "POST", status: "409" }) >=
+          1 && delta(f, FAMILIES.actorMessages.name, refused) >= 1,
+    );
+    const requests = (status: string) =>
+      delta(after, FAMILIES.httpRequests.name, { route: HOLDS, method: "POST", status });
+    expect([requests("201"), requests("409")]).toEqual([1, 1]);
+    const messages = (outcome: string) =>
+      delta(after, FAMILIES.actorMessages.name, { ...refused, outcome });
+    expect([messages("ok"), messages("insufficient-stock")]).toEqual([1, 1]);
+  });
+
   it("counts a hold expired by its timer", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);
