@@ -126,7 +126,7 @@ export class InventoryStore {
         next.version,
         next.sku,
         before.version,
-      ).rowsWritten; // counts index and trigger writes too: only 0 means "no row"
+      ).rowsWritten; // counts index writes too: only 0 means "no row"
       // Memory and storage disagree (a bug): fail the transaction, the incarnation crashes
       // and the next one reads the stored row, rather than overwrite it with stale counts.
       if (written === 0) throw new Error(`sku ${next.sku} is not at version ${before.version}`);

@@ -150,10 +150,10 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   protected onCommitted(): void {}
 
   /**
-   * The incarnation ended — it crashed, or the supervisor restarted, stopped or shut it down:
-   * drop what it kept in memory, which may hold writes of a transaction that was rolled back
-   * (a crash), before anything else reads it. `onStart` rebuilds the next one from storage.
-   * Synchronous; a throw is logged, never raised.
+   * The incarnation ended — it crashed, passivated when idle, or the supervisor restarted,
+   * stopped or shut it down: drop what it kept in memory, which may hold writes of a
+   * transaction that was rolled back (a crash), before anything else reads it. `onStart`
+   * rebuilds the next one from storage. Synchronous; a throw is logged, never raised.
    */
   protected onReset(): void {}
 
