@@ -2,6 +2,8 @@ export interface Build {
   readonly name: string;
   readonly config: string;
   readonly vars: Readonly<Record<string, string>>;
+  /** Headers of the seeding `PUT` (the product's admin token; none for bare). */
+  readonly seedHeaders: Readonly<Record<string, string>>;
 }
 export function parseBuilds(args: readonly string[]): Build[];
 export function summarize(

@@ -1,12 +1,12 @@
 import { pathToFileURL } from "node:url";
-import { expectJson } from "../lib/http.mjs";
 import { runLoad } from "../lib/load.mjs";
 import { sliceOrder } from "../lib/order.mjs";
 import { envNumber } from "../lib/settings.mjs";
 import { median, round } from "../lib/stats.mjs";
 import { fixed, printTable } from "../lib/table.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
-import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
+import { CONFIGS, SKU, WORKLOADS } from "./configs.mjs";
+import { seedAndCheck } from "./seed.mjs";
 
 /**
  * Builds side by side: what a change costs or saves, measured the one way this shared machine
@@ -35,13 +35,21 @@ export function parseBuilds(args) {
     if (at <= 0 || at === arg.length - 1) throw new Error(`expected name=config, got "${arg}"`);
     const name = arg.slice(0, at);
     if (name === "bare") throw new Error(`"bare" is the baseline every build is compared with`);
-    return { name, config: arg.slice(at + 1), vars: PRODUCT.vars };
+    return {
+      name,
+      config: arg.slice(at + 1),
+      vars: PRODUCT.vars,
+      seedHeaders: PRODUCT.seedHeaders,
+    };
   });
   if (builds.length === 0) throw new Error("name at least one build: name=<wrangler config>");
   if (new Set(builds.map((b) => b.name)).size !== builds.length) {
     throw new Error("build names must differ");
   }
-  return [...builds, { name: "bare", config: BARE.config, vars: BARE.vars }];
+  return [
+    ...builds,
+    { name: "bare", config: BARE.config, vars: BARE.vars, seedHeaders: BARE.seedHeaders },
+  ];
 }
 
 /** Per build: the median, lowest and highest of its per-slice throughput over bare's. */
@@ -70,11 +78,7 @@ export async function compare(workloadKey, args, log = console.log) {
     for (const build of builds) {
       const server = await startWranglerDev(build.config, { vars: build.vars, label: build.name });
       servers.push({ ...build, server });
-      await expectJson(`${server.url}/v1/skus/${SKU}`, {
-        method: "PUT",
-        headers: PRODUCT.seedHeaders, // bare ignores it
-        body: { stock: STOCK },
-      });
+      await seedAndCheck(server.url, build);
     }
     const load = (s, secs) =>
       runLoad({

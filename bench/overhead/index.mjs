@@ -1,13 +1,13 @@
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
-import { expectJson } from "../lib/http.mjs";
 import { mergeLoads, runLoad } from "../lib/load.mjs";
 import { sliceOrder } from "../lib/order.mjs";
 import { envNumber, machine, strict, writeResults } from "../lib/settings.mjs";
 import { round } from "../lib/stats.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
-import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
+import { CONFIGS, SKU, WORKLOADS } from "./configs.mjs";
 import { analyze, report } from "./report.mjs";
+import { seedAndCheck } from "./seed.mjs";
 
 /**
  * Runtime overhead (DESIGN "Performance targets"): the product's full-stack read and write
@@ -18,9 +18,6 @@ import { analyze, report } from "./report.mjs";
  * seconds) hits every configuration alike. Every figure that matters is a ratio to the bare
  * server measured in the same run.
  */
-
-const SKU_VIEW_KEYS = ["available", "held", "sku", "sold", "stock", "version"];
-const HOLD_VIEW_KEYS = ["expiresAt", "holdId", "quantity", "sku", "status"];
 
 function settings() {
   const only = (process.env.BENCH_CONFIGS ?? "").split(",").filter(Boolean);
@@ -33,25 +30,6 @@ function settings() {
     configs: only.length > 0 ? only : CONFIGS.map((c) => c.key),
     aggregate: "median over rounds, per configuration, workload and metric",
   };
-}
-
-const keysOf = (body) =>
-  Object.keys(body ?? {})
-    .sort()
-    .join(",");
-
-/** Seeds the sku and checks both routes answer the product's JSON shapes. */
-async function seedAndCheck(base, cfg) {
-  const url = `${base}/v1/skus/${SKU}`;
-  await expectJson(url, { method: "PUT", headers: cfg.seedHeaders, body: { stock: STOCK } });
-  const read = await expectJson(url);
-  if (keysOf(read.body) !== SKU_VIEW_KEYS.join(",")) {
-    throw new Error(`GET ${url} did not answer a SkuView: ${JSON.stringify(read.body)}`);
-  }
-  const hold = await expectJson(`${url}/holds`, { method: "POST", body: WORKLOADS[1].body }, [201]);
-  if (keysOf(hold.body) !== HOLD_VIEW_KEYS.join(",")) {
-    throw new Error(`POST ${url}/holds did not answer a HoldView: ${JSON.stringify(hold.body)}`);
-  }
 }
 
 /** Starts every configuration's server (they idle until their slice), seeded and checked. */

@@ -1,11 +1,11 @@
 import { pathToFileURL } from "node:url";
 import WebSocket from "ws";
-import { expectJson } from "../lib/http.mjs";
 import { runLoad } from "../lib/load.mjs";
 import { envNumber, writeResults } from "../lib/settings.mjs";
 import { printTable } from "../lib/table.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
-import { CONFIGS, SKU, STOCK, WORKLOADS } from "./configs.mjs";
+import { CONFIGS, SKU, WORKLOADS } from "./configs.mjs";
+import { seedAndCheck } from "./seed.mjs";
 
 /**
  * Where a request's CPU goes: samples the V8 CPU profiler of the `wrangler dev` Worker
@@ -198,8 +198,7 @@ export async function runProfile(workloadKey = "write", configKey = "a", log = c
   if (!cfg || !workload) throw new Error(`unknown config ${configKey} or workload ${workloadKey}`);
   const server = await startWranglerDev(cfg.config, { vars: cfg.vars, label: cfg.name });
   try {
-    const base = `${server.url}/v1/skus/${SKU}`;
-    await expectJson(base, { method: "PUT", headers: cfg.seedHeaders, body: { stock: STOCK } });
+    await seedAndCheck(server.url, cfg);
     const load = {
       url: `${server.url}${workload.path(SKU)}`,
       method: workload.method,
