@@ -113,6 +113,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   #startFailures = 0;
   /** Idle passivation, built on first use: `null` unless `idleTimeoutMs()` is a number. */
   #entityState: EntityLifecycle | null | undefined;
+  #name: string | undefined;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
@@ -223,9 +224,14 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     return 0;
   }
 
-  /** This object's name (`idFromName`), which is also its child id under its supervisor. */
+  /**
+   * This object's name (`idFromName`), which is also its child id under its supervisor.
+   * Kept after the first read: every command reads it, and each read of `ctx.id` and its
+   * `name` is a call into the runtime.
+   */
   protected get name(): string {
-    return this.ctx.id.name ?? this.ctx.id.toString();
+    this.#name ??= this.ctx.id.name ?? this.ctx.id.toString();
+    return this.#name;
   }
 
   /** Sends a command and waits for its result. Never throws for expected failures. */
