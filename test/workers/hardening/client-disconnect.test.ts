@@ -58,3 +58,46 @@ describe("A client that disconnects mid-upload", () => {
     },
   );
 });
+
+/** A whole body that is not JSON (it ends mid-document), sent as a stream of one chunk. */
+function truncatedJson(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"quantity": 1, "ttlSec'));
+      controller.close();
+    },
+  });
+}
+
+describe("A body that arrives whole but is not JSON", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each([
+    ["undeclared length (streamed read)", {}],
+    ["a declared Content-Length (one read)", { "Content-Length": "23" }],
+  ])(
+    "is the client's mistake with %s: 400 naming the JSON error, no aborted-upload line, nothing held",
+    async (_, length: Record<string, string>) => {
+      const sku = uniqueSku();
+      await atShard.putSku(sku, 5);
+      const infos = vi.spyOn(console, "log");
+      const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...length },
+        body: truncatedJson(),
+      });
+      const response = await app.fetch(request, env, createExecutionContext());
+      const body = (await response.json()) as { code: string; detail: string };
+      expect({ status: response.status, code: body.code }).toEqual({
+        status: 400,
+        code: "invalid-request",
+      });
+      expect(body.detail).toMatch(/^the body is not valid JSON: /);
+      const aborted = infos.mock.calls.filter((args) =>
+        String(args[0]).includes("request-body-aborted"),
+      );
+      expect(aborted).toEqual([]);
+      expect(await atShard.getSku(sku)).toMatchObject({ held: 0, available: 5 });
+    },
+  );
+});
