@@ -19,6 +19,27 @@ function brokenUpload(): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * A hold on a fresh sku (stock 5) whose body is `body`, straight into the app: across a
+ * service binding workerd turns a broken stream into a truncated body, whereas a real
+ * client's disconnect makes the body read throw. Returns the sku and the problem answered.
+ */
+async function holdWithBody(
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+): Promise<{ sku: string; status: number; problem: { code: string; detail: string } }> {
+  const sku = uniqueSku();
+  await atShard.putSku(sku, 5);
+  const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body,
+  });
+  const response = await app.fetch(request, env, createExecutionContext());
+  const problem = (await response.json()) as { code: string; detail: string };
+  return { sku, status: response.status, problem };
+}
+
 describe("A client that disconnects mid-upload", () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -28,20 +49,13 @@ describe("A client that disconnects mid-upload", () => {
   ])(
     "is a client event with %s: 400, one info line without a stack, no internal-error, nothing held",
     async (_, length: Record<string, string>) => {
-      const sku = uniqueSku();
-      await atShard.putSku(sku, 5);
       const errors = vi.spyOn(console, "error");
       const infos = vi.spyOn(console, "log");
-      // Straight into the app: across a service binding workerd turns the broken stream into a
-      // truncated body, whereas a real client's disconnect makes the body read throw.
-      const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Request-Id": "upload-1", ...length },
-        body: brokenUpload(),
+      const { sku, status, problem } = await holdWithBody(brokenUpload(), {
+        "X-Request-Id": "upload-1",
+        ...length,
       });
-      const response = await app.fetch(request, env, createExecutionContext());
-      const body = (await response.json()) as { code: string };
-      expect({ status: response.status, code: body.code }).toEqual({
+      expect({ status, code: problem.code }).toEqual({
         status: 400,
         code: "invalid-request",
       });
@@ -78,21 +92,13 @@ describe("A body that arrives whole but is not JSON", () => {
   ])(
     "is the client's mistake with %s: 400 naming the JSON error, no aborted-upload line, nothing held",
     async (_, length: Record<string, string>) => {
-      const sku = uniqueSku();
-      await atShard.putSku(sku, 5);
       const infos = vi.spyOn(console, "log");
-      const request = new Request(`http://edge.test/v1/skus/${sku}/holds`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", ...length },
-        body: truncatedJson(),
-      });
-      const response = await app.fetch(request, env, createExecutionContext());
-      const body = (await response.json()) as { code: string; detail: string };
-      expect({ status: response.status, code: body.code }).toEqual({
+      const { sku, status, problem } = await holdWithBody(truncatedJson(), length);
+      expect({ status, code: problem.code }).toEqual({
         status: 400,
         code: "invalid-request",
       });
-      expect(body.detail).toMatch(/^the body is not valid JSON: /);
+      expect(problem.detail).toMatch(/^the body is not valid JSON: /);
       const aborted = infos.mock.calls.filter((args) =>
         String(args[0]).includes("request-body-aborted"),
       );
