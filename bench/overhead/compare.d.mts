@@ -6,12 +6,21 @@ export interface Build {
   readonly seedHeaders: Readonly<Record<string, string>>;
 }
 export function parseBuilds(args: readonly string[]): Build[];
+/** A build's per-slice ratio to bare: median, its 95 % interval, lowest and highest slice. */
+export interface BuildSummary {
+  name: string;
+  median: number;
+  ciLow: number;
+  ciHigh: number;
+  low: number;
+  high: number;
+}
 export function summarize(
   slices: readonly Readonly<Record<string, number>>[],
   names: readonly string[],
-): { name: string; median: number; low: number; high: number }[];
+): BuildSummary[];
 export function compare(
   workload: string,
   args: readonly string[],
   log?: (line: string) => void,
-): Promise<{ name: string; median: number; low: number; high: number }[]>;
+): Promise<BuildSummary[]>;

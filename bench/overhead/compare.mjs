@@ -1,8 +1,9 @@
 import { pathToFileURL } from "node:url";
+import { medianInterval } from "../lib/interval.mjs";
 import { runLoad } from "../lib/load.mjs";
 import { sliceOrder } from "../lib/order.mjs";
 import { envNumber } from "../lib/settings.mjs";
-import { median, round } from "../lib/stats.mjs";
+import { round } from "../lib/stats.mjs";
 import { fixed, printTable } from "../lib/table.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
 import { CONFIGS, SKU, WORKLOADS } from "./configs.mjs";
@@ -52,15 +53,22 @@ export function parseBuilds(args) {
   ];
 }
 
-/** Per build: the median, lowest and highest of its per-slice throughput over bare's. */
+/**
+ * Per build: the median of its per-slice throughput over bare's, the median's 95 % bootstrap
+ * interval (`medianInterval`: a difference inside it is not one), and the lowest and highest
+ * slice.
+ */
 export function summarize(slices, names) {
   return names
     .filter((name) => name !== "bare")
     .map((name) => {
       const ratios = slices.map((rps) => rps[name] / rps.bare);
+      const interval = medianInterval(ratios);
       return {
         name,
-        median: round(median(ratios), 3),
+        median: round(interval.median, 3),
+        ciLow: round(interval.low, 3),
+        ciHigh: round(interval.high, 3),
         low: round(Math.min(...ratios), 3),
         high: round(Math.max(...ratios), 3),
       };
@@ -115,6 +123,8 @@ export async function compare(workloadKey, args, log = console.log) {
       [
         ["name", "build"],
         ["median", `${workload.key} x/bare (median of slices)`, fixed(3)],
+        ["ciLow", "95 % interval from", fixed(3)],
+        ["ciHigh", "to", fixed(3)],
         ["low", "lowest slice", fixed(3)],
         ["high", "highest slice", fixed(3)],
       ],

@@ -84,7 +84,8 @@ async function runRound(configs, opts, log, round) {
         log(
           `  ${cfg.key} ${cfg.name.padEnd(11)} ${w.key.padEnd(5)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non2xx ${r.non2xx}  errors ${r.errors}`,
         );
-        results[cfg.key][w.key] = r;
+        // Each slice's own req/s too: the report pairs them with bare's slice by slice.
+        results[cfg.key][w.key] = { ...r, sliceRps: runs.get(cfg.key).map((run) => run.rps) };
       }
     }
     return results;

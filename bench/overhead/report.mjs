@@ -1,3 +1,4 @@
+import { medianInterval, readTarget } from "../lib/interval.mjs";
 import { median, round } from "../lib/stats.mjs";
 import { fixed, printTable, verdict } from "../lib/table.mjs";
 
@@ -61,7 +62,39 @@ function ratiosOf(configs, workloads, get) {
   return out;
 }
 
-function targetsOf(ratios) {
+/**
+ * Throughput of `x` over `y` slice by slice (the two were loaded within seconds of each other
+ * in every slice), over every round where both have a sample.
+ */
+export function sliceRatios(samples, workload, x, y) {
+  const ratios = [];
+  const rounds = new Set(samples.map((s) => s.round));
+  for (const r of rounds) {
+    const of = (key) =>
+      samples.find((s) => s.round === r && s.config === key && s.workload === workload && !s.error);
+    const [top, bottom] = [of(x)?.sliceRps, of(y)?.sliceRps];
+    if (!top || !bottom) continue;
+    for (let i = 0; i < Math.min(top.length, bottom.length); i++) {
+      if (bottom[i] > 0) ratios.push(top[i] / bottom[i]);
+    }
+  }
+  return ratios;
+}
+
+/** The median of the slice ratios with its 95 % interval and what it says of `target`. */
+function sliceReading(ratios, target) {
+  if (ratios.length === 0) return null;
+  const interval = medianInterval(ratios);
+  return {
+    median: round(interval.median, 3),
+    low: round(interval.low, 3),
+    high: round(interval.high, 3),
+    slices: interval.n,
+    reading: readTarget(interval, target),
+  };
+}
+
+function targetsOf(ratios, samples) {
   const targets = {};
   for (const [workload, t] of Object.entries(TARGETS)) {
     const tput = ratios[`${workload}.throughput.a/b`] ?? null;
@@ -70,6 +103,9 @@ function targetsOf(ratios) {
       target: `${workload} a/b >= ${t.throughputRatioMin}`,
       value: tput,
       pass: tput === null ? null : tput >= t.throughputRatioMin,
+      bySlice: sliceReading(sliceRatios(samples, workload, "a", "b"), {
+        min: t.throughputRatioMin,
+      }),
     };
     targets[`${workload}P99`] = {
       target: `${workload} p99 a/b <= ${t.p99RatioMax}`,
@@ -82,6 +118,9 @@ function targetsOf(ratios) {
         target: `${workload} a/v >= ${VISIBILITY_RATIO_MIN}`,
         value: av,
         pass: av >= VISIBILITY_RATIO_MIN,
+        bySlice: sliceReading(sliceRatios(samples, workload, "a", "v"), {
+          min: VISIBILITY_RATIO_MIN,
+        }),
       };
     }
   }
@@ -106,7 +145,13 @@ export function analyze(configs, workloads, samples, rounds) {
     const m = medianOf(perRoundRatios.map((r) => r[key]).filter((v) => v !== null));
     medianOfPerRoundRatios[key] = m === null ? null : round(m, 3);
   }
-  return { summary, ratios, perRoundRatios, medianOfPerRoundRatios, targets: targetsOf(ratios) };
+  return {
+    summary,
+    ratios,
+    perRoundRatios,
+    medianOfPerRoundRatios,
+    targets: targetsOf(ratios, samples),
+  };
 }
 
 /** Prints the comparison table, the per-round product ratios and the verdicts. */
@@ -166,7 +211,11 @@ export function report(configs, analysis, opts, log) {
   );
   log("");
   for (const t of Object.values(targets)) {
-    log(`${t.target.padEnd(24)} value ${String(t.value).padEnd(6)} ${verdict(t.pass)}`);
+    const s = t.bySlice;
+    const bySlice = s
+      ? `  · slice by slice: median ${s.median}, 95 % interval ${s.low}–${s.high} (${s.slices} slices): ${s.reading}`
+      : "";
+    log(`${t.target.padEnd(24)} value ${String(t.value).padEnd(6)} ${verdict(t.pass)}${bySlice}`);
   }
   log(
     `cross-check, median of per-round ratios: read a/b ${mid["read.throughput.a/b"]}, read p99 a/b ${mid["read.p99.a/b"]}, write a/b ${mid["write.throughput.a/b"]}, write p99 a/b ${mid["write.p99.a/b"]}`,
