@@ -14,7 +14,7 @@ import { median } from "./stats.mjs";
  * (simple-statistics, jStat) offer tests and distributions but no bootstrap interval of a
  * median, and this is a dozen lines over `median`.
  *
- * Slices of one round are not fully independent (the same servers, minutes apart), so the
+ * Slices of one round are not fully independent (the same servers, seconds apart), so the
  * interval is a reading aid, not a guarantee: it is too narrow if slices drift together.
  */
 
