@@ -55,8 +55,8 @@ export function parseBuilds(args) {
 
 /**
  * Per build: the median of its per-slice throughput over bare's, the median's 95 % bootstrap
- * interval (`medianInterval`: a difference inside it is not one), and the lowest and highest
- * slice.
+ * interval (`medianInterval`; builds whose intervals overlap are not shown to differ), and
+ * the lowest and highest slice.
  */
 export function summarize(slices, names) {
   return names
