@@ -5,9 +5,11 @@ import { expectProblem } from "./client";
 import {
   expectInvariant,
   getSku,
+  holdOn,
   moveTo,
   parts,
   placeHold,
+  sleep,
   spreadSku,
   sub,
   subStub,
@@ -45,6 +47,24 @@ const loseReport = (sku: string, i: number) =>
       i,
     );
   });
+
+/**
+ * Makes the coordinator believe sub-shard `i` has every unit free, as if the reports of the
+ * holds since its last known version were still in flight (version kept, as in `loseReport`).
+ */
+const staleFree = (sku: string, i: number) =>
+  runInDurableObject(subStub(sku, 0), (_instance, state) => {
+    state.storage.sql.exec("UPDATE spread_parts SET held = 0 WHERE sku = ? AND idx = ?", sku, i);
+  });
+
+/** Waits until the coordinator's record of sub-shard `i` shows `available` free units. */
+async function knownAvailable(sku: string, i: number, available: number): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if ((await knownParts(sku)).find((p) => p.idx === i)?.available === available) return;
+    await sleep(20);
+  }
+  throw new Error(`the coordinator never learned sub-shard ${i} of ${sku} has ${available} free`);
+}
 
 /** An `Idempotency-Key` the edge pins to sub-shard `target` of `k` (keys are scoped per sku). */
 function keyFor(sku: string, k: number, target: number): string {
@@ -87,5 +107,25 @@ describe("the coordinator's sweep before exhausted", () => {
     // Every unit held: the sweep found nothing free, so the answer is final.
     for (let i = 0; i < 4; i++) expect((await placeHold(sku, { quantity: 1 })).status).toBe(201);
     expectProblem(await placeHold(sku, { quantity: 1 }), 409, "insufficient-stock");
+  });
+
+  it("asks the sub-shards the reports called empty when the ones they called free had nothing", async () => {
+    const sku = await spreadSku(10, 3);
+    await moveTo(sku, 1, 10); // every unit on sub-shard 1
+    await moveTo(sku, 2, 4); // some of them (at least 4) to sub-shard 2
+    const [none, onOne, onTwo] = (await parts(sku, 3)).map((p) => p?.stock ?? 0);
+    expect({ none, both: (onOne ?? 0) + (onTwo ?? 0) }).toEqual({ none: 0, both: 10 });
+    expect(onOne).toBeGreaterThanOrEqual(2);
+    await holdOn(sku, 2, onTwo ?? 0); // sub-shard 2 fully held…
+    await knownAvailable(sku, 2, 0);
+    await staleFree(sku, 2); // …but the coordinator thinks its units are free,
+    await loseReport(sku, 1); // and that sub-shard 1, which has free units, has none.
+    // Pinned to sub-shard 0: short there; the only donor the reports name gives nothing.
+    const headers = { "Idempotency-Key": keyFor(sku, 3, 0) };
+    const r = await placeHold(sku, { quantity: 2 }, headers);
+    expect(r.status).toBe(201);
+    expect(subShardOfHold(String(r.json.holdId))).toBe(0);
+    expect(await getSku(sku)).toMatchObject({ stock: 10, held: (onTwo ?? 0) + 2 });
+    await expectInvariant(sku, 3, 10);
   });
 });

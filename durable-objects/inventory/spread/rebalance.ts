@@ -88,45 +88,66 @@ export class Rebalancer {
     const others = () => [...this.#byTarget].filter(([k]) => k.startsWith(`${p.sku}#`));
     const before = others().map(([, run]) => run);
     const parts = this.#deps.store.parts(p.sku);
+    const rest = [...Array(row.highest).keys()].filter((i) => i !== p.target);
     const donors = donorOrder(p.target, row.k, row.highest, (i) => parts.get(i)?.available ?? 0);
     // The parts are what sub-shards last reported; a lost report would make a sub-shard with
     // free units look empty forever. Before "exhausted", every other sub-shard is asked once
     // (a yield of nothing costs a round trip, so at most once a second per sku).
-    if (donors.length === 0 && this.#sweepDue(p.sku, Date.now())) {
-      donors.push(...[...Array(row.highest).keys()].filter((i) => i !== p.target));
-    }
+    const swept = donors.length === 0 && this.#sweepDue(p.sku, Date.now());
     const busy = () =>
       before.length > 0 || others().length > 0 || this.#deps.store.openTransfers(p.sku).length > 0;
-    if (donors.length === 0) {
-      const waiting = busy();
-      await Promise.allSettled(before);
-      return ok({ moved: 0, exhausted: !waiting });
+    let moved: Result<number> = ok(0);
+    if (donors.length > 0 || swept) {
+      moved = await this.#transfer(key, p, swept ? rest : donors, cx);
+      if (!moved.ok) return moved;
+      // The donors the reports named had nothing: those reports were stale, so the others'
+      // may be too. They are asked before "exhausted" (not throttled: this is the rare case
+      // of a stale report, not a sold-out sku's steady state, where every part reads empty).
+      const unasked = rest.filter((i) => !donors.includes(i));
+      if (moved.value === 0 && !swept && unasked.length > 0) {
+        this.#noteSweep(p.sku, Date.now());
+        moved = await this.#transfer(key, p, unasked, cx);
+        if (!moved.ok) return moved;
+      }
     }
-    const id = crypto.randomUUID();
-    const transfer = cx.step(() => this.#open(id, p, donors, Date.now()));
-    const run = this.#drive(transfer.id, cx);
-    this.#byTarget.set(key, run);
-    const moved = await run.finally(() => {
-      if (this.#byTarget.get(key) === run) this.#byTarget.delete(key);
-    });
-    if (!moved.ok) return moved;
     if (moved.value > 0) return ok({ moved: moved.value, exhausted: false });
     const waiting = busy();
     await Promise.allSettled(before);
     return ok({ moved: 0, exhausted: !waiting });
   }
 
+  /** One transfer to `p.target` from `donors`, run to its end; concurrent shortfalls join it. */
+  async #transfer(
+    key: string,
+    p: InventoryProtocol["rebalance"]["payload"],
+    donors: number[],
+    cx: SagaContext,
+  ): Promise<Result<number>> {
+    const id = crypto.randomUUID();
+    const transfer = cx.step(() => this.#open(id, p, donors, Date.now()));
+    const run = this.#drive(transfer.id, cx);
+    this.#byTarget.set(key, run);
+    return run.finally(() => {
+      if (this.#byTarget.get(key) === run) this.#byTarget.delete(key);
+    });
+  }
+
   /** True (and noted) when `sku`'s sub-shards were not all asked within `SWEEP_EVERY_MS`. */
   #sweepDue(sku: string, now: number): boolean {
     const last = this.#sweptAt.get(sku);
     if (last !== undefined && now - last < SWEEP_EVERY_MS) return false;
+    this.#noteSweep(sku, now);
+    return true;
+  }
+
+  /** Notes that every other sub-shard of `sku` was just asked. */
+  #noteSweep(sku: string, now: number): void {
     this.#sweptAt.delete(sku);
     this.#sweptAt.set(sku, now);
     for (const oldest of this.#sweptAt.keys()) {
       if (this.#sweptAt.size <= SWEEPS_KEPT) break;
       this.#sweptAt.delete(oldest);
     }
-    return true;
   }
 
   /** The transfer timer: finishes the transfer, or tries again later if a sub-shard is away. */
