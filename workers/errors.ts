@@ -35,11 +35,14 @@ export class Problem extends HTTPException {
 
 const LOAD_CODES = new Set(["overloaded", "circuit-open", "service-unavailable", "rate-limited"]);
 
-/** A problem+json response for `code`; load refusals carry `Retry-After`. */
+/**
+ * A problem+json response for `code`. Every `429` and every load refusal carries
+ * `Retry-After` (the contract's promise), the failure's own delay when it has one, else 1 s.
+ */
 export function problemResponse(code: string, detail: string, retryAfterMs?: number): Response {
   const body = problemBody(code, detail, PROBLEM_TABLE);
   const headers = new Headers({ "Content-Type": "application/problem+json" });
-  if (LOAD_CODES.has(body.code) || retryAfterMs !== undefined) {
+  if (body.status === 429 || LOAD_CODES.has(body.code) || retryAfterMs !== undefined) {
     headers.set("Retry-After", String(retryAfterSeconds(retryAfterMs)));
   }
   return new Response(JSON.stringify(body), { status: body.status, headers });

@@ -43,6 +43,12 @@ export function endedSession(
   return { ...active, status, endedAt: at, lastSeenAt };
 }
 
+/**
+ * How soon a client refused for `presence-limit` may try again: a slot frees only when one
+ * of the session's sockets closes, which nothing here can foresee.
+ */
+export const PRESENCE_RETRY_AFTER_MS = 5000;
+
 /** Why a presence socket is refused: no active session, or `maxConnections` sockets open. */
 export function presenceRefusal(
   active: SessionRecord | null,
@@ -51,7 +57,9 @@ export function presenceRefusal(
 ): Failure | null {
   if (!active) return fail("session-not-active", "start a session before opening presence");
   if (open.length >= maxConnections) {
-    return fail("presence-limit", `at most ${maxConnections} presence sockets per session`);
+    return fail("presence-limit", `at most ${maxConnections} presence sockets per session`, {
+      retryAfterMs: PRESENCE_RETRY_AFTER_MS,
+    });
   }
   return null;
 }

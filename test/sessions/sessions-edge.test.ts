@@ -112,6 +112,37 @@ describe("Sessions over the edge", () => {
     expect(statuses).toEqual([201, 200, 200, 200, 429]);
   });
 
+  it("refuses a presence request without an upgrade (400) before the rate limit, spending no token", async () => {
+    const user = uniqueUser();
+    const app = createApp();
+    const limited = { ...env, RATE_LIMIT_PER_MINUTE: "2" };
+    const client = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const send = (method: string, suffix = "") =>
+      app.fetch(
+        new Request(`http://edge.test${path(user)}${suffix}`, {
+          method,
+          headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
+          ...(method === "POST" ? { body: JSON.stringify({ device: "phone" }) } : {}),
+        }),
+        limited,
+        createExecutionContext(),
+      );
+    const statuses: number[] = [];
+    for (const [method, suffix] of [
+      ["GET", "/presence"],
+      ["GET", "/presence"],
+      ["GET", "/presence"],
+      ["POST", ""],
+      ["POST", ""],
+      ["POST", ""],
+      ["GET", "/presence"],
+    ] as const) {
+      statuses.push((await send(method, suffix)).status);
+    }
+    // The 400s spent nothing: both tokens went to the starts; over the limit, still a 400.
+    expect(statuses).toEqual([400, 400, 400, 201, 200, 429, 400]);
+  });
+
   it("answers 503 with Retry-After, not 500, when the user's object cannot be reached for the upgrade", async () => {
     const r = await edgeWith(
       { SESSIONS: unreachableNamespace(env.SESSIONS) },
@@ -141,5 +172,29 @@ describe("Sessions over the edge", () => {
     expect(await client.closed).toEqual({ code: 1000, reason: "session ended" });
     expect(client.messages[0]).toMatchObject({ type: "presence", presence: { connections: 1 } });
     expect(client.messages.at(-1)).toMatchObject({ status: "ended" });
+  });
+
+  it("answers a presence socket over the session's limit 429 presence-limit with Retry-After", async () => {
+    const user = uniqueUser();
+    await start(user);
+    const upgrade = () =>
+      exports.default.fetch(`http://edge.test${path(user)}/presence`, {
+        headers: { Upgrade: "websocket" },
+      });
+    const max = Number(env.SESSIONS_MAX_CONNECTIONS);
+    const open: WebSocket[] = [];
+    for (let i = 0; i < max; i++) {
+      const accepted = await upgrade();
+      expect(accepted.status).toBe(101);
+      const socket = accepted.webSocket as WebSocket;
+      socket.accept();
+      open.push(socket);
+    }
+    const over = await upgrade();
+    expect(over.status).toBe(429);
+    expect(over.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(await over.json()).toMatchObject({ code: "presence-limit" });
+    expect(Number(over.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    for (const socket of open) socket.close(1000, "done");
   });
 });

@@ -66,6 +66,33 @@ describe("OpenAPI document", () => {
     expect(wrong, `problems under the wrong status: ${wrong.join(", ")}`).toEqual([]);
   });
 
+  it("lists the problems each route can answer where the code can answer them", () => {
+    type Op = { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+    const doc = openApiDocument() as { paths: Record<string, Record<string, Op>> };
+    const codes = (path: string, method: string, status: number): string[] => {
+      const schema = doc.paths[path]?.[method]?.responses[status]?.content?.[
+        "application/problem+json"
+      ]?.schema as { allOf: [unknown, { properties: { code: { enum: string[] } } }] } | undefined;
+      return schema?.allOf[1].properties.code.enum ?? [];
+    };
+    // Every admin route throttles failed tokens (workers/middleware/admin-auth.ts).
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops)) {
+        const admin = codes(path, method, 401).includes("unauthorized");
+        if (admin) expect(codes(path, method, 429), `${method} ${path}`).toContain("rate-limited");
+      }
+    }
+    // The events socket reads its sku through the shard's breaker (workers/routes/stock-events.ts).
+    expect(codes("/v1/skus/{sku}/events", "get", 503)).toEqual(
+      expect.arrayContaining(["circuit-open", "overloaded", "deadline-exceeded", "listeners-full"]),
+    );
+    // A restart that does not start, and a monitor that does not answer, are 503s.
+    expect(codes("/v1/ops/supervision/{service}/restart", "post", 503)).toContain(
+      "service-unavailable",
+    );
+    expect(codes("/metrics", "get", 503)).toContain("service-unavailable");
+  });
+
   it("is served at /openapi.json exactly as generated", async () => {
     const r = await http("GET", "/openapi.json");
     expect(r.status).toBe(200);

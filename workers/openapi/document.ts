@@ -84,7 +84,8 @@ function parameters(route: RouteSpec): Json[] {
 /** Every problem `code` a route can answer: its flags' and its own. */
 export function problemsOf(route: RouteSpec): ProblemCode[] {
   const codes = new Set<ProblemCode>(["invalid-request", "internal-error"]);
-  if (route.admin) codes.add("unauthorized");
+  // Every admin route checks the token first, and throttles a client's failed tries.
+  if (route.admin) for (const c of ["unauthorized", "rate-limited"] as const) codes.add(c);
   if (route.body)
     for (const c of ["unsupported-media-type", "payload-too-large"] as const) codes.add(c);
   if (route.rateLimited) codes.add("rate-limited");

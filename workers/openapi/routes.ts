@@ -224,7 +224,8 @@ export const ROUTES: readonly RouteSpec[] = [
         schema: stockMessage,
       },
     },
-    problems: ["not-found", "service-unavailable", "listeners-full", "listener-limit"],
+    shard: true,
+    problems: ["not-found", "listeners-full", "listener-limit"],
   },
   {
     method: "post",
@@ -345,9 +346,13 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: "operations",
     summary: "Bring a service back up with a fresh restart window",
     admin: true,
-    params: { service: skuParam.meta({ description: "inventory or orders" }) },
+    params: {
+      service: z.string().meta({
+        description: "a supervised service (inventory, orders, sessions); another name is 404",
+      }),
+    },
     answers: { 200: { description: "the service's supervisor", schema: supervisorView } },
-    problems: ["not-found"],
+    problems: ["not-found", "service-unavailable"],
   },
   {
     method: "post",
@@ -387,6 +392,8 @@ export const ROUTES: readonly RouteSpec[] = [
         contentType: "text/plain; version=0.0.4; charset=utf-8",
       },
     },
+    // The metrics monitor did not answer.
+    problems: ["service-unavailable"],
   },
   {
     method: "get",

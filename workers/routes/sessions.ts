@@ -5,6 +5,7 @@ import type { AppEnv } from "../context";
 import { fromFailure, Problem } from "../errors";
 import { clientRateLimit } from "../middleware/client-rate-limit";
 import { input, validate } from "../middleware/validate";
+import { webSocketUpgrade } from "../middleware/websocket-upgrade";
 import { resource } from "../resource";
 import { serviceRoute } from "../service-route";
 
@@ -50,18 +51,13 @@ export function sessionRoutes(app: Hono<AppEnv>): void {
   });
 
   resource(app, "/v1/sessions/:userId/presence", {
-    GET: [validate({ params: user }), clientRateLimit(), presenceSocket],
+    // The upgrade is part of the request's validity: refused (400) before a token is spent.
+    GET: [validate({ params: user }), webSocketUpgrade(), clientRateLimit(), presenceSocket],
   });
 }
 
 /** The presence WebSocket: the upgrade goes to the user's session actor, which accepts it. */
 const presenceSocket: Handler<AppEnv> = async function presenceSocket(c) {
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new Problem(
-      "invalid-request",
-      "this endpoint expects a WebSocket upgrade (Upgrade: websocket)",
-    );
-  }
   const router = c.get("router");
   const address = router.locate("sessions", input(c).params.userId ?? "");
   const response = await router

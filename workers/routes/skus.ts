@@ -3,6 +3,7 @@ import { idParam, placeHoldBody, putSkuBody, skuParam } from "../../core/http";
 import type { AppEnv } from "../context";
 import { inventoryClient } from "../inventory-client";
 import { validate } from "../middleware/validate";
+import { webSocketUpgrade } from "../middleware/websocket-upgrade";
 import { resource } from "../resource";
 import { clientOf } from "../service-call";
 import { serviceRoute } from "../service-route";
@@ -80,6 +81,6 @@ export function skuRoutes(app: Hono<AppEnv>): void {
   });
 
   resource(app, "/v1/skus/:sku/events", {
-    GET: [validate({ params: sku }), stockEvents],
+    GET: [validate({ params: sku }), webSocketUpgrade(), stockEvents],
   });
 }

@@ -21,15 +21,9 @@ const RELAY_RETRY_AFTER_MS = 1000;
  * `GET /v1/skus/{sku}/events`: the sku's shard answers whether it exists (`404`) and is up
  * (`503`), and the view the listener is greeted with; the sku's relay then takes the socket
  * or refuses it with the contract's `429 listener-limit` / `503 listeners-full`, before any
- * upgrade. The shard never holds the socket.
+ * upgrade. The shard never holds the socket. Mounted after `webSocketUpgrade`.
  */
 export async function stockEvents(c: Context<AppEnv>): Promise<Response> {
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new Problem(
-      "invalid-request",
-      "this endpoint expects a WebSocket upgrade (Upgrade: websocket)",
-    );
-  }
   const sku = input(c).params.sku ?? "";
   const router = c.get("router");
   const current = await guarded(
