@@ -27,6 +27,6 @@ export {
   RESTART_STRATEGIES,
 } from "./flags";
 export type { RestartType } from "./restart-type";
-export { isNormalExit, RESTART_TYPES, shouldRestart } from "./restart-type";
+export { crashReason, isNormalExit, RESTART_TYPES, shouldRestart } from "./restart-type";
 export type { RestartRecord } from "./restart-window";
 export { recordRestart } from "./restart-window";

@@ -17,6 +17,16 @@ export const RESTART_TYPES: readonly RestartType[] = ["permanent", "transient", 
 export const isNormalExit = (reason: string): boolean =>
   reason === "normal" || reason === "shutdown" || reason.startsWith("shutdown:");
 
+/**
+ * The exit reason a crash reports: the thrown error's message, unless that message reads as
+ * a clean exit (`throw new Error("normal")`), which is then marked `crash:` — a crash is
+ * always abnormal, as OTP's `{Reason, Stack}` is, whatever its text.
+ */
+export function crashReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return isNormalExit(message) ? `crash: ${message}` : message;
+}
+
 /** Whether a child of `type` that exited with `reason` should be restarted (see `RestartType`). */
 export function shouldRestart(type: RestartType, reason: string): boolean {
   switch (type) {

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { fullJitter } from "../../core/backoff";
 import { logEvent } from "../../core/log";
 import type { AdmissionOptions } from "../../core/regulation";
+import { crashReason } from "../../core/supervision";
 import { AdmissionGate } from "./admission-gate";
 import { BusinessCounts } from "./business-counts";
 import type {
@@ -563,7 +564,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     if (error instanceof StaleIncarnation || incarnation !== this.#lifecycle.incarnation) {
       return answer;
     }
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = crashReason(error);
     this.#endIncarnation();
     logEvent("error", "actor-crashed", { service: this.service, actor: this.name, reason });
     await this.#report(reason);

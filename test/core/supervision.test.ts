@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   affectedChildren,
   checkChildSpecs,
+  crashReason,
   DEFAULT_FLAGS,
   isNormalExit,
   parseFlags,
@@ -82,6 +83,20 @@ describe("shouldRestart", () => {
     ]);
     expect(["shutdownx", "crash", "killed"].map(isNormalExit)).toEqual([false, false, false]);
     expect(shouldRestart("transient", "shutdown:drained")).toBe(false);
+  });
+
+  it("reports a crash as abnormal even when its message spells a clean exit", () => {
+    const reasons = ["normal", "shutdown", "shutdown:drained", "boom"].map((m) =>
+      crashReason(new Error(m)),
+    );
+    expect(reasons).toEqual([
+      "crash: normal",
+      "crash: shutdown",
+      "crash: shutdown:drained",
+      "boom",
+    ]);
+    expect(reasons.map((r) => shouldRestart("transient", r))).toEqual([true, true, true, true]);
+    expect(crashReason("a thrown string")).toBe("a thrown string");
   });
 
   it("never restarts a temporary child", () => {

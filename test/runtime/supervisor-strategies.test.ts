@@ -21,6 +21,17 @@ describe("Group restarts, as OTP's strategies define them", { timeout: 20_000 },
     expect(entries).toEqual(["start:b"]);
   });
 
+  it("restarts a transient child that crashed with a message spelling a clean exit", async () => {
+    const sup = unique("s");
+    await supervise(sup, { strategy: "one_for_one", ...ROOMY }, [
+      child(sup, "a", { restart: "transient" }),
+    ]);
+    const crashed = () => counter(`${sup}/a`).call("add", { by: 1, crash: "normal" });
+    const entries = await journaled(sup, crashed);
+    expect(entries).toEqual(["start:a"]);
+    expect(await statuses(sup)).toEqual({ a: "running" });
+  });
+
   it("terminates every sibling in reverse start order, then restarts all in start order, under one_for_all", async () => {
     const sup = unique("s");
     await supervise(sup, { strategy: "one_for_all", ...ROOMY }, ["a", "b", "c", "d"]);
