@@ -32,6 +32,24 @@ describe("Group restarts, as OTP's strategies define them", { timeout: 20_000 },
     expect(await statuses(sup)).toEqual({ a: "running" });
   });
 
+  it("answers reads between restarts, never from a group restart half done", async () => {
+    const sup = unique("s");
+    const stub = await supervise(sup, { strategy: "one_for_all", ...ROOMY }, ["a", "b", "c"]);
+    await counterStub(`${sup}/c`).slowStop(400); // the restart takes its time stopping c
+    const crashed = crash(sup, "a"); // its report waits for the whole restart
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [counts, children, view] = await Promise.all([
+      stub.countChildren(),
+      stub.whichChildren(),
+      stub.view(),
+    ]);
+    expect(counts).toMatchObject({ ok: true, specs: 3, active: 3 });
+    const running = (list: readonly { status: string }[]) => list.map((c) => c.status);
+    expect("children" in children && running(children.children)).toEqual(Array(3).fill("running"));
+    expect(running(view.children)).toEqual(Array(3).fill("running"));
+    await crashed;
+  });
+
   it("terminates every sibling in reverse start order, then restarts all in start order, under one_for_all", async () => {
     const sup = unique("s");
     await supervise(sup, { strategy: "one_for_all", ...ROOMY }, ["a", "b", "c", "d"]);

@@ -233,13 +233,13 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
    * One page of children in start order: `{ id, address, kind, status }`, status `running`,
    * `restarting` or `undefined` (OTP's "no process"). `limit` 1–1000 (default 100); pass the
    * answer's `next` as `after` for the next page (`null`: no more). Errors: `stopped`.
+   * Reads, like every call, are answered between mutations (as OTP answers between
+   * messages): never from a group restart half done.
    */
   async whichChildren(
     page: { after?: string | null; limit?: number } = {},
   ): Promise<SupervisorResult<{ children: ChildEntry[]; next: string | null }>> {
-    const refused = await this.#ready();
-    if (refused) return refused;
-    return { ok: true, ...childPage(this.#store, page) };
+    return this.#call(async () => ({ ok: true, ...childPage(this.#store, page) }));
   }
 
   /**
@@ -248,17 +248,15 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
    * running or not). Constant time: the counts are kept as children change. Errors: `stopped`.
    */
   async countChildren(): Promise<SupervisorResult<ChildCounts>> {
-    const refused = await this.#ready();
-    if (refused) return refused;
-    return { ok: true, ...childCounts(this.#store) };
+    return this.#call(async () => ({ ok: true, ...childCounts(this.#store) }));
   }
 
   /** The spec of child `id` with every default filled in. Errors: `not_found`, `stopped`. */
   async getChildSpec(id: string): Promise<SupervisorResult<{ spec: ResolvedChildSpec }>> {
-    const refused = await this.#ready();
-    if (refused) return refused;
-    const row = this.#store.get(id);
-    return row ? { ok: true, spec: row.spec } : { error: "not_found", child: id };
+    return this.#call(async () => {
+      const row = this.#store.get(id);
+      return row ? { ok: true, spec: row.spec } : { error: "not_found", child: id };
+    });
   }
 
   /**
@@ -304,7 +302,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   /** This supervisor's flags, status, counts and children (one level, first 1000). */
   async view(): Promise<SupervisorView> {
     await this.#ready();
-    return supervisorView(this.#name, this.#store);
+    return this.#serial(async () => supervisorView(this.#name, this.#store));
   }
 
   /** The whole subtree, nested supervisors included. */
