@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
   child,
@@ -108,6 +109,31 @@ describe("startChild", { timeout: 20_000 }, () => {
     ]);
     expect(await isStopped(sup, "b")).toBe(true);
     expect(await stub.restartChild(`${sup}/b`)).toEqual({ ok: true, started: true });
+  });
+});
+
+describe("start numbers (generations)", { timeout: 20_000 }, () => {
+  /** The generation supervisor `sup` last started child `id` with. */
+  const generationOf = (sup: string, id: string) =>
+    runInDurableObject(supervisor(sup), (_instance, state) =>
+      state.storage.sql
+        .exec<{ generation: number }>("SELECT generation FROM sup_child WHERE id = ?", id)
+        .one(),
+    ).then((row) => row.generation);
+
+  it("never reuses one: a stop meant for a deleted child's start cannot stop the child added again", async () => {
+    const sup = unique("d");
+    const stub = await supervise(sup, ROOMY, ["a"]);
+    const id = `${sup}/a`;
+    const first = await generationOf(sup, id);
+    expect(await stub.terminateChild(id)).toEqual({ ok: true });
+    expect(await stub.deleteChild(id)).toEqual({ ok: true });
+    expect(await stub.startChild(child(sup, "a"))).toMatchObject({ ok: true, started: true });
+    expect(await generationOf(sup, id)).toBeGreaterThan(first);
+    // A stop of the first start, arriving late (a stop the supervisor gave up waiting for).
+    const late = { reason: "shutdown", generation: first, shutdown: 100 };
+    expect(await counterStub(id).shutdown(late)).toBe("stale");
+    expect(await isStopped(sup, "a")).toBe(false);
   });
 });
 

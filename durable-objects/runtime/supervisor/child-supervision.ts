@@ -119,7 +119,8 @@ export class ChildSupervision {
 
   /** Starts a child that has no row yet; keeps its row as OTP keeps its spec. */
   async startNew(spec: ResolvedChildSpec, dynamic: boolean): Promise<NewChild> {
-    const outcome = await this.#ports.start(spec, 1);
+    const generation = this.#store.nextGeneration();
+    const outcome = await this.#ports.start(spec, generation);
     if (!outcome.ok) return outcome;
     if (!outcome.started && (dynamic || spec.restart === "temporary")) {
       return { ok: true, row: null, started: false };
@@ -129,7 +130,7 @@ export class ChildSupervision {
       spec,
       dynamic,
       status: outcome.started ? "running" : "down",
-      generation: 1,
+      generation,
       restarts: 0,
       lastReason: null,
       lastAt: null,
@@ -138,9 +139,9 @@ export class ChildSupervision {
     return { ok: true, row, started: outcome.started };
   }
 
-  /** Starts an existing child again (its next generation); `ignore` leaves it down. */
+  /** Starts an existing child again (a new generation); `ignore` leaves it down. */
   async startRow(row: ChildRow): Promise<StartOutcome> {
-    const generation = Math.max(row.generation, 0) + 1;
+    const generation = this.#store.nextGeneration();
     const outcome = await this.#ports.start(row.spec, generation);
     if (outcome.ok && outcome.started) {
       this.#store.update(row.id, { status: "running", generation, downSince: null });

@@ -120,6 +120,19 @@ export class SupervisorStore {
     this.#set("generation", generation);
   }
 
+  /**
+   * The number of the next start of any child. It grows for the supervisor's whole life,
+   * across its children's rows: a stop or exit report meant for one start can never match a
+   * later start, not even of a child whose row was deleted and added again (OTP's pids are
+   * never reused either). Never below the clock, so a supervisor whose storage was wiped does
+   * not count from 1 again under children that remember higher numbers.
+   */
+  nextGeneration(now = Date.now()): number {
+    const next = Math.max((this.#get<number>("lastGeneration") ?? 0) + 1, now);
+    this.#set("lastGeneration", next);
+    return next;
+  }
+
   get(id: string): ChildRow | null {
     const row = this.#sql.exec<SqlRow>("SELECT * FROM sup_child WHERE id = ?", id).toArray()[0];
     return row ? this.#row(row) : null;
