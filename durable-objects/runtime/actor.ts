@@ -290,7 +290,13 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     this.#lifecycle.setStopped(null);
     this.#lifecycle.setGeneration(request.generation);
     const error = await this.#lifecycle.ensureStarted();
-    if (error) return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    if (error) {
+      // A failed start leaves no running child (OTP: no process): the actor stays stopped
+      // until its supervisor starts it again, or its next message would start it unsupervised.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#lifecycle.setStopped(`start failed: ${reason}`);
+      return { ok: false, reason };
+    }
     if (this.#lifecycle.stopped) return { ok: true, started: false };
     await this.timers.arm();
     return { ok: true, started: true };

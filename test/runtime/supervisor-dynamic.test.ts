@@ -66,6 +66,10 @@ describe("startChild", { timeout: 20_000 }, () => {
     });
     expect(await stub.getChildSpec(`${sup}/b`)).toMatchObject({ error: "not_found" });
     expect(await stub.countChildren()).toMatchObject({ specs: 1 });
+    // Nor does the object run on its own: its next message is refused, not served unsupervised.
+    expect(await isStopped(sup, "b")).toBe(true);
+    expect(await stub.startChild(child(sup, "b"))).toMatchObject({ ok: true, started: true });
+    expect(await isStopped(sup, "b")).toBe(false);
   });
 
   it("refuses a bad spec naming the child and the field, and writes nothing", async () => {
