@@ -117,7 +117,10 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     withdrawQueued: write(
       ({ orderId }: { orderId: string }): Result<{ withdrawn: boolean }> => {
         const order = this.#store.get(orderId);
-        if (order?.phase !== "queued") return ok({ withdrawn: false });
+        // Promised to another request (a retry answered 202): kept, its intake timer runs it.
+        if (order?.phase !== "queued" || this.#store.promised(orderId)) {
+          return ok({ withdrawn: false });
+        }
         this.#store.delete(orderId);
         this.timers.cancel(INTAKE_TIMER + orderId);
         return ok({ withdrawn: true });
@@ -130,6 +133,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
         const order = this.#store.get(orderId);
         if (!order) return fail("not-found", `order ${orderId} does not exist`);
         if (order.phase !== "queued") return ok(orderView(order));
+        this.#store.unpromise(orderId);
         return ok(orderView(this.#finish(order, "rejected", reason, cx.now)));
       },
       { intake: true },
@@ -140,12 +144,16 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   #open(request: OrderRequest, now: number, as: "queued" | "pending"): Result<OrderRecord> {
     const existing = this.#store.get(request.orderId);
     if (existing) {
-      return existing.fingerprint === request.fingerprint
-        ? ok(existing)
-        : fail(
-            "idempotency-key-reused",
-            "this Idempotency-Key was already used for an order with different items",
-          );
+      if (existing.fingerprint !== request.fingerprint) {
+        return fail(
+          "idempotency-key-reused",
+          "this Idempotency-Key was already used for an order with different items",
+        );
+      }
+      // This request is answered with a queued order another one recorded: it must not be
+      // withdrawn under it (`withdrawQueued`) if the recording request's queue send fails.
+      if (existing.phase === "queued") this.#store.promise(existing.orderId);
+      return ok(existing);
     }
     const order = this.#store.save({
       orderId: request.orderId,
@@ -170,6 +178,7 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
   /** A queued order starts its saga. */
   #promote(order: OrderRecord, now: number): OrderRecord {
     if (order.phase !== "queued") return order;
+    this.#store.unpromise(order.orderId);
     this.timers.cancel(INTAKE_TIMER + order.orderId);
     this.timers.schedule(SAGA_TIMER + order.orderId, now + this.#resumeMs);
     return this.#store.save({

@@ -54,6 +54,28 @@ export class OrderStore {
       order_id TEXT PRIMARY KEY, status TEXT NOT NULL, phase TEXT NOT NULL, items TEXT NOT NULL,
       progress TEXT NOT NULL, reason TEXT, fingerprint TEXT NOT NULL, created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL, started_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0)`);
+    sql.exec("CREATE TABLE IF NOT EXISTS order_promises (order_id TEXT PRIMARY KEY)");
+  }
+
+  /**
+   * Notes that a queued order was answered to a request other than the one that recorded it
+   * (a retry of the same key): someone holds a `202` for it, so it may no longer be withdrawn.
+   */
+  promise(orderId: string): void {
+    this.#sql.exec("INSERT OR IGNORE INTO order_promises (order_id) VALUES (?)", orderId);
+  }
+
+  /** Whether a queued order was promised to another request (see `promise`). */
+  promised(orderId: string): boolean {
+    return (
+      this.#sql.exec("SELECT 1 FROM order_promises WHERE order_id = ?", orderId).toArray().length >
+      0
+    );
+  }
+
+  /** The order left `queued` (it runs, or was rejected): its promise has nothing left to guard. */
+  unpromise(orderId: string): void {
+    this.#sql.exec("DELETE FROM order_promises WHERE order_id = ?", orderId);
   }
 
   get(orderId: string): OrderRecord | undefined {

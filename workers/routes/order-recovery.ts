@@ -3,6 +3,7 @@ import type { OrderView } from "../../durable-objects";
 import type { OrderRequest } from "../../durable-objects/orders/protocol";
 import type { Failure } from "../../durable-objects/runtime";
 import type { AppEnv } from "../context";
+import { Problem } from "../errors";
 import { clientDeadline } from "../reply";
 import { guarded } from "../shard-call";
 
@@ -39,21 +40,29 @@ export async function recoveredOrder(
 }
 
 /**
- * The shed path's queue send failed and the withdrawal of the order this request created did
- * not certainly happen: if the order still exists (its intake timer will run it), the honest
- * answer is its view, not a `503` "created nothing". `null` when it is gone.
+ * Whether an order the shed path may have recorded exists: its view (its intake timer will
+ * run it, so a `503` "created nothing" would be false), `gone`, or `unknown` when it cannot
+ * be read either — then the only honest answer is a `503` asking for a retry with the same
+ * key (`unknownOrder`), never a `202` for an order that may not exist.
  */
 export async function unwithdrawnOrder(
   c: Context<AppEnv>,
   orderId: string,
-  queued: OrderView,
-): Promise<OrderView | null> {
+): Promise<OrderView | "gone" | "unknown"> {
   const router = c.get("router");
   try {
     const read = await router.orders(orderId).call("getOrder", { orderId });
     if (read.ok) return read.value;
-    return read.code === "not-found" ? null : queued;
+    return read.code === "not-found" ? "gone" : "unknown";
   } catch {
-    return queued;
+    return "unknown";
   }
 }
+
+/** The `503` for an order whose existence the edge could not learn: the same key settles it. */
+export const unknownOrder = () =>
+  new Problem(
+    "service-unavailable",
+    "whether the order was recorded could not be confirmed; retry with the same Idempotency-Key",
+    1000,
+  );

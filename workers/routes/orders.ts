@@ -16,7 +16,7 @@ import { callService } from "../service-call";
 import { serviceRoute } from "../service-route";
 import { breakerFor, objectKey, underPressure } from "../shard-call";
 import { countShed } from "../visibility/edge-metrics";
-import { recoveredOrder, unwithdrawnOrder } from "./order-recovery";
+import { recoveredOrder, unknownOrder, unwithdrawnOrder } from "./order-recovery";
 
 /** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
 const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
@@ -60,11 +60,9 @@ async function shed(
   } catch {
     // The RPC broke, its effect unknown: the order may be recorded (its intake timer would
     // run it), so a 503 "created nothing" stands only when reading it back finds nothing.
-    const now = new Date().toISOString();
-    const { orderId, items } = request;
-    const queued: OrderView = { orderId, items, status: "queued", createdAt: now, updatedAt: now };
-    const recorded = await unwithdrawnOrder(c, request.orderId, queued);
-    if (recorded) return orderResponse(c, recorded);
+    const recorded = await unwithdrawnOrder(c, request.orderId);
+    if (recorded === "unknown") throw unknownOrder();
+    if (recorded !== "gone") return orderResponse(c, recorded);
     intake = refusal;
   }
   if (!intake.ok) throw fromFailure(intake.code === "idempotency-key-reused" ? intake : refusal);
@@ -86,9 +84,10 @@ async function shed(
       .call("withdrawQueued", { orderId: request.orderId })
       .catch(() => null);
     const withdrawn = withdrawal?.ok === true && withdrawal.value.withdrawn;
-    const left = withdrawn ? null : await unwithdrawnOrder(c, request.orderId, order);
-    if (left) return orderResponse(c, left);
+    const left = withdrawn ? "gone" : await unwithdrawnOrder(c, request.orderId);
+    if (left !== "gone" && left !== "unknown") return orderResponse(c, left);
     countShed(shard.service, "service-unavailable");
+    if (left === "unknown") throw unknownOrder();
     throw new Problem("service-unavailable", "orders cannot be queued right now", 5000);
   }
   countShed(shard.service, "queued");
