@@ -12,7 +12,7 @@ import { alarmManager, NOTIFICATIONS_DLQ, NOTIFICATIONS_QUEUE } from "../../dura
 import { AlarmManager, type NotificationMessage } from "../../durable-objects/visibility/alarms";
 import worker from "../../workers";
 import { deliverNotifications, type Transport } from "../../workers/queue/notifications-consumer";
-import { eventually, uniqueSku } from "./client";
+import { eventually, http, uniqueSku } from "./client";
 
 const SECRET = env.NOTIFY_WEBHOOK_SECRET;
 const alarms = () => alarmManager(env);
@@ -245,5 +245,39 @@ describe("Notifications through the real queue", () => {
       status: "degraded",
       reasons: [expect.stringContaining("NOTIFY_WEBHOOK_SECRET")],
     });
+  });
+});
+
+describe("A notification the queue refuses", () => {
+  it("is dead-lettered at once and raises notifications-failing for its endpoint, once", async () => {
+    const source = uniqueSku();
+    const endpoint = `https://refused-${crypto.randomUUID()}.example.test`;
+    const raised = await runInDurableObject(alarms(), async (instance: AlarmManager) => {
+      // The manager's own env, as its book holds it: the webhook on, the queue refusing.
+      const e = (instance as unknown as { env: Record<string, unknown> }).env;
+      const saved = { url: e.NOTIFY_WEBHOOK_URL, queue: e.NOTIFICATIONS_QUEUE };
+      e.NOTIFY_WEBHOOK_URL = `${endpoint}/bulwark`;
+      e.NOTIFICATIONS_QUEUE = { send: () => Promise.reject(new Error("queue down")) };
+      try {
+        return await instance.raise({ name: "stock-depleted", source });
+      } finally {
+        e.NOTIFY_WEBHOOK_URL = saved.url;
+        e.NOTIFICATIONS_QUEUE = saved.queue;
+      }
+    });
+    const failingId = alarmId("notifications-failing", endpoint);
+    const active = (await alarms().list()).active;
+    expect(active.find((a) => a.id === failingId)).toMatchObject({
+      name: "notifications-failing",
+      source: endpoint,
+      description: expect.stringContaining("queue refused"),
+    });
+    // Both transitions' notifications were refused: each is in the log as dead-lettered.
+    const { deliveries } = await alarms().notifications();
+    const ofAlarm = (id: string) => deliveries.filter((d) => d.alarmId === id);
+    expect(ofAlarm(raised.id).map((d) => d.status)).toEqual(["dead-lettered"]);
+    expect(ofAlarm(failingId).map((d) => d.status)).toEqual(["dead-lettered"]);
+    const cleared = await http("POST", `/v1/ops/alarms/${failingId}/clear`, { admin: true });
+    expect(cleared.status).toBe(200);
   });
 });

@@ -94,7 +94,18 @@ export class AlarmBook {
       ...(detail ? { detail } : {}),
     });
     if (event === "raised" || event === "cleared" || event === "acknowledged") {
-      await enqueueNotification(this.#env, this.#store, event, alarm, now);
+      const lost = await enqueueNotification(this.#env, this.#store, event, alarm, now);
+      // Raised once: its own notification failing again is an update, which notifies nobody.
+      if (lost) {
+        await this.raise(
+          {
+            name: "notifications-failing",
+            source: lost.endpoint,
+            description: `notifications to ${lost.endpoint} are failing: ${lost.why}`,
+          },
+          now,
+        );
+      }
     }
     const action =
       event === "raised"

@@ -6,11 +6,19 @@ import type { AlarmStore } from "./store";
 
 type Transition = "raised" | "cleared" | "acknowledged";
 
+/** A notification that never reached the queue: dead-lettered at once, for `endpoint`. */
+export interface NotQueued {
+  readonly endpoint: string;
+  readonly why: string;
+}
+
 /**
  * Turns an alarm transition into a notification on the queue when `NOTIFY_WEBHOOK_URL` is
  * set. The id (`msg_…`) and the body are fixed here, so every retry carries the same
  * `webhook-id` and the same bytes; the consumer signs each attempt. A misconfigured endpoint
  * or secret sends nothing (never unsigned) and logs `notify-config-invalid` naming the var.
+ * A queue that refuses the message dead-letters it at once and answers why (`NotQueued`):
+ * the caller raises `notifications-failing`, as for a delivery the consumer gave up on.
  */
 export async function enqueueNotification(
   env: Cloudflare.Env,
@@ -18,12 +26,12 @@ export async function enqueueNotification(
   transition: Transition,
   alarm: Alarm,
   now: number,
-): Promise<void> {
+): Promise<NotQueued | null> {
   const config = notifyConfig(env);
-  if (config.state === "off") return;
+  if (config.state === "off") return null;
   if (config.state === "invalid") {
     logEvent("error", "notify-config-invalid", { error: config.error, alarmId: alarm.id });
-    return;
+    return null;
   }
   const type = `alarm.${transition}` as const;
   const message: NotificationMessage = {
@@ -37,13 +45,13 @@ export async function enqueueNotification(
   try {
     await env.NOTIFICATIONS_QUEUE.send(message, { contentType: "json" });
     logEvent("info", "notification-queued", { id: message.id, type, alarmId: alarm.id });
+    return null;
   } catch (error) {
+    const endpoint = endpointOf(config.url);
+    const why = `the notifications queue refused one: ${(error as Error).message}`;
     store.log.update(message.id, { attempts: 0, status: "dead-lettered", at: now });
     store.log.increment("dead-lettered");
-    logEvent("error", "notification-not-queued", {
-      id: message.id,
-      endpoint: endpointOf(config.url),
-      error: (error as Error).message,
-    });
+    logEvent("error", "notification-not-queued", { id: message.id, endpoint, error: why });
+    return { endpoint, why };
   }
 }
