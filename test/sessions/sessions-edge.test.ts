@@ -10,6 +10,28 @@ const path = (userId: string) => `/v1/sessions/${userId}`;
 const start = (userId: string, body: unknown = { device: "phone" }, headers = {}) =>
   http("POST", path(userId), { body, headers });
 
+/**
+ * Requests on `user`'s session from one new client address, through an edge whose per-client
+ * limit is `perMinute` (a start's body included on POST).
+ */
+function limitedClient(user: string, perMinute: number) {
+  const app = createApp();
+  const limited = { ...env, RATE_LIMIT_PER_MINUTE: String(perMinute) };
+  // A /64 of its own (the limit counts an IPv6 client by its /64): no other test shares it.
+  const group = () => Math.floor(Math.random() * 0x10000).toString(16);
+  const client = `2001:db8:${group()}:${group()}::1`;
+  return (method: string, suffix = "") =>
+    app.fetch(
+      new Request(`http://edge.test${path(user)}${suffix}`, {
+        method,
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
+        ...(method === "POST" ? { body: JSON.stringify({ device: "phone" }) } : {}),
+      }),
+      limited,
+      createExecutionContext(),
+    );
+}
+
 describe("Sessions over the edge", () => {
   it("answers 201 for a new session, 200 for a refresh, and reads and ends it", async () => {
     const user = uniqueUser();
@@ -91,20 +113,7 @@ describe("Sessions over the edge", () => {
   });
 
   it("counts starts and ends against the per-client rate limit, not reads", async () => {
-    const user = uniqueUser();
-    const app = createApp();
-    const limited = { ...env, RATE_LIMIT_PER_MINUTE: "2" };
-    const client = `198.51.100.${Math.floor(Math.random() * 250)}`;
-    const send = (method: string) =>
-      app.fetch(
-        new Request(`http://edge.test${path(user)}`, {
-          method,
-          headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
-          ...(method === "POST" ? { body: JSON.stringify({ device: "phone" }) } : {}),
-        }),
-        limited,
-        createExecutionContext(),
-      );
+    const send = limitedClient(uniqueUser(), 2);
     const statuses: number[] = [];
     for (const method of ["POST", "GET", "GET", "DELETE", "POST"]) {
       statuses.push((await send(method)).status);
@@ -113,20 +122,7 @@ describe("Sessions over the edge", () => {
   });
 
   it("refuses a presence request without an upgrade (400) before the rate limit, spending no token", async () => {
-    const user = uniqueUser();
-    const app = createApp();
-    const limited = { ...env, RATE_LIMIT_PER_MINUTE: "2" };
-    const client = `198.51.100.${Math.floor(Math.random() * 250)}`;
-    const send = (method: string, suffix = "") =>
-      app.fetch(
-        new Request(`http://edge.test${path(user)}${suffix}`, {
-          method,
-          headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
-          ...(method === "POST" ? { body: JSON.stringify({ device: "phone" }) } : {}),
-        }),
-        limited,
-        createExecutionContext(),
-      );
+    const send = limitedClient(uniqueUser(), 2);
     const statuses: number[] = [];
     for (const [method, suffix] of [
       ["GET", "/presence"],
