@@ -15,6 +15,15 @@ import { enqueueNotification } from "./notifier";
 import type { RaiseInput } from "./protocol";
 import type { AlarmStore } from "./store";
 
+/** A notification given up on: its delivery, attempts, last status code, endpoint and why. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly attempts: number;
+  readonly code: number | null;
+  readonly endpoint: string;
+  readonly why: string;
+}
+
 /** Threshold alarms: the names `sample` accepts. */
 export type ThresholdAlarm = "overload" | "queue-backlog";
 
@@ -35,6 +44,29 @@ export class AlarmBook {
     this.#env = env;
     this.#config = config;
     this.#automation = automation;
+  }
+
+  /**
+   * A notification that will never be delivered (the queue refused it, or the consumer gave
+   * up on it): marked dead-lettered in the delivery log and counted, and its endpoint's
+   * `notifications-failing` raised (or updated).
+   */
+  async deadLettered(lost: DeadLetter, now: number): Promise<void> {
+    this.#store.log.update(lost.id, {
+      attempts: lost.attempts,
+      status: "dead-lettered",
+      ...(lost.code === null ? {} : { code: lost.code }),
+      at: now,
+    });
+    this.#store.log.increment("dead-lettered");
+    await this.raise(
+      {
+        name: "notifications-failing",
+        source: lost.endpoint,
+        description: `notifications to ${lost.endpoint} are failing: ${lost.why}`,
+      },
+      now,
+    );
   }
 
   /** Raises `{name, source}` with the catalog's defaults, or updates it when active. */
@@ -96,16 +128,7 @@ export class AlarmBook {
     if (event === "raised" || event === "cleared" || event === "acknowledged") {
       const lost = await enqueueNotification(this.#env, this.#store, event, alarm, now);
       // Raised once: its own notification failing again is an update, which notifies nobody.
-      if (lost) {
-        await this.raise(
-          {
-            name: "notifications-failing",
-            source: lost.endpoint,
-            description: `notifications to ${lost.endpoint} are failing: ${lost.why}`,
-          },
-          now,
-        );
-      }
+      if (lost) await this.deadLettered(lost, now);
     }
     const action =
       event === "raised"

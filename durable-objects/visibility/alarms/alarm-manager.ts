@@ -238,13 +238,6 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     now: number,
     why: string,
   ): Promise<void> {
-    this.#store.log.update(id, {
-      attempts,
-      status: "dead-lettered",
-      ...(code === null ? {} : { code }),
-      at: now,
-    });
-    this.#store.log.increment("dead-lettered");
     logEvent("error", "notification-dead-lettered", {
       id,
       attempts,
@@ -252,14 +245,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
       endpoint,
       reason: why,
     });
-    await this.#book.raise(
-      {
-        name: "notifications-failing",
-        source: endpoint,
-        description: `notifications to ${endpoint} are failing: ${why}`,
-      },
-      now,
-    );
+    await this.#book.deadLettered({ id, attempts, code, endpoint, why }, now);
   }
 
   /** The timer: load signals, stale thresholds, quiet dead-letters, due recoveries; then re-arm. */

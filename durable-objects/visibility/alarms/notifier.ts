@@ -1,24 +1,19 @@
 import type { Alarm } from "../../../core/alarms";
 import { logEvent } from "../../../core/log";
+import type { DeadLetter } from "./alarm-book";
 import { endpointOf, notifyConfig } from "./config";
 import type { NotificationMessage } from "./protocol";
 import type { AlarmStore } from "./store";
 
 type Transition = "raised" | "cleared" | "acknowledged";
 
-/** A notification that never reached the queue: dead-lettered at once, for `endpoint`. */
-export interface NotQueued {
-  readonly endpoint: string;
-  readonly why: string;
-}
-
 /**
  * Turns an alarm transition into a notification on the queue when `NOTIFY_WEBHOOK_URL` is
  * set. The id (`msg_…`) and the body are fixed here, so every retry carries the same
  * `webhook-id` and the same bytes; the consumer signs each attempt. A misconfigured endpoint
  * or secret sends nothing (never unsigned) and logs `notify-config-invalid` naming the var.
- * A queue that refuses the message dead-letters it at once and answers why (`NotQueued`):
- * the caller raises `notifications-failing`, as for a delivery the consumer gave up on.
+ * A queue that refuses the message makes it a dead letter at once, which it answers: the
+ * caller records it as one the consumer gave up on (`AlarmBook.deadLettered`).
  */
 export async function enqueueNotification(
   env: Cloudflare.Env,
@@ -26,7 +21,7 @@ export async function enqueueNotification(
   transition: Transition,
   alarm: Alarm,
   now: number,
-): Promise<NotQueued | null> {
+): Promise<DeadLetter | null> {
   const config = notifyConfig(env);
   if (config.state === "off") return null;
   if (config.state === "invalid") {
@@ -49,9 +44,7 @@ export async function enqueueNotification(
   } catch (error) {
     const endpoint = endpointOf(config.url);
     const why = `the notifications queue refused one: ${(error as Error).message}`;
-    store.log.update(message.id, { attempts: 0, status: "dead-lettered", at: now });
-    store.log.increment("dead-lettered");
     logEvent("error", "notification-not-queued", { id: message.id, endpoint, error: why });
-    return { endpoint, why };
+    return { id: message.id, attempts: 0, code: null, endpoint, why };
   }
 }
