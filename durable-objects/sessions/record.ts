@@ -47,7 +47,7 @@ export function endedSession(
  * How soon a client refused for `presence-limit` may try again: a slot frees only when one
  * of the session's sockets closes, which nothing here can foresee.
  */
-export const PRESENCE_RETRY_AFTER_MS = 5000;
+const PRESENCE_RETRY_AFTER_MS = 5000;
 
 /** Why a presence socket is refused: no active session, or `maxConnections` sockets open. */
 export function presenceRefusal(
