@@ -73,8 +73,12 @@ function latency(prev: Scrape, curr: Scrape): ChartPoint["latency"] {
   return { p50: histogramQuantile(0.5, buckets), p99: histogramQuantile(0.99, buckets) };
 }
 
-/** The chart point for the interval from `prev` to `curr`. */
-export function chartPoint(prev: Scrape, curr: Scrape): ChartPoint {
+/**
+ * The chart point for the interval from `prev` to `curr`. `ordersQueue` names the queue whose
+ * messages `queueMessages` counts: `bulwark_queue_messages_total` also counts the
+ * notification queues, whose retries say nothing about orders.
+ */
+export function chartPoint(prev: Scrape, curr: Scrape, ordersQueue: string): ChartPoint {
   return {
     at: curr.at,
     requests: record(rateBy(prev, curr, "bulwark_http_requests_total", statusClass)),
@@ -82,7 +86,11 @@ export function chartPoint(prev: Scrape, curr: Scrape): ChartPoint {
     shed: record(rateBy(prev, curr, "bulwark_shed_total", byLabel("reason"))),
     queued: record(gaugeBy(curr, "bulwark_admission_queued", byLabel("service"))),
     inFlight: record(gaugeBy(curr, "bulwark_admission_in_flight", byLabel("service"))),
-    queueMessages: record(rateBy(prev, curr, "bulwark_queue_messages_total", byLabel("outcome"))),
+    queueMessages: record(
+      rateBy(prev, curr, "bulwark_queue_messages_total", (labels) =>
+        labels.queue === ordersQueue ? (labels.outcome ?? null) : null,
+      ),
+    ),
     orders: record(rateBy(prev, curr, "bulwark_orders_total", byLabel("status"))),
   };
 }

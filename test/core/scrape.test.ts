@@ -242,12 +242,14 @@ bulwark_shed_total{service="inventory",reason="overloaded"} 2
 bulwark_admission_queued{service="orders"} 3
 bulwark_admission_in_flight{service="orders"} 5
 bulwark_queue_messages_total{queue="bulwark-orders",outcome="acked"} 4
+bulwark_queue_messages_total{queue="bulwark-notifications",outcome="retried"} 10
+bulwark_queue_messages_total{queue="bulwark-notifications-dlq",outcome="retried"} 10
 bulwark_orders_total{status="confirmed"} 30
 bulwark_orders_total{status="rejected"} 2
 `;
 
-  it("turns two scrapes into per-second rates, interval quantiles and current gauges", () => {
-    const point = chartPoint(scrape(0, before), scrape(2000, after));
+  it("turns two scrapes into per-second rates, interval quantiles and current gauges (queue messages of the orders queue only)", () => {
+    const point = chartPoint(scrape(0, before), scrape(2000, after), "bulwark-orders");
     expect(point).toEqual({
       at: 2000,
       requests: { "2xx": 10, "5xx": 2, "4xx": 1 },
@@ -262,7 +264,7 @@ bulwark_orders_total{status="rejected"} 2
   });
 
   it("leaves operator routes out of the request charts and has no latency without requests", () => {
-    const point = chartPoint(scrape(0, before), scrape(1000, before));
+    const point = chartPoint(scrape(0, before), scrape(1000, before), "bulwark-orders");
     expect(point.requests).toEqual({ "2xx": 0, "5xx": 0 });
     expect(point.latency).toEqual({ p50: null, p99: null });
     for (const route of ["/", "/metrics", "/dashboard", "/v1/ops/live", "/v1/ops/alarms/:id/ack"]) {

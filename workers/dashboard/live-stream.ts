@@ -1,4 +1,5 @@
 import { chartPoint, type Scrape } from "../../core/scrape";
+import { ORDERS_QUEUE_NAME } from "../../durable-objects/visibility/metrics/catalog";
 import type { ContractReader, PanelData } from "./sources";
 
 /** Where a stream's events go (Hono's `SSEStreamingApi` in production). */
@@ -83,7 +84,7 @@ export class LiveStream {
     const oldest = this.#scrapes[0];
     this.#scrapes.push(scrape);
     if (oldest === undefined) return { state: "ok", data: null };
-    return { state: "ok", data: chartPoint(oldest, scrape) };
+    return { state: "ok", data: chartPoint(oldest, scrape, ORDERS_QUEUE_NAME) };
   }
 
   async #sendIfChanged(event: string, panel: PanelData): Promise<void> {
