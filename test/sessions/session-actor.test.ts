@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { SessionView } from "../../durable-objects";
 import { loadConfig } from "../../durable-objects/config";
 import { entityPartition } from "../../durable-objects/runtime";
@@ -160,6 +160,44 @@ describe("Session actor: presence over hibernatable WebSockets", () => {
     });
   });
 
+  it("tells the sockets nothing of a change that was rolled back: a crashed end neither announces nor closes, a crashed refresh announces no device", async () => {
+    const user = uniqueUser();
+    await start(user);
+    const phone = await presence(user);
+    await eventually(
+      async () => phone.messages.length,
+      (n) => n === 1,
+    );
+    let closed: unknown = null;
+    void phone.closed.then((c) => {
+      closed = c;
+    });
+    // The crash comes after the handler ran, inside its transaction: every write is undone.
+    await sessionStub(user).injectFault({ kind: "crash", count: 1, ms: 0, step: 1 });
+    expect(await session(user).call("end", null)).toMatchObject({
+      ok: false,
+      code: "internal-error",
+    });
+    await sessionStub(user).injectFault({ kind: "crash", count: 1, ms: 0, step: 1 });
+    const refresh = await session(user).call("start", { device: "ghost" });
+    expect(refresh).toMatchObject({ ok: false, code: "internal-error" });
+    // A committed change after them is delivered, and is the first the socket hears.
+    await session(user).call("start", { device: "laptop" });
+    await eventually(
+      async () => phone.messages.length,
+      (n) => n >= 2,
+    );
+    expect(closed).toBeNull();
+    expect(phone.messages.map((m) => [m.status, m.devices])).toEqual([
+      ["active", ["phone"]],
+      ["active", ["phone", "laptop"]],
+    ]);
+    expect(await session(user).call("get", null)).toMatchObject({
+      value: { status: "active", devices: ["phone", "laptop"] },
+    });
+    phone.socket.close(1000, "done");
+  });
+
   it("refuses a socket without an active session, and past the per-session limit", async () => {
     const user = uniqueUser();
     const refused = await openPresence(user);
@@ -193,6 +231,29 @@ describe("Session actor: idle expiry", () => {
     });
     const next = await start(user);
     expect(next.sessionId).not.toBe(started.sessionId);
+  });
+
+  it("expiring sends every presence socket the expired view, then closes them", async () => {
+    const user = uniqueUser();
+    await start(user);
+    const phone = await presence(user);
+    // The object stays in memory with its socket (an eviction would drop the socket here):
+    // its clock is moved past the idle deadline, so the timer finds it idle.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + settings.idleTimeoutMs + 120_000);
+      await runInDurableObject(sessionStub(user), (_actor, state) =>
+        idleTimerDueNow(state.storage),
+      );
+      expect(await runDurableObjectAlarm(sessionStub(user))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await phone.closed).toEqual({ code: 1000, reason: "session expired" });
+    expect(phone.messages.at(-1)).toMatchObject({
+      status: "expired",
+      presence: { online: false, connections: 0 },
+    });
   });
 
   it("does not expire while it had activity since its idle timer was set", async () => {
