@@ -70,6 +70,31 @@ describe("Orders", () => {
     expect(await getSku(a)).toMatchObject({ sold: 1 });
   });
 
+  it("refuses a concurrent duplicate with other items with 422, not the running order's answer", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    // The first order's hold is slowed, so the second arrives while its saga runs.
+    await injectFault({ service: "inventory", sku: a, kind: "latency", ms: 1500, count: 1 });
+    const first = placeOrder(key, [{ sku: a, quantity: 1 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await placeOrder(key, [{ sku: a, quantity: 7 }]);
+    expect((await first).status).toBe(201);
+    expectProblem(second, 422, "idempotency-key-reused");
+    expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
+  });
+
+  it("answers 422, not the other order's view, when a retry with other items crashes", async () => {
+    const a = uniqueSku();
+    await putSku(a, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    expect((await placeOrder(key, [{ sku: a, quantity: 1 }])).status).toBe(201);
+    await injectFault({ service: "orders", orderId, kind: "crash", count: 1 });
+    expectProblem(await placeOrder(key, [{ sku: a, quantity: 5 }]), 422, "idempotency-key-reused");
+    expect(await getSku(a)).toMatchObject({ sold: 1, held: 0 });
+  });
+
   it("treats the same items in another order as the same request", async () => {
     const [a, b] = [uniqueSku(), uniqueSku()];
     await putSku(a, 10);

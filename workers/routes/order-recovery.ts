@@ -1,7 +1,8 @@
 import type { Context } from "hono";
+import { canonicalJson } from "../../core/http";
 import type { OrderView } from "../../durable-objects";
 import type { OrderRequest } from "../../durable-objects/orders/protocol";
-import type { Failure } from "../../durable-objects/runtime";
+import type { Failure, Reply } from "../../durable-objects/runtime";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 import { clientDeadline } from "../reply";
@@ -13,12 +14,29 @@ import { guarded } from "../shard-call";
  */
 const MAY_HAVE_STARTED = new Set(["interrupted", "internal-error"]);
 
+/** An order's items as its idempotency compares them: by sku, whatever order they came in. */
+export const itemsFingerprint = (items: OrderRequest["items"]): string =>
+  canonicalJson([...items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)));
+
+/**
+ * The order read back under this request's key: its view when it is this request's order,
+ * `422 idempotency-key-reused` when the key holds another body's order (this request did
+ * nothing and never will).
+ */
+function sameOrder(view: OrderView, request: OrderRequest): OrderView {
+  if (itemsFingerprint(view.items) === request.fingerprint) return view;
+  throw new Problem(
+    "idempotency-key-reused",
+    "this Idempotency-Key was already used with a different request body",
+  );
+}
+
 /**
  * A `500` means nothing happened and nothing will. When placing an order failed in a way that
- * may have left it durable, the answer is the order's current view instead: read it back.
- * `interrupted` is certain the order exists, so if the read fails too the answer is the
- * pending view this request describes (its saga resumes on its shard's timer). `null` when
- * the order does not exist: the failure stands.
+ * may have left it durable, the answer is the order's current view instead: read it back
+ * (another body's order under the key is `422`). `interrupted` is certain the order exists,
+ * so if the read fails too the answer is the pending view this request describes (its saga
+ * resumes on its shard's timer). `null` when the order does not exist: the failure stands.
  */
 export async function recoveredOrder(
   c: Context<AppEnv>,
@@ -33,7 +51,7 @@ export async function recoveredOrder(
     { idempotent: true, deadline: clientDeadline(c) },
     (meta) => router.orders(orderId).call("getOrder", { orderId }, meta),
   ).catch(() => null);
-  if (read?.ok) return read.value;
+  if (read?.ok) return sameOrder(read.value, request);
   if (failure.code !== "interrupted") return null;
   const now = new Date().toISOString();
   return { orderId, status: "pending", items: request.items, createdAt: now, updatedAt: now };
@@ -41,22 +59,25 @@ export async function recoveredOrder(
 
 /**
  * Whether an order the shed path may have recorded exists: its view (its intake timer will
- * run it, so a `503` "created nothing" would be false), `gone`, or `unknown` when it cannot
- * be read either — then the only honest answer is a `503` asking for a retry with the same
- * key (`unknownOrder`), never a `202` for an order that may not exist.
+ * run it, so a `503` "created nothing" would be false; another body's order under the key is
+ * `422`), `gone`, or `unknown` when it cannot be read either — then the only honest answer
+ * is a `503` asking for a retry with the same key (`unknownOrder`), never a `202` for an
+ * order that may not exist.
  */
 export async function unwithdrawnOrder(
   c: Context<AppEnv>,
-  orderId: string,
+  request: OrderRequest,
 ): Promise<OrderView | "gone" | "unknown"> {
   const router = c.get("router");
+  const { orderId } = request;
+  let read: Reply<OrderView>;
   try {
-    const read = await router.orders(orderId).call("getOrder", { orderId });
-    if (read.ok) return read.value;
-    return read.code === "not-found" ? "gone" : "unknown";
+    read = await router.orders(orderId).call("getOrder", { orderId });
   } catch {
     return "unknown";
   }
+  if (read.ok) return sameOrder(read.value, request);
+  return read.code === "not-found" ? "gone" : "unknown";
 }
 
 /** The `503` for an order whose existence the edge could not learn: the same key settles it. */

@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
-import { canonicalJson, idParam, orderBody } from "../../core/http";
+import { idParam, orderBody } from "../../core/http";
 import { logEvent } from "../../core/log";
 import type { OrderView, ShardAddress } from "../../durable-objects";
 import type { OrderRequest } from "../../durable-objects/orders/protocol";
@@ -16,7 +16,7 @@ import { callService } from "../service-call";
 import { serviceRoute } from "../service-route";
 import { breakerFor, objectKey, underPressure } from "../shard-call";
 import { countShed } from "../visibility/edge-metrics";
-import { recoveredOrder, unknownOrder, unwithdrawnOrder } from "./order-recovery";
+import { itemsFingerprint, recoveredOrder, unknownOrder, unwithdrawnOrder } from "./order-recovery";
 
 /** Refusals after which a client that allows it gets 202 + a queued order instead of 503. */
 const SHEDDABLE = new Set(["overloaded", "circuit-open", "service-unavailable"]);
@@ -60,7 +60,7 @@ async function shed(
   } catch {
     // The RPC broke, its effect unknown: the order may be recorded (its intake timer would
     // run it), so a 503 "created nothing" stands only when reading it back finds nothing.
-    const recorded = await unwithdrawnOrder(c, request.orderId);
+    const recorded = await unwithdrawnOrder(c, request);
     if (recorded === "unknown") throw unknownOrder();
     if (recorded !== "gone") return orderResponse(c, recorded);
     intake = refusal;
@@ -84,7 +84,7 @@ async function shed(
       .call("withdrawQueued", { orderId: request.orderId })
       .catch(() => null);
     const withdrawn = withdrawal?.ok === true && withdrawal.value.withdrawn;
-    const left = withdrawn ? "gone" : await unwithdrawnOrder(c, request.orderId);
+    const left = withdrawn ? "gone" : await unwithdrawnOrder(c, request);
     if (left !== "gone" && left !== "unknown") return orderResponse(c, left);
     countShed(shard.service, "service-unavailable");
     if (left === "unknown") throw unknownOrder();
@@ -104,11 +104,10 @@ export function orderRoutes(app: Hono<AppEnv>): void {
       async (c) => {
         const { body, idempotencyKey = "" } = input<z.infer<typeof orderBody>>(c);
         const orderId = await orderIdOf(idempotencyKey);
-        const items = [...body.items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
         const request: OrderRequest = {
           orderId,
           items: body.items,
-          fingerprint: canonicalJson(items),
+          fingerprint: itemsFingerprint(body.items),
         };
         const router = c.get("router");
         const shard = router.locate("orders", orderId);
@@ -132,7 +131,9 @@ export function orderRoutes(app: Hono<AppEnv>): void {
           command: "placeOrder",
           kind: "effect",
           payload: request,
-          idempotency: { key: orderId },
+          // With the body's fingerprint: a concurrent duplicate joins the running saga only
+          // with the same items; another body runs apart and its first step refuses it.
+          idempotency: { key: orderId, fingerprint: request.fingerprint },
         });
         if (reply.ok) return orderResponse(c, reply.value);
         if (async && SHEDDABLE.has(reply.code)) return shed(c, shard, request, reply);
