@@ -72,6 +72,8 @@ function refuseOverLimit(
   return fail(
     "client-hold-limit",
     `client ${ask.client} already holds ${units} units of ${ask.sku}; ${ask.quantity} more would pass the limit of ${limits.maxUnitsPerClient} per client`,
-    { retryAfterMs: Math.max(1000, soonest - now) },
+    // Not recorded under an Idempotency-Key: a 429 is "not now", and a keyed retry after
+    // Retry-After must be judged again, not answered with the same refusal for a day.
+    { retryAfterMs: Math.max(1000, soonest - now), unrecorded: true },
   );
 }

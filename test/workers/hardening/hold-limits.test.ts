@@ -58,6 +58,25 @@ describe("Hoarding limits", () => {
     expect((await holdAs("198.51.100.5", sku, { quantity: 50 })).status).toBe(201);
   });
 
+  it("does not replay a keyed 429 client-hold-limit: the same key holds once the client freed units", async () => {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 1000);
+    const first = await holdAs("198.51.100.9", sku, { quantity: 100 });
+    await holdAs("198.51.100.9", sku, { quantity: 100 });
+    const keyed = (quantity: number) =>
+      http("POST", `/v1/skus/${sku}/holds`, {
+        body: { quantity },
+        headers: { "CF-Connecting-IP": "198.51.100.9", "Idempotency-Key": `${sku}-k` },
+      });
+    expectProblem(await keyed(50), 429, "client-hold-limit");
+    expect((await http("DELETE", `/v1/skus/${sku}/holds/${first.json.holdId}`)).status).toBe(200);
+    const retried = await keyed(50);
+    expect(retried.status).toBe(201);
+    // Recorded from here on: the same key and body replay the hold.
+    expect((await keyed(50)).json.holdId).toBe(retried.json.holdId);
+    expect(await atShard.getSku(sku)).toMatchObject({ held: 150 });
+  });
+
   it("refuses by the client's limits before stock, whether or not the stock would cover the hold", async () => {
     const sku = uniqueSku();
     await atShard.putSku(sku, 250);
