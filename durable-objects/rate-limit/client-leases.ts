@@ -19,7 +19,8 @@ export interface LeaseSource {
 /**
  * The outcome of `ClientLeases.take`. `via` says what it cost: `lease` = a local token, no
  * round trip; `limiter` = the request waited for a lease; `fail-open` = the limiter could
- * not be reached (within the last `failOpenMs`) and the request was let through.
+ * not be reached or did not answer within `staleCallMs` (within the last `failOpenMs`) and
+ * the request was let through.
  */
 export type LeaseOutcome =
   | { readonly ok: true; readonly via: "lease" | "limiter" }
@@ -37,9 +38,10 @@ export interface ClientLeasesOptions {
   /** After a failed lease call, let the client through without trying for this many ms (an integer >= 1). Default 1,000. */
   failOpenMs?: number;
   /**
-   * A lease call older than this many ms (an integer >= 1) is no longer waited for: the next
-   * request starts a fresh one. Guards against a call that never settles (its request was
-   * cancelled). Default 5,000.
+   * A lease call that has not settled after this many ms (an integer >= 1) has failed, as if
+   * it had thrown: nobody waits for it any longer and the client fails open for `failOpenMs`.
+   * So a limiter that never answers costs a request at most this wait, and the limiter at
+   * most one call per client per `failOpenMs` from this isolate. Default 5,000.
    */
   staleCallMs?: number;
   /** Clock in epoch ms; defaults to `Date.now`. */
@@ -92,8 +94,8 @@ export class ClientLeases {
     for (;;) {
       const now = this.#answerNow(client, entry, defer);
       if (now !== null) return now;
-      await this.#atMostStale(this.#current(entry) ?? this.#refill(client, entry, defer));
-      // Refused or failed: the checks above answer. Granted: spend, unless concurrent
+      await this.#atMostStale(entry, this.#current(entry) ?? this.#refill(client, entry, defer));
+      // Refused, failed or stale: the checks above answer. Granted: spend, unless concurrent
       // waiters took every token first, and then the loop asks again.
       if (entry.lease.trySpend()) return { ok: true, via: "limiter" };
     }
@@ -116,35 +118,75 @@ export class ClientLeases {
     // Leased tokens are spent first: a refused refill must not strand them.
     const refusedFor = entry.lease.refusedForMs();
     if (entry.lease.trySpend()) {
-      if (entry.lease.wantsRefill && refusedFor === 0 && this.#current(entry) === undefined) {
+      if (
+        entry.lease.wantsRefill &&
+        refusedFor === 0 &&
+        this.#current(entry) === undefined &&
+        this.#now() >= entry.downUntil // no call while the limiter is known down
+      ) {
         this.#refill(client, entry, defer);
       }
       return LOCAL_TOKEN;
     }
     if (refusedFor > 0) return { ok: false, retryAfterMs: refusedFor };
+    this.#current(entry); // a call in flight for `staleCallMs` has failed: marks the limiter down
     if (this.#now() < entry.downUntil) {
       return { ok: true, via: "fail-open", error: entry.lastError };
     }
     return null;
   }
 
-  /** Waits for `call`, but never longer than `staleCallMs` (then the caller asks afresh). */
-  async #atMostStale(call: Promise<void>): Promise<void> {
+  /**
+   * Waits for `call` (the one in flight for `entry`) until it settles or turns stale
+   * (`staleCallMs` after it started), whichever comes first; a stale call has failed.
+   */
+  async #atMostStale(entry: Entry, call: Promise<void>): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const stale = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.#staleCallMs);
+    let stale = false;
+    const staleAt = entry.inFlightAt + this.#staleCallMs;
+    const turnsStale = new Promise<void>((resolve) => {
+      timer = setTimeout(
+        () => {
+          stale = true;
+          resolve();
+        },
+        Math.max(1, Math.min(this.#staleCallMs, staleAt - this.#now())),
+      );
     });
     try {
-      await Promise.race([call, stale]);
+      await Promise.race([call, turnsStale]);
     } finally {
       clearTimeout(timer);
     }
+    if (stale) this.#giveUp(entry, call);
   }
 
-  /** The lease call in flight for `entry`, unless it is stale. */
+  /**
+   * The lease call in flight for `entry`, unless it has been in flight for `staleCallMs`:
+   * then it has failed (`#giveUp`) and there is none.
+   */
   #current(entry: Entry): Promise<void> | undefined {
-    if (entry.inFlight === undefined) return undefined;
-    return this.#now() - entry.inFlightAt < this.#staleCallMs ? entry.inFlight : undefined;
+    const call = entry.inFlight;
+    if (call === undefined || this.#now() - entry.inFlightAt < this.#staleCallMs) return call;
+    this.#giveUp(entry, call);
+    return undefined;
+  }
+
+  /**
+   * `call` did not settle within `staleCallMs`: a failure, treated as a thrown call is (the
+   * limiter is down for `failOpenMs`, its clients fail open). Once per call: a call already
+   * given up, settled or replaced changes nothing. If it settles later, a grant is still
+   * applied (its tokens left the bucket).
+   */
+  #giveUp(entry: Entry, call: Promise<void>): void {
+    if (entry.inFlight !== call) return;
+    entry.inFlight = undefined;
+    this.#markDown(entry, `the lease call did not settle within ${this.#staleCallMs} ms`);
+  }
+
+  #markDown(entry: Entry, error: string): void {
+    entry.downUntil = this.#now() + this.#failOpenMs;
+    entry.lastError = error;
   }
 
   /**
@@ -170,8 +212,7 @@ export class ClientLeases {
       const returned = entry.lease.takeReturns();
       entry.lease.apply(await this.#limiter(client).lease(client, limitPerMinute, size, returned));
     } catch (error) {
-      entry.downUntil = this.#now() + this.#failOpenMs;
-      entry.lastError = String(error);
+      this.#markDown(entry, String(error));
     }
   }
 

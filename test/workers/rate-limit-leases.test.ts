@@ -9,7 +9,7 @@ import {
   type LeaseSource,
 } from "../../durable-objects/rate-limit/client-leases";
 import { createApp } from "../../workers/app";
-import { putSku, uniqueSku } from "./client";
+import { http, putSku, uniqueSku } from "./client";
 
 /**
  * Token leasing against the real `ClientRateLimiter` objects. Each `ClientLeases` instance
@@ -228,43 +228,155 @@ describe("Failing open", () => {
 });
 
 describe("A lease call that never settles", () => {
-  it("is waited for at most staleCallMs, then a fresh call to the real limiter answers", async () => {
+  /** A limiter that takes every lease call and never answers it. */
+  const silent: LeaseSource = { lease: () => new Promise(() => {}) };
+  const PENDING = Symbol("pending");
+  /** `work`'s value, or `PENDING` if it has not settled within `ms` (real time). */
+  const within = <T>(work: Promise<T>, ms: number): Promise<T | typeof PENDING> =>
+    Promise.race([work, new Promise<typeof PENDING>((r) => setTimeout(() => r(PENDING), ms))]);
+
+  it("counts as failed once it has run staleCallMs: fails open, then asks the real limiter a down period later", async () => {
     let now = Date.now();
     let calls = 0;
-    // The first call hangs, as a call whose request was cancelled would; the rest reach the
-    // real limiter.
-    const hanging: LeaseSource = { lease: () => new Promise(() => {}) };
+    // The first call hangs; the rest reach the real limiter.
     const leases = new ClientLeases({
       limitPerMinute: 600,
-      limiter: (client) => (calls++ === 0 ? hanging : realLimiter(client)),
+      limiter: (client) => (calls++ === 0 ? silent : realLimiter(client)),
       now: () => now,
     });
     const client = uniqueClient();
     const deferred: Promise<void>[] = [];
-    let firstSettled = false;
-    void leases
-      .take(client, (work) => deferred.push(work))
-      .then(() => {
-        firstSettled = true;
-      });
+    void leases.take(client, (work) => deferred.push(work));
     expect(deferred).toHaveLength(1); // the waited-for call is kept alive by waitUntil too
     now += 5000;
+    // The call is stale: the limiter is down, as after a thrown call — no second call.
+    const outcome = await leases.take(client, () => {});
+    expect(outcome).toMatchObject({ ok: true, via: "fail-open" });
+    expect(leases.takeNow(client, () => {})).toMatchObject({ ok: true, via: "fail-open" });
+    expect(calls).toBe(1);
+    now += 1000; // the down period (failOpenMs) is over
     expect(await leases.take(client, () => {})).toEqual({ ok: true, via: "limiter" });
     expect(calls).toBe(2);
-    expect(firstSettled).toBe(false);
   });
 
-  it("stops a request waiting on a call that never settles after staleCallMs", async () => {
-    const hanging: LeaseSource = { lease: () => new Promise(() => {}) };
+  it("lets a waiting request through within about staleCallMs, with one call per down period", async () => {
     let calls = 0;
+    let skew = 0; // moves the down period along without sleeping through it
     const leases = new ClientLeases({
-      limitPerMinute: 600,
-      limiter: (client) => (calls++ === 0 ? hanging : realLimiter(client)),
+      limitPerMinute: 60,
+      limiter: () => {
+        calls += 1;
+        return silent;
+      },
       staleCallMs: 50,
+      now: () => Date.now() + skew,
     });
-    // Real time here: the wait is bounded by a real timer of 50 ms, then a fresh call answers.
-    expect(await leases.take(uniqueClient(), () => {})).toEqual({ ok: true, via: "limiter" });
-    expect(calls).toBeGreaterThanOrEqual(2);
+    const client = uniqueClient();
+    const startedAt = Date.now();
+    // Concurrent waiters share the one call and are all let through when it goes stale.
+    const outcomes = await within(
+      Promise.all([1, 2, 3].map(() => leases.take(client, () => {}))),
+      1000,
+    );
+    expect(outcomes).not.toBe(PENDING);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
+    for (const o of outcomes as LeaseOutcome[]) {
+      expect(o).toMatchObject({
+        ok: true,
+        via: "fail-open",
+        error: expect.stringMatching(/50 ms/),
+      });
+    }
+    expect(calls).toBe(1);
+    // Within the down period nobody asks the limiter, nor waits.
+    for (let i = 0; i < 5; i++) {
+      expect(leases.takeNow(client, () => {})).toMatchObject({ ok: true, via: "fail-open" });
+      expect(await leases.take(client, () => {})).toMatchObject({ ok: true, via: "fail-open" });
+    }
+    expect(calls).toBe(1);
+    // A down period later: one more call, which fails the same way.
+    skew += 1000;
+    expect(
+      await within(
+        leases.take(client, () => {}),
+        1000,
+      ),
+    ).toMatchObject({
+      ok: true,
+      via: "fail-open",
+    });
+    expect(calls).toBe(2);
+  });
+
+  it("a background refill that never settles: held tokens are spent, then the client fails open, no call in between", async () => {
+    let now = Date.now();
+    let calls = 0;
+    const first: LeaseSource = {
+      lease: async (_client, _limit, want) => ({ ok: true, granted: want, ttlMs: 10_000 }),
+    };
+    const leases = new ClientLeases({
+      limitPerMinute: 6000, // leases of 30, refilled at 7 left
+      limiter: () => (calls++ === 0 ? first : silent),
+      now: () => now,
+    });
+    const client = uniqueClient();
+    expect(await leases.take(client, () => {})).toEqual({ ok: true, via: "limiter" });
+    while (calls < 2) expect(leases.takeNow(client, () => {})).toEqual({ ok: true, via: "lease" });
+    const held = leases.held(client);
+    expect(held).toBeGreaterThan(0);
+    now += 5000; // the refill ahead of need is stale now
+    for (let i = 0; i < held; i++) {
+      expect(leases.takeNow(client, () => {})).toEqual({ ok: true, via: "lease" });
+    }
+    expect(leases.takeNow(client, () => {})).toMatchObject({ ok: true, via: "fail-open" });
+    expect(calls).toBe(2);
+  });
+
+  it("answers 503 deadline-exceeded by the request's deadline through the route, not after the limiter", async () => {
+    const sku = uniqueSku();
+    await putSku(sku, 5);
+    let calls = 0;
+    const silentLimiters = new Proxy(env.RATE_LIMITER, {
+      get(target, property, receiver) {
+        if (property === "get") {
+          return () => {
+            calls += 1;
+            return silent;
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const app = createApp();
+    const silentEnv = { ...env, RATE_LIMITER: silentLimiters, RATE_LIMIT_PER_MINUTE: "60" };
+    const client = uniqueClient();
+    const send = () =>
+      app.fetch(
+        new Request(`http://edge.test/v1/skus/${sku}/holds`, {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            "CF-Connecting-IP": client,
+            "X-Deadline-Ms": "300", // well inside staleCallMs (5 s)
+          },
+          body: JSON.stringify({ quantity: 1 }),
+        }),
+        silentEnv,
+        createExecutionContext(),
+      );
+    for (let i = 0; i < 2; i++) {
+      const startedAt = Date.now();
+      const r = await within(Promise.resolve(send()), 2000);
+      expect(r).not.toBe(PENDING);
+      const response = r as Response;
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ code: "deadline-exceeded" });
+    }
+    expect(calls).toBe(1); // the second request waited on the same call
+    // No work was started for a request nobody waits for.
+    expect((await http("GET", `/v1/skus/${sku}`)).json).toMatchObject({ held: 0 });
   });
 });
 

@@ -6,6 +6,7 @@ import { clientOf } from "../client";
 import type { AppEnv } from "../context";
 import { Problem } from "../errors";
 import { countShed, serviceOfRoute } from "../visibility/edge-metrics";
+import { remainingBudget } from "./deadline";
 
 /**
  * This isolate's token leases, one set per `env` (like `loadConfig`'s cache: one env object
@@ -45,7 +46,9 @@ function deferrer(c: Context<AppEnv>): (work: Promise<void>) => void {
  * pay no round trip (`ClientLeases`): they are answered synchronously and get `undefined`;
  * only a request that waits for the limiter gets a promise. Either way a refusal is a thrown
  * `429` problem. Admin requests are exempt: operators keep a reserved share. When the
- * limiter cannot be reached the request goes through (fails open).
+ * limiter cannot be reached, or does not answer within `staleCallMs`, the request goes
+ * through (fails open). A request that waits never waits past its deadline: then it is the
+ * deadline stage's `503 deadline-exceeded`.
  */
 export function spendClientToken(c: Context<AppEnv>): Promise<void> | undefined {
   if (c.get("admin")) return undefined;
@@ -55,7 +58,36 @@ export function spendClientToken(c: Context<AppEnv>): Promise<void> | undefined 
   const defer = deferrer(c);
   const now = leases.takeNow(client, defer);
   if (now !== null) return settle(c, client, now);
-  return leases.take(client, defer).then((taken) => settle(c, client, taken));
+  const budgetMs = remainingBudget(c); // throws deadline-exceeded if it passed already
+  const taking = leases.take(client, defer);
+  return (budgetMs === undefined ? taking : beforeDeadline(c, taking, budgetMs)).then((taken) =>
+    settle(c, client, taken),
+  );
+}
+
+/**
+ * `taking`, or the deadline stage's `503 deadline-exceeded` if the deadline (`budgetMs` from
+ * now) comes first. The lease call goes on without the request (it is shared, and bounded
+ * by `staleCallMs`).
+ */
+function beforeDeadline(
+  c: Context<AppEnv>,
+  taking: Promise<LeaseOutcome>,
+  budgetMs: number,
+): Promise<LeaseOutcome> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      countShed(serviceOfRoute(c.req.routePath), "deadline-exceeded");
+      reject(
+        new Problem(
+          "deadline-exceeded",
+          "the request's deadline passed while it waited for the rate limiter",
+        ),
+      );
+    }, budgetMs);
+  });
+  return Promise.race([taking, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Lets the request through, or throws its `429` problem. */
