@@ -227,7 +227,9 @@ export class InventoryShard extends ServiceShard<InventoryProtocol> {
     const row = this.#store.sku(hold.sku);
     if (!row) throw new Error(`hold ${hold.hold_id} refers to missing sku ${hold.sku}`);
     this.#saveSku(row, { ...row, sold: row.sold - hold.quantity }, now);
-    this.count(FAMILIES.holds.name, { outcome: "released" });
+    // Counted as what it is: a sale given back (counters never go down).
+    this.count(FAMILIES.holds.name, { outcome: "reversed" });
+    this.count(FAMILIES.unitsReturned.name, {}, hold.quantity);
     return holdView(this.#store.settleHold(hold, "released"));
   }
 

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import type { ParsedFamily } from "parse-prometheus-text-format";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HistogramSeries } from "../../core/metrics";
+import { ShardRouter } from "../../durable-objects";
 import { alarmManager } from "../../durable-objects/visibility/alarms";
 import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
@@ -102,7 +103,7 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     // Counter families are named without _total; their samples carry it.
     expect(lines).toContain("# TYPE bulwark_holds counter");
     expect(lines).not.toContain("# TYPE bulwark_holds_total counter");
-    expect(lines.filter((l) => l.startsWith("bulwark_holds_total{")).length).toBe(4);
+    expect(lines.filter((l) => l.startsWith("bulwark_holds_total{")).length).toBe(5);
     expect(lines).toContain("# UNIT bulwark_http_request_duration_seconds seconds");
   });
 
@@ -148,6 +149,27 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     expect(
       delta(after, FAMILIES.actorMessages.name, { service: "inventory", command: "confirmHold" }),
     ).toBe(2);
+  });
+
+  it("counts a sale given back by compensation as reversed and its units as returned, not as a release", async () => {
+    const families = [FAMILIES.holds.name, FAMILIES.unitsSold.name, FAMILIES.unitsReturned.name];
+    const before = await settledScrape(families);
+    const sku = uniqueSku();
+    await putSku(sku, 10);
+    const inventory = new ShardRouter(env).inventory(sku);
+    const holdId = "~o_metrics-reversed.x";
+    await inventory.call("placeHold", { sku, quantity: 4, ttlSeconds: 60, holdId });
+    await inventory.call("confirmHold", { sku, holdId });
+    await inventory.call("releaseHold", { sku, holdId, compensate: true });
+    await inventory.call("releaseHold", { sku, holdId, compensate: true }); // a no-op repeat
+    const delta = (f: ParsedFamily[], family: string, labels: Record<string, string> = {}) =>
+      (sample(f, family, labels) ?? 0) - (sample(before, family, labels) ?? 0);
+    const after = await scrapeUntil((f) => delta(f, FAMILIES.unitsReturned.name) >= 4);
+    expect(delta(after, FAMILIES.holds.name, { outcome: "confirmed" })).toBe(1);
+    expect(delta(after, FAMILIES.holds.name, { outcome: "reversed" })).toBe(1);
+    expect(delta(after, FAMILIES.holds.name, { outcome: "released" })).toBe(0);
+    expect(delta(after, FAMILIES.unitsSold.name)).toBe(4);
+    expect(delta(after, FAMILIES.unitsReturned.name)).toBe(4);
   });
 
   it("counts one route's requests, and one command's messages, apart by status and outcome", async () => {

@@ -126,14 +126,21 @@ export const FAMILIES = {
   holds: {
     name: "bulwark_holds_total",
     type: "counter",
-    help: "Inventory holds by what happened to them: placed, confirmed, released, expired.",
+    help: "Inventory holds by what happened to them: placed, confirmed, released, expired, reversed (confirmed, then given back by an order's compensation).",
     labels: ["outcome"],
-    seed: each("outcome", ["placed", "confirmed", "released", "expired"]),
+    seed: each("outcome", ["placed", "confirmed", "released", "expired", "reversed"]),
   },
   unitsSold: {
     name: "bulwark_units_sold_total",
     type: "counter",
     help: "Units sold: the quantities of confirmed holds.",
+    labels: [],
+    seed: [{}],
+  },
+  unitsReturned: {
+    name: "bulwark_units_returned_total",
+    type: "counter",
+    help: "Units given back after they were sold (reversed holds); units sold net = sold - returned.",
     labels: [],
     seed: [{}],
   },
