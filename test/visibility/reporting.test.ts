@@ -63,6 +63,37 @@ describe("MetricsReporter", { timeout: TEST_BUDGET_MS }, () => {
     warn.mockRestore();
   });
 
+  it("reports a load that does not change again while it lasts, so a busy shard that completes nothing never reads as idle", async () => {
+    const batches: MetricsBatch[] = [];
+    let load = 8;
+    const reporter = new MetricsReporter({
+      name: "stuck-shard",
+      monitor: () => ({
+        ingest: async (batch) => {
+          batches.push(batch);
+          return { applied: true };
+        },
+      }),
+      flushMs: 100,
+      gauges: () => [{ family: FAMILIES.inFlight.name, labels: { service: "t" }, value: load }],
+      gaugeRefreshMs: 150,
+    });
+    reporter.deltas.inc(FAMILIES.holds.name, { outcome: "placed" });
+    reporter.schedule(); // one message, then none: its commands are stuck
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const loaded = batches.filter((b) => b.gauges?.values[0]?.value === 8);
+    expect(loaded.length).toBeGreaterThanOrEqual(3);
+    for (const [i, batch] of loaded.entries()) {
+      if (i > 0) expect(batch.at - (loaded[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(150);
+    }
+    load = 0; // the stuck commands end: the zero is reported once, then the heartbeat stops
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const sent = batches.length;
+    expect(batches.at(-1)?.gauges?.values[0]?.value).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(batches.length).toBe(sent);
+  });
+
   it("schedule() flushes on its own and never rejects, even when every flush fails", async () => {
     const reporter = new MetricsReporter({
       name: "test",

@@ -149,6 +149,7 @@ export function actorMetricsSink(
     monitor: monitorOf(env),
     flushMs: config.flushMs,
     gauges: () => sink?.gauges(load()) ?? [],
+    gaugeRefreshMs: Math.floor(config.gaugeTtlMs / 3),
   });
   const analytics = (env as { ANALYTICS?: DataPointWriter }).ANALYTICS;
   sink = new ActorMetricsSink(reporter, analytics);

@@ -20,6 +20,13 @@ export interface ReporterOptions {
   readonly flushMs: number;
   /** Current gauge values, read at each flush (actors report their admission load). */
   readonly gauges?: () => GaugeReport[];
+  /**
+   * How often gauges that are not all zero are reported again though unchanged
+   * (`METRICS_GAUGE_TTL_MS` / 3 for actors), so the monitor, which drops a report older than
+   * its TTL, keeps seeing the load of a shard that is busy but completes nothing (a stuck
+   * call records no message, so nothing else would flush). Default: never.
+   */
+  readonly gaugeRefreshMs?: number;
   /** Consecutive failed flushes after which the loop stops until the next record. */
   readonly maxFailures?: number;
 }
@@ -53,6 +60,9 @@ export class MetricsReporter {
   #lastFlush: Promise<void> = Promise.resolve();
   #lastFlushAt = 0;
   #lastGauges = "";
+  #lastGaugesAt = 0;
+  /** Whether the gauges last sent had a value other than 0 (the heartbeat runs while so). */
+  #loaded = false;
 
   constructor(options: ReporterOptions) {
     this.#options = options;
@@ -73,16 +83,20 @@ export class MetricsReporter {
       for (let failures = 0; !(await this.flush()) && ++failures < maxFailures; ) {
         await sleep(this.#options.flushMs);
       }
+      // A load reported stays fresh at the monitor until a flush reports it gone.
+      if (this.#loaded && this.#options.gaugeRefreshMs !== undefined) this.schedule();
     })();
     this.#pendingFlush = flush;
     this.#lastFlush = flush;
     return flush;
   }
 
-  #gaugesChanged(): boolean {
-    return (
-      this.#options.gauges !== undefined && JSON.stringify(this.#gauges()) !== this.#lastGauges
-    );
+  /** Whether the gauges are to be sent: changed, or non-zero and due for their refresh. */
+  #gaugesDue(): boolean {
+    if (this.#options.gauges === undefined) return false;
+    if (JSON.stringify(this.#gauges()) !== this.#lastGauges) return true;
+    const refresh = this.#options.gaugeRefreshMs;
+    return this.#loaded && refresh !== undefined && Date.now() - this.#lastGaugesAt >= refresh;
   }
 
   #gauges(): GaugeReport[] {
@@ -96,7 +110,7 @@ export class MetricsReporter {
   async flush(): Promise<boolean> {
     this.#lastFlushAt = Date.now();
     if (this.#unacked && !(await this.#send(this.#unacked))) return false;
-    if (this.deltas.empty && !this.#gaugesChanged()) return true;
+    if (this.deltas.empty && !this.#gaugesDue()) return true;
     this.#unacked = this.#cut();
     return this.#send(this.#unacked);
   }
@@ -130,6 +144,8 @@ export class MetricsReporter {
     if (!this.#options.gauges) return batch;
     const values = this.#gauges();
     this.#lastGauges = JSON.stringify(values);
+    this.#lastGaugesAt = at;
+    this.#loaded = values.some((gauge) => gauge.value !== 0);
     return { ...batch, gauges: { reporter: this.#options.name, values } };
   }
 }
