@@ -57,14 +57,14 @@ export const FAMILIES = {
   restarts: {
     name: "bulwark_actor_restarts_total",
     type: "counter",
-    help: "Crashes a service supervisor answered with a restart (one per handled crash).",
+    help: "Crashes the service's supervisors answered with a restart (one per handled crash): of a shard, an entity, or an entity partition.",
     labels: ["service"],
     seed: perService,
   },
   escalations: {
     name: "bulwark_supervisor_escalations_total",
     type: "counter",
-    help: "Times a service supervisor exceeded its restart intensity and escalated to the root.",
+    help: "Times one of the service's supervisors exceeded its restart intensity and gave up: the service's own (escalating to the root) or an entity partition (restarted by the service's).",
     labels: ["service"],
     seed: perService,
   },
