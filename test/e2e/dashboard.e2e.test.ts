@@ -120,6 +120,32 @@ describe("dashboard in a browser", () => {
     await view.waitForText(view.serviceStatus("inventory"), "running", UPDATE_BUDGET_MS);
   });
 
+  it("signing in again while the last try still reconnects replaces it: after sign-out nothing streams", async () => {
+    const view = await dashboard();
+    const bearer = (token: string) => `Bearer ${token}`;
+    // The first token's streams fail at the network (the form stays up, the page retries).
+    await view.page.route("**/v1/ops/live", (route) =>
+      route.request().headers().authorization === bearer(ADMIN_TOKEN)
+        ? route.continue()
+        : route.abort("connectionfailed"),
+    );
+    await view.signIn("first-try-token");
+    await view.waitForText(view.connection, /Reconnecting/, UPDATE_BUDGET_MS);
+    await view.signIn(ADMIN_TOKEN);
+    await view.waitForText(view.connection, "Live", UPDATE_BUDGET_MS);
+    await view.page.locator("#sign-out").click();
+    const after: string[] = [];
+    view.page.on("request", (request) => {
+      if (request.url().endsWith("/v1/ops/live")) {
+        after.push(request.headers().authorization ?? "");
+      }
+    });
+    // Longer than the first channel's backoff ceiling: it would have tried again by now.
+    await view.page.waitForTimeout(BACKOFF_CAP_MS + 2000);
+    expect(after).toEqual([]);
+    expect(await view.panels.isHidden()).toBe(true);
+  });
+
   it("shows a shard refusing work in the heat map, without a reload", async () => {
     const view = await signedIn();
     const sku = unique("hot");

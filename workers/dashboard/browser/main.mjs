@@ -62,6 +62,9 @@ function showSignedOut(message) {
 
 /** @param {string} token */
 function open(token) {
+  // A channel still trying (its server refusing, the form still shown) ends here: sign-out
+  // and a 401 stop only the current one, and an old one must not show an old token's data.
+  channel?.stop();
   const api = new AdminApi(token);
   /** @param {Promise<import("./api.mjs").Answer>} call */
   const outcome = async (call) => {
