@@ -140,7 +140,7 @@ export async function guarded<T>(
     const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (budgetMs !== undefined && budgetMs <= 0) {
       // Only reachable on a retry: the previous attempt failed, and the breaker hears it.
-      breaker.onFailure();
+      breaker.onFailure(permit);
       countShed(shard.service, "deadline-exceeded");
       return fail("deadline-exceeded", "the request's deadline passed before the shard answered");
     }
@@ -150,13 +150,13 @@ export async function guarded<T>(
         ...(budgetMs === undefined ? {} : { budgetMs }),
       });
       if (reply.load) recordLoad(key, reply.load);
-      if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure();
-      else breaker.onSuccess();
+      if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure(permit);
+      else breaker.onSuccess(permit);
       return reply;
     } catch (error) {
       const rpc = error as RpcError;
       if (rpc.overloaded) {
-        breaker.onSuccess();
+        breaker.onSuccess(permit);
         countShed(shard.service, "overloaded"); // the platform refused it: no actor counted it
         return fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 });
       }
@@ -164,7 +164,7 @@ export async function guarded<T>(
         await sleep(fullJitter(attempt, BACKOFF));
         continue;
       }
-      breaker.onFailure();
+      breaker.onFailure(permit);
       logEvent("error", "shard-rpc-failed", {
         shard: shard.name,
         error: rpc.message ?? String(error),

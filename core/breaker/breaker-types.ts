@@ -27,5 +27,15 @@ export interface BreakerSnapshot {
   probeInFlight: boolean;
 }
 
-/** The outcome of `CircuitBreaker.tryAcquire`. A `probe` must report its result. */
-export type BreakerPermit = { ok: true; probe: boolean } | { ok: false; retryAfterMs: number };
+/**
+ * The outcome of `CircuitBreaker.tryAcquire`. A `probe` must report its result; reporting
+ * with the permit (`onSuccess(permit)`) lets the breaker tell the probe's answer from a
+ * straggler's: a probe's `ticket` names it.
+ */
+export type BreakerPermit =
+  | { ok: true; probe: false }
+  | { ok: true; probe: true; ticket: number }
+  | { ok: false; retryAfterMs: number };
+
+/** A permit that let a call through: what its caller reports the outcome with. */
+export type BreakerPass = Extract<BreakerPermit, { ok: true }>;

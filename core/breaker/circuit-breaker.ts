@@ -1,4 +1,10 @@
-import type { BreakerOptions, BreakerPermit, BreakerSnapshot, BreakerState } from "./breaker-types";
+import type {
+  BreakerOptions,
+  BreakerPass,
+  BreakerPermit,
+  BreakerSnapshot,
+  BreakerState,
+} from "./breaker-types";
 
 interface ResolvedOptions {
   failureThreshold: number;
@@ -15,8 +21,12 @@ interface ResolvedOptions {
  * failure re-opens it with the timeout multiplied by `backoffFactor` (capped at
  * `maxResetTimeoutMs`). Callers report every admitted call with `onSuccess`/`onFailure`.
  *
- * Outcomes reported while open with no probe outstanding come from calls admitted before
- * it opened; they are ignored, so a straggler can neither close nor extend the breaker.
+ * While it is open or half-open, only the current probe's outcome counts. A caller that
+ * reports with its permit (`onSuccess(permit)`) is told apart exactly: any call but the
+ * probe holding the current ticket — one admitted before the breaker opened, a replaced
+ * probe — is a straggler and ignored, so it can neither close, extend nor re-open the
+ * breaker, nor take the real probe's answer from it. Reported without a permit, an outcome
+ * while a probe is outstanding is taken as the probe's.
  * A probe that never reports (its caller was evicted) is replaced by a new one once the
  * reset timeout passes again, so a lost probe cannot wedge the breaker half-open.
  */
@@ -27,6 +37,8 @@ export class CircuitBreaker {
   #openedAt: number | null = null;
   #resetTimeoutMs: number;
   #probeStartedAt: number | null = null;
+  /** The current probe's ticket; each probe admitted gets the next. */
+  #probeTicket = 0;
 
   /** Throws if an option is out of range. `initial` restores a `toJSON()` snapshot. */
   constructor(opts: BreakerOptions = {}, initial?: BreakerSnapshot) {
@@ -57,12 +69,13 @@ export class CircuitBreaker {
       return { ok: false, retryAfterMs: Math.max(1, probe + this.#resetTimeoutMs - now) };
     }
     this.#probeStartedAt = now;
-    return { ok: true, probe: true };
+    this.#probeTicket += 1;
+    return { ok: true, probe: true, ticket: this.#probeTicket };
   }
 
   /** Reports a successful call: closes the breaker and resets the failure count and timeout. */
-  onSuccess(): void {
-    if (this.#open && this.#probeStartedAt === null) return;
+  onSuccess(permit?: BreakerPass): void {
+    if (this.#open && this.#straggler(permit)) return;
     this.#open = false;
     this.#failures = 0;
     this.#openedAt = null;
@@ -71,13 +84,13 @@ export class CircuitBreaker {
   }
 
   /** Reports a failed call: opens at the threshold; a failed probe re-opens with backoff. */
-  onFailure(): void {
+  onFailure(permit?: BreakerPass): void {
     if (!this.#open) {
       this.#failures += 1;
       if (this.#failures >= this.#opts.failureThreshold) this.#trip();
       return;
     }
-    if (this.#probeStartedAt === null) return;
+    if (this.#straggler(permit)) return;
     this.#failures += 1;
     const { backoffFactor, maxResetTimeoutMs } = this.#opts;
     this.#resetTimeoutMs = Math.min(maxResetTimeoutMs, this.#resetTimeoutMs * backoffFactor);
@@ -93,6 +106,12 @@ export class CircuitBreaker {
       resetTimeoutMs: this.#resetTimeoutMs,
       probeInFlight: this.#probeStartedAt !== null,
     };
+  }
+
+  /** While open: whether an outcome is not the current probe's (see the class). */
+  #straggler(permit: BreakerPass | undefined): boolean {
+    if (this.#probeStartedAt === null) return true;
+    return permit !== undefined && !(permit.probe && permit.ticket === this.#probeTicket);
   }
 
   #trip(): void {

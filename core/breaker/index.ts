@@ -1,6 +1,7 @@
 /** A serializable consecutive-failure circuit breaker for calls between actors. */
 export type {
   BreakerOptions,
+  BreakerPass,
   BreakerPermit,
   BreakerSnapshot,
   BreakerState,

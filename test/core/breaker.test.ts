@@ -44,7 +44,7 @@ describe("CircuitBreaker", () => {
     fail(b, 5);
     clock.advance(1000);
     expect(b.state).toBe("half-open");
-    expect(b.tryAcquire()).toEqual({ ok: true, probe: true });
+    expect(b.tryAcquire()).toMatchObject({ ok: true, probe: true });
     expect(b.tryAcquire().ok).toBe(false);
     expect(b.tryAcquire().ok).toBe(false);
     expect(b.state).toBe("half-open");
@@ -74,7 +74,7 @@ describe("CircuitBreaker", () => {
     const timeouts: number[] = [];
     for (let i = 0; i < 4; i++) {
       clock.advance(b.toJSON().resetTimeoutMs);
-      expect(b.tryAcquire()).toEqual({ ok: true, probe: true });
+      expect(b.tryAcquire()).toMatchObject({ ok: true, probe: true });
       b.onFailure();
       expect(b.state).toBe("open");
       timeouts.push(b.toJSON().resetTimeoutMs);
@@ -107,16 +107,53 @@ describe("CircuitBreaker", () => {
     expect(b.tryAcquire()).toEqual({ ok: false, retryAfterMs: 1000 });
   });
 
+  it("takes only the current probe's outcome when callers report with their permits", () => {
+    const clock = new FakeScheduler();
+    const b = breaker(clock, { failureThreshold: 2 });
+    const early = [b.tryAcquire(), b.tryAcquire(), b.tryAcquire()];
+    const [first, second, late] = early.map((p) => (p.ok ? p : null));
+    if (!first || !second || !late) throw new Error("closed breaker refused a call");
+    b.onFailure(first);
+    b.onFailure(second);
+    expect(b.state).toBe("open");
+    clock.advance(1000);
+    const probe = b.tryAcquire();
+    if (!probe.ok) throw new Error("no probe after the reset timeout");
+    // A call admitted before the breaker opened fails late: neither re-opened nor backed off.
+    b.onFailure(late);
+    b.onSuccess(late);
+    expect(b.state).toBe("half-open");
+    expect(b.toJSON()).toMatchObject({ resetTimeoutMs: 1000, probeInFlight: true });
+    b.onSuccess(probe);
+    expect(b.state).toBe("closed");
+  });
+
+  it("ignores a replaced probe's late answer; the new probe's counts", () => {
+    const clock = new FakeScheduler();
+    const b = breaker(clock);
+    fail(b, 5);
+    clock.advance(1000);
+    const lost = b.tryAcquire();
+    clock.advance(1000);
+    const probe = b.tryAcquire();
+    if (!lost.ok || !probe.ok) throw new Error("no probe");
+    b.onSuccess(lost);
+    expect(b.state).toBe("half-open");
+    b.onFailure(probe);
+    expect(b.state).toBe("open");
+    expect(b.toJSON().resetTimeoutMs).toBe(2000);
+  });
+
   it("replaces a probe that never reports once another reset timeout passes", () => {
     const clock = new FakeScheduler();
     const b = breaker(clock);
     fail(b, 5);
     clock.advance(1000);
-    expect(b.tryAcquire()).toEqual({ ok: true, probe: true });
+    expect(b.tryAcquire()).toMatchObject({ ok: true, probe: true });
     clock.advance(999);
     expect(b.tryAcquire()).toEqual({ ok: false, retryAfterMs: 1 });
     clock.advance(1);
-    expect(b.tryAcquire()).toEqual({ ok: true, probe: true });
+    expect(b.tryAcquire()).toMatchObject({ ok: true, probe: true });
   });
 
   it("round-trips through toJSON and fromJSON", () => {
