@@ -1,7 +1,9 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { ParsedFamily } from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
+import { createApp } from "../../workers/app";
 import { sample, scrapeUntil, settledScrape, TEST_BUDGET_MS } from "../visibility/scrape";
 import { session, sessionStub, uniqueUser } from "./helpers";
 
@@ -36,5 +38,26 @@ describe("Sessions in /metrics", { timeout: TEST_BUDGET_MS }, () => {
     await session(uniqueUser()).call("start", { device: "laptop" });
     const after = await scrapeUntil((f) => started(f) >= started(before) + 2);
     expect(started(after) - started(before)).toBe(2);
+  });
+  it("counts a session request the edge rate-limited as shed by sessions, not by the edge", async () => {
+    const shed = (f: ParsedFamily[]) =>
+      sample(f, FAMILIES.shed.name, { service: "sessions", reason: "rate-limited" }) ?? 0;
+    const before = await settledScrape([FAMILIES.shed.name]);
+    const app = createApp();
+    const limited = { ...env, RATE_LIMIT_PER_MINUTE: "1" };
+    const client = `2001:db8:${Math.floor(Math.random() * 0x10000).toString(16)}::1`;
+    const user = uniqueUser("shed");
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const request = new Request(`http://edge.test/v1/sessions/${user}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": client },
+        body: JSON.stringify({ device: "phone" }),
+      });
+      statuses.push((await app.fetch(request, limited, createExecutionContext())).status);
+    }
+    expect(statuses).toEqual([201, 429]);
+    const after = await scrapeUntil((f) => shed(f) > shed(before));
+    expect(shed(after) - shed(before)).toBe(1);
   });
 });

@@ -41,5 +41,6 @@ export function countEdge(family: string, labels: Labels, by = 1): void {
 export function serviceOfRoute(route: string): string {
   if (route.startsWith("/v1/orders")) return "orders";
   if (route.startsWith("/v1/skus")) return "inventory";
+  if (route.startsWith("/v1/sessions")) return "sessions";
   return "edge";
 }
