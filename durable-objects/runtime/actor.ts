@@ -164,6 +164,16 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     return new Response("not found", { status: 404 });
   }
 
+  /**
+   * A request this actor refuses before it counts as activity (optional, default `null`:
+   * none): its answer, or `null` to go on to `onRequest`. Runs on a started incarnation; an
+   * entity refused here is neither enrolled nor kept alive, so a refused upgrade costs the
+   * entity nothing. Synchronous; `onRequest` must still check what an `await` could change.
+   */
+  protected refuseRequest(_request: Request): Response | null {
+    return null;
+  }
+
   protected supervision(): SupervisorLink | null {
     return null;
   }
@@ -347,8 +357,24 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   }
 
   override async fetch(request: Request): Promise<Response> {
-    const refused = this.#entity ? await this.#entity.admit(Date.now(), true) : null;
+    // Started first without activity (as a read is), so `refuseRequest` can answer before
+    // the request enrolls the entity or moves its idle clock.
+    const entity = this.#entity;
+    if (entity && this.refuseRequest !== Actor.prototype.refuseRequest) {
+      const started = await this.#startForRequest();
+      if (started) return started;
+      const early = this.refuseRequest(request);
+      if (early) return early;
+    }
+    const refused = entity ? await entity.admit(Date.now(), true) : null;
     if (refused) return new Response(refused.detail, { status: 503 });
+    const started = await this.#startForRequest();
+    if (started) return started;
+    return this.refuseRequest(request) ?? this.onRequest(request);
+  }
+
+  /** Starts the incarnation for a request: `null` when it runs, else the answer. */
+  async #startForRequest(): Promise<Response | null> {
     const error = await this.#lifecycle.ensureStarted();
     if (error) {
       await this.#crash(error, this.#lifecycle.incarnation);
@@ -357,7 +383,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     if (this.#lifecycle.stopped) {
       return new Response(`${this.service} is stopped by its supervisor`, { status: 503 });
     }
-    return this.onRequest(request);
+    return null;
   }
 
   /** Server-push sockets ignore what clients send; override to handle messages. */

@@ -51,9 +51,13 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
     if (note.close !== null) this.#sockets.closeAll(1000, note.close);
   }
 
-  protected override onRequest(): Response {
+  /** A socket refused (no active session, or its limit reached) is not the user's activity. */
+  protected override refuseRequest(): Response | null {
     const refused = presenceRefusal(this.#active(), this.#sockets.open(), this.settings);
-    if (refused) return Response.json(refused, { status: 409 });
+    return refused ? Response.json(refused, { status: 409 }) : null;
+  }
+
+  protected override onRequest(): Response {
     const response = this.#sockets.accept();
     this.#view(true); // presence changed
     return response;

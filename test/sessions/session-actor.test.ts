@@ -213,6 +213,30 @@ describe("Session actor: presence over hibernatable WebSockets", () => {
   });
 });
 
+describe("Session actor: refused sockets", () => {
+  it("a refused presence socket is no activity: it neither enrolls a user without a session nor moves an active one's last seen", async () => {
+    const stranger = uniqueUser("stranger");
+    const refused = await openPresence(stranger);
+    expect(refused).toBeInstanceOf(Response);
+    expect(await (refused as Response).json()).toMatchObject({ code: "session-not-active" });
+    expect(await listed(stranger)).toBe(false);
+
+    const user = uniqueUser();
+    await start(user);
+    const open = [];
+    for (let i = 0; i < settings.maxConnections; i++) open.push(await presence(user));
+    const seen = (await session(user).call("get", null)) as { value: SessionView };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const over = await openPresence(user);
+    expect(over).toBeInstanceOf(Response);
+    expect(await (over as Response).json()).toMatchObject({ code: "presence-limit" });
+    expect(await session(user).call("get", null)).toMatchObject({
+      value: { lastSeenAt: seen.value.lastSeenAt },
+    });
+    for (const client of open) client.socket.close(1000, "done");
+  });
+});
+
 describe("Session actor: idle expiry", () => {
   it("expires when its idle timer finds no activity: marked expired, no longer listed, the next start is new", async () => {
     const user = uniqueUser();
