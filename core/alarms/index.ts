@@ -1,7 +1,12 @@
 /** Alarms, pure: identities, the catalog of alarms, hysteresis and automation limits. */
 export { alarmId, parseAlarmId } from "./alarm-id";
 export { BackgroundCopy } from "./background-copy";
-export { longestOrderRetryMs, ORDERS_RETRY_CAP_MS, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
+export {
+  longestOrderRetryMs,
+  ORDERS_RETRY_CAP_MS,
+  orderRetryDelaySeconds,
+  SLOW_INTAKE_RETRY_FACTOR,
+} from "./backlog";
 export {
   ALARMS,
   type AlarmDefinition,

@@ -6,11 +6,11 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { orderRetryDelaySeconds as retryDelaySeconds } from "../../core/alarms";
 import { canonicalJson } from "../../core/http";
 import { ShardRouter } from "../../durable-objects";
 import worker from "../../workers";
 import { ORDERS_DLQ, ORDERS_QUEUE } from "../../workers/queue/messages";
-import { retryDelaySeconds } from "../../workers/queue/orders-consumer";
 import { orderIdOf } from "../../workers/routes/orders";
 import { finalWithinMs } from "../config/queue-budget";
 import {

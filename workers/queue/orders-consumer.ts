@@ -1,5 +1,4 @@
-import { ORDERS_RETRY_CAP_MS as RETRY_CAP_MS } from "../../core/alarms";
-import { fullJitter } from "../../core/backoff";
+import { orderRetryDelaySeconds as retryDelaySeconds } from "../../core/alarms";
 import { logEvent } from "../../core/log";
 import { ShardRouter } from "../../durable-objects";
 import { reportBacklog, reportDeadLetters, SLOW_INTAKE_RETRY_FACTOR } from "./backlog";
@@ -7,12 +6,6 @@ import { isOrderMessage, ORDERS_DLQ, type OrderMessage } from "./messages";
 
 /** Load answers: the shard is alive but cannot take this now; come back later. */
 const LATER = new Set(["overloaded", "deadline-exceeded", "service-unavailable", "circuit-open"]);
-
-/** Delay of a retried message: exponential (full jitter) in its attempts, at least the hint. */
-export function retryDelaySeconds(attempts: number, baseMs: number, hintMs = 0): number {
-  const backoff = baseMs + fullJitter(Math.max(0, attempts - 1), { baseMs, capMs: RETRY_CAP_MS });
-  return Math.min(Math.ceil(Math.max(backoff, hintMs) / 1000), 3600);
-}
 
 /**
  * Drains the orders queue at a regulated pace: one message at a time per batch, each acked
