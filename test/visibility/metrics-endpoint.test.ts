@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { HistogramSeries } from "../../core/metrics";
 import { ShardRouter } from "../../durable-objects";
 import { alarmManager } from "../../durable-objects/visibility/alarms";
-import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
+import { monitorFamilies } from "../../workers/visibility/sources";
 import {
   expectProblem,
   http,
@@ -61,9 +61,8 @@ describe("GET /metrics", { timeout: TEST_BUDGET_MS }, () => {
     expect(sample(families, FAMILIES.serviceUp.name, { service: "inventory" })).toBe(1);
     expect(sample(families, FAMILIES.serviceUp.name, { service: "orders" })).toBe(1);
     // The npm parser flattens labelled histograms (prom2json's shape), so per-route buckets
-    // are read from the monitor; test/core/metrics.test.ts checks their rendering.
-    const monitor = env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME));
-    const latency = (await monitor.snapshot()).find(
+    // are read from the monitors (summed); test/core/metrics.test.ts checks their rendering.
+    const latency = (await monitorFamilies(env)).find(
       (f) => f.spec.name === FAMILIES.httpDuration.name,
     );
     const series = ((latency?.series ?? []) as HistogramSeries[]).find(

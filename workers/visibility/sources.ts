@@ -1,8 +1,10 @@
 import { logEvent } from "../../core/log";
 import type { FamilySnapshot } from "../../core/metrics";
 import { alarmManager, ROOT, SERVICES } from "../../durable-objects";
-import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
+import { monitorName } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES, FAMILY_ORDER } from "../../durable-objects/visibility/metrics/catalog";
+import { metricsConfig } from "../../durable-objects/visibility/metrics/config";
+import { mergeFamilies } from "../../durable-objects/visibility/metrics/snapshot";
 
 /** One place `/metrics` reads families from. A `required` source failing fails the scrape. */
 export interface MetricsSource {
@@ -11,12 +13,23 @@ export interface MetricsSource {
   read(env: Cloudflare.Env): Promise<FamilySnapshot[]>;
 }
 
-/** Counters, histograms and admission gauges aggregated by the deployment's monitor. */
-const monitor: MetricsSource = {
-  name: "monitor",
-  required: true,
-  read: (env) => env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME)).snapshot(),
-};
+/**
+ * The deployment's counters, histograms and admission gauges: the snapshots of its
+ * `METRICS_MONITORS` monitors, read in parallel and summed (`mergeFamilies`). Each reporter
+ * flushes to one of them, so one that does not answer fails the read: a part is not the sum.
+ */
+export async function monitorFamilies(env: Cloudflare.Env): Promise<FamilySnapshot[]> {
+  const { monitors } = metricsConfig(env);
+  const snapshots = await Promise.all(
+    Array.from({ length: monitors }, (_, i) =>
+      env.METRICS.get(env.METRICS.idFromName(monitorName(i))).snapshot(),
+    ),
+  );
+  return mergeFamilies(snapshots);
+}
+
+/** Counters, histograms and admission gauges aggregated by the deployment's monitors. */
+const monitor: MetricsSource = { name: "monitor", required: true, read: monitorFamilies };
 
 /** `bulwark_service_up` from the root supervisor's state at scrape time. */
 const serviceUp: MetricsSource = {

@@ -1,6 +1,7 @@
 import { logEvent } from "../../../core/log";
 import { ROOT } from "../../supervision/tree";
-import { MONITOR_NAME } from "../metrics/batch";
+import { monitorName } from "../metrics/batch";
+import { metricsConfig } from "../metrics/config";
 
 /** What the metrics monitor reports per service: refusals for load within its window. */
 export interface LoadSignal {
@@ -28,14 +29,36 @@ function named<T>(env: Cloudflare.Env, binding: string, name: string): T | null 
 }
 
 /**
- * Load signals from the metrics monitor (binding `METRICS`, object `deployment`), when the
- * deployment has one; none (`[]`) otherwise. An unreachable monitor throws: "the poll failed"
- * is not "no refusals", and the caller keeps the overload state it had.
+ * Load signals from the metrics monitors (binding `METRICS`, the `METRICS_MONITORS` objects
+ * `monitorName(i)`), polled in parallel and summed per service, when the deployment has the
+ * binding; none (`[]`) otherwise. One unreachable monitor throws: its reporters' refusals
+ * are missing from the sum, "the poll failed" is not "no refusals", and the caller keeps the
+ * overload state it had.
  */
 export async function pollLoadSignals(env: Cloudflare.Env, now: number): Promise<LoadSignal[]> {
-  const monitor = named<LoadSource>(env, "METRICS", MONITOR_NAME);
-  if (!monitor) return [];
-  return monitor.loadSignals(now);
+  if (!named<LoadSource>(env, "METRICS", monitorName(0))) return [];
+  const { monitors } = metricsConfig(env);
+  const polled = await Promise.all(
+    Array.from({ length: monitors }, (_, i) =>
+      (named<LoadSource>(env, "METRICS", monitorName(i)) as LoadSource).loadSignals(now),
+    ),
+  );
+  return sumLoadSignals(polled);
+}
+
+/** Several monitors' signals as one: refusals summed per service, services in first-seen order. */
+export function sumLoadSignals(polled: readonly (readonly LoadSignal[])[]): LoadSignal[] {
+  const summed = new Map<string, LoadSignal>();
+  for (const signals of polled) {
+    for (const signal of signals) {
+      const seen = summed.get(signal.service);
+      summed.set(
+        signal.service,
+        seen ? { ...seen, refusals: seen.refusals + signal.refusals } : { ...signal },
+      );
+    }
+  }
+  return [...summed.values()];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CounterDelta, GaugeReport, HistogramDelta } from "../../../core/metrics";
+import { hashKey, jumpHash } from "../../../core/sharding";
 
 /**
  * What a reporter (an edge isolate, an actor, a supervisor) sends the monitor: the deltas it
@@ -31,5 +32,22 @@ export interface LoadSignal {
   readonly windowMs: number;
 }
 
-/** The well-known name of the one monitor object of a deployment. */
+/**
+ * The name of a deployment's monitor 0, the one object there was before the monitor was
+ * sharded (`METRICS_MONITORS`): it keeps the name so the counters it holds stay visible.
+ */
 export const MONITOR_NAME = "deployment";
+
+/** The object name of monitor `index` (0-based): `deployment`, then `deployment-1`, … */
+export function monitorName(index: number): string {
+  return index === 0 ? MONITOR_NAME : `${MONITOR_NAME}-${index}`;
+}
+
+/**
+ * The monitor (0 to `monitors` − 1) a reporter routed by `key` sends every batch to: jump
+ * consistent hashing of the key, so raising the count moves only the reporters the new
+ * monitors take. A reporter fixes it when created; a source never splits its batches.
+ */
+export function monitorIndexOf(key: string, monitors: number): number {
+  return jumpHash(hashKey(key), monitors);
+}

@@ -10,7 +10,15 @@ export interface MetricsConfig {
   readonly gaugeTtlMs: number;
   /** `LOAD_SIGNAL_WINDOW_MS` (1000–3600000, default 10000): the window `loadSignals` sums over. */
   readonly loadWindowMs: number;
+  /**
+   * `METRICS_MONITORS` (1–64, default 8): how many monitor objects share the reporters'
+   * flushes; every reader (`/metrics`, the overload alarm's poll) reads and sums them all.
+   */
+  readonly monitors: number;
 }
+
+/** The most monitors a deployment may have (`METRICS_MONITORS`). */
+export const MAX_MONITORS = 64;
 
 const cache = new WeakMap<object, MetricsConfig>();
 
@@ -24,6 +32,7 @@ export function metricsConfig(env: object): MetricsConfig {
     flushMs: integer(vars, "METRICS_FLUSH_MS", 1000, 100, 5000),
     gaugeTtlMs: integer(vars, "METRICS_GAUGE_TTL_MS", 15_000, 1000, 600_000),
     loadWindowMs: integer(vars, "LOAD_SIGNAL_WINDOW_MS", 10_000, 1000, 3_600_000),
+    monitors: integer(vars, "METRICS_MONITORS", 8, 1, MAX_MONITORS),
   };
   cache.set(env, config);
   return config;

@@ -18,9 +18,11 @@ import { sanitize } from "./validate";
 export const LOAD_REFUSALS = new Set(["overloaded"]);
 
 /**
- * The deployment's metrics monitor: one object (`METRICS`, name `deployment`) that every
- * edge isolate, actor and supervisor flushes batches of deltas to, at most about once a
- * second each — never once per request. Counters and histogram buckets are cumulative in
+ * One of the deployment's `METRICS_MONITORS` metrics monitors (`METRICS`, names
+ * `monitorName(i)`: `deployment`, `deployment-1`, …): every edge isolate, actor and
+ * supervisor flushes its batches of deltas to one of them (chosen by hash, fixed for the
+ * reporter's life), at most about once a second each — never once per request — and
+ * readers sum them all, so no single object takes every reporter's flushes. Counters and histogram buckets are cumulative in
  * SQLite, so they survive the eviction of this object and of every reporter; gauges are the
  * latest report per reporter, dropped once older than `METRICS_GAUGE_TTL_MS`.
  */

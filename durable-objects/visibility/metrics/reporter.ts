@@ -1,21 +1,31 @@
 import { logEvent } from "../../../core/log";
 import { DeltaAggregator, type GaugeReport } from "../../../core/metrics";
-import { type MetricsBatch, MONITOR_NAME } from "./batch";
+import { type MetricsBatch, monitorIndexOf, monitorName } from "./batch";
 import { FAMILIES } from "./catalog";
+import { metricsConfig } from "./config";
 
 /** The monitor as a reporter sees it. */
 export interface MonitorRpc {
   ingest(batch: MetricsBatch): Promise<{ applied: boolean }>;
 }
 
-/** The monitor stub of a deployment, fresh for each flush (a broken stub is never reused). */
-export const monitorOf = (env: Cloudflare.Env) => (): MonitorRpc =>
-  env.METRICS.get(env.METRICS.idFromName(MONITOR_NAME));
+/**
+ * The stub of the monitor a reporter routed by `key` sends to (one of `METRICS_MONITORS`,
+ * `monitorIndexOf`), fresh for each flush (a broken stub is never reused). The count is a
+ * var, fixed for an isolate's life, so a given key always reaches the same monitor.
+ */
+export const monitorOf =
+  (env: Cloudflare.Env) =>
+  (key: string): MonitorRpc =>
+    env.METRICS.get(
+      env.METRICS.idFromName(monitorName(monitorIndexOf(key, metricsConfig(env).monitors))),
+    );
 
 export interface ReporterOptions {
   /** Who reports, for logs (`edge`, an object's name). */
   readonly name: string;
-  readonly monitor: () => MonitorRpc;
+  /** The monitor for the reporter's `routeKey` (the same key at every flush). */
+  readonly monitor: (routeKey: string) => MonitorRpc;
   /** The shortest time between two flushes (`METRICS_FLUSH_MS`). */
   readonly flushMs: number;
   /** Current gauge values, read at each flush (actors report their admission load). */
@@ -52,6 +62,14 @@ export class MetricsReporter {
   readonly deltas = new DeltaAggregator();
   readonly #options: ReporterOptions;
   readonly #source = crypto.randomUUID();
+  /**
+   * What picks this reporter's monitor, fixed for its life so its batches never split
+   * across monitors (each keeps its own `seq` per source). The source id for most; the name
+   * for a reporter of gauges, which the monitor keys by that name: an object revived after
+   * an eviction or a crash then reaches the monitor holding its predecessor's report, and
+   * replaces it instead of being summed with it until the TTL.
+   */
+  readonly routeKey: string;
   #seq = 0;
   #unacked: MetricsBatch | null = null;
   /** The flush that has not cut its batch yet: new records ride it. */
@@ -66,6 +84,7 @@ export class MetricsReporter {
 
   constructor(options: ReporterOptions) {
     this.#options = options;
+    this.routeKey = options.gauges ? options.name : this.#source;
   }
 
   /**
@@ -117,7 +136,7 @@ export class MetricsReporter {
 
   async #send(batch: MetricsBatch): Promise<boolean> {
     try {
-      await this.#options.monitor().ingest(batch);
+      await this.#options.monitor(this.routeKey).ingest(batch);
       if (this.#unacked === batch) this.#unacked = null;
       return true;
     } catch (error) {
