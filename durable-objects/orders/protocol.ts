@@ -48,5 +48,9 @@ export type OrdersProtocol = {
    */
   withdrawQueued: { payload: { orderId: string }; value: { withdrawn: boolean } };
   /** Dead-letter consumer: a still-queued order becomes `rejected` (`dead-lettered`). */
-  rejectQueued: { payload: { orderId: string; reason: string }; value: OrderView };
+  /** `fingerprint`: the dead message's; an order of another body under the id is left alone. */
+  rejectQueued: {
+    payload: { orderId: string; reason: string; fingerprint?: string };
+    value: OrderView;
+  };
 };

@@ -129,10 +129,13 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
     ),
 
     rejectQueued: write(
-      ({ orderId, reason }: { orderId: string; reason: string }, cx) => {
+      ({ orderId, reason, fingerprint }: OrdersProtocol["rejectQueued"]["payload"], cx) => {
         const order = this.#store.get(orderId);
         if (!order) return fail("not-found", `order ${orderId} does not exist`);
-        if (order.phase !== "queued") return ok(orderView(order));
+        // Another body's order under the id (this message's was withdrawn, the key reused):
+        // its own message is still live, so this one rejects nothing.
+        const other = fingerprint !== undefined && fingerprint !== order.fingerprint;
+        if (order.phase !== "queued" || other) return ok(orderView(order));
         this.#store.unpromise(orderId);
         return ok(orderView(this.#finish(order, "rejected", reason, cx.now)));
       },

@@ -218,6 +218,16 @@ describe("Orders queue consumer", () => {
     });
   });
 
+  it("leaves a queued order of another body under the same id alone when a stale message is dead-lettered", async () => {
+    const a = uniqueSku();
+    await putSku(a, 5);
+    const body = await message(uniqueSku("key"), [{ sku: a, quantity: 1 }]);
+    const stale = { ...body, items: [{ sku: a, quantity: 2 }], fingerprint: "another body" };
+    const result = await consume(ORDERS_DLQ, [stale]);
+    expect(result.explicitAcks).toEqual(["m0"]);
+    expect((await statusOf(body.orderId)).status).toBe("queued");
+  });
+
   it("leaves an order that already ran alone when its message is dead-lettered late", async () => {
     const a = uniqueSku();
     await putSku(a, 5);

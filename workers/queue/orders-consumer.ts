@@ -89,11 +89,11 @@ export async function consumeDeadLetters(
       message.ack();
       continue;
     }
-    const { orderId } = message.body;
+    const { orderId, fingerprint } = message.body;
     try {
       const reply = await router
         .orders(orderId)
-        .call("rejectQueued", { orderId, reason: "dead-lettered" });
+        .call("rejectQueued", { orderId, reason: "dead-lettered", fingerprint });
       if (reply.ok || reply.code === "not-found") message.ack();
       else message.retry({ delaySeconds: retryDelaySeconds(message.attempts, base) });
     } catch {
