@@ -88,13 +88,22 @@ export class ClientLeases {
     return this.#entries.get(client)?.lease.tokens ?? 0;
   }
 
-  /** Admits or refuses one request of `client`. Never throws. */
-  async take(client: string, defer: (work: Promise<void>) => void): Promise<LeaseOutcome> {
+  /**
+   * Admits or refuses one request of `client`. Throws only `signal`'s reason, when the
+   * caller gave up (its deadline passed) while it waited: then it spends no token.
+   */
+  async take(
+    client: string,
+    defer: (work: Promise<void>) => void,
+    signal?: AbortSignal,
+  ): Promise<LeaseOutcome> {
     const entry = this.#entry(client);
     for (;;) {
+      signal?.throwIfAborted();
       const now = this.#answerNow(client, entry, defer);
       if (now !== null) return now;
       await this.#atMostStale(entry, this.#current(entry) ?? this.#refill(client, entry, defer));
+      signal?.throwIfAborted();
       // Refused, failed or stale: the checks above answer. Granted: spend, unless concurrent
       // waiters took every token first, and then the loop asks again.
       if (entry.lease.trySpend()) return { ok: true, via: "limiter" };
@@ -195,7 +204,10 @@ export class ClientLeases {
    * that disconnects does not cancel a call other requests share.
    */
   #refill(client: string, entry: Entry, defer: (work: Promise<void>) => void): Promise<void> {
-    const call: Promise<void> = this.#call(client, entry).finally(() => {
+    let call: Promise<void> | undefined;
+    // Unassigned only while `#call` runs synchronously, when it is the current call.
+    const current = () => call === undefined || entry.inFlight === call;
+    call = this.#call(client, entry, current).finally(() => {
       // A later microtask: `call` is assigned by then. A stale call that settles late must
       // not clear the fresh one that replaced it.
       if (entry.inFlight === call) entry.inFlight = undefined;
@@ -206,13 +218,19 @@ export class ClientLeases {
     return call;
   }
 
-  async #call(client: string, entry: Entry): Promise<void> {
+  /**
+   * One lease call. A grant is applied even when it comes late (its tokens left the bucket);
+   * a failure marks the limiter down only while the call is `current`: one given up as stale
+   * (already counted as a failure) or replaced must not mark it down again after a newer
+   * call succeeded.
+   */
+  async #call(client: string, entry: Entry, current: () => boolean): Promise<void> {
     try {
       const { limitPerMinute, size } = this.policy;
       const returned = entry.lease.takeReturns();
       entry.lease.apply(await this.#limiter(client).lease(client, limitPerMinute, size, returned));
     } catch (error) {
-      this.#markDown(entry, String(error));
+      if (current()) this.#markDown(entry, String(error));
     }
   }
 

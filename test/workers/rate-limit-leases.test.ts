@@ -332,6 +332,59 @@ describe("A lease call that never settles", () => {
     expect(calls).toBe(2);
   });
 
+  it("a take its caller gave up on spends nothing when the lease arrives", async () => {
+    let answer: (grant: unknown) => void = () => {};
+    const leases = new ClientLeases({
+      limitPerMinute: 600,
+      limiter: (client) => ({
+        // The call waits; when let go, the real limiter answers it.
+        lease: (...args: Parameters<LeaseSource["lease"]>) =>
+          new Promise((resolve) => {
+            answer = () => resolve(realLimiter(client).lease(...args));
+          }),
+      }),
+    });
+    const client = uniqueClient();
+    const deferred: Promise<void>[] = [];
+    const gaveUp = new AbortController();
+    const taking = leases.take(client, (work) => deferred.push(work), gaveUp.signal);
+    gaveUp.abort(new Error("deadline passed"));
+    answer(null);
+    await Promise.all(deferred);
+    await expect(taking).rejects.toThrow("deadline passed");
+    // The whole lease is still held: the abandoned request took no token of it.
+    const leased = leases.held(client);
+    expect(leased).toBeGreaterThan(0);
+    expect(leases.takeNow(client, () => {})).toEqual({ ok: true, via: "lease" });
+    expect(leases.held(client)).toBe(leased - 1);
+  });
+
+  it("a stale call that fails later does not mark the limiter down again after a newer call succeeded", async () => {
+    let now = Date.now();
+    let fail: (error: Error) => void = () => {};
+    let calls = 0;
+    const leases = new ClientLeases({
+      limitPerMinute: 600,
+      limiter: (client) =>
+        calls++ === 0
+          ? { lease: () => new Promise((_, reject) => (fail = reject)) }
+          : realLimiter(client),
+      now: () => now,
+    });
+    const client = uniqueClient();
+    void leases.take(client, () => {});
+    now += 5000; // the first call is stale: failed, the limiter down for a second
+    expect(await leases.take(client, () => {})).toMatchObject({ via: "fail-open" });
+    now += 1000;
+    expect(await leases.take(client, () => {})).toEqual({ ok: true, via: "limiter" });
+    fail(new Error("connection reset")); // the stale call fails at last
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Once the held tokens are spent, the client waits for the limiter: it is not down.
+    let outcome = leases.takeNow(client, () => {});
+    while (outcome?.ok && outcome.via === "lease") outcome = leases.takeNow(client, () => {});
+    expect(outcome).toBeNull();
+  });
+
   it("answers 503 deadline-exceeded by the request's deadline through the route, not after the limiter", async () => {
     const sku = uniqueSku();
     await putSku(sku, 5);

@@ -59,35 +59,38 @@ export function spendClientToken(c: Context<AppEnv>): Promise<void> | undefined 
   const now = leases.takeNow(client, defer);
   if (now !== null) return settle(c, client, now);
   const budgetMs = remainingBudget(c); // throws deadline-exceeded if it passed already
-  const taking = leases.take(client, defer);
-  return (budgetMs === undefined ? taking : beforeDeadline(c, taking, budgetMs)).then((taken) =>
-    settle(c, client, taken),
-  );
+  const taking =
+    budgetMs === undefined
+      ? leases.take(client, defer)
+      : beforeDeadline(c, budgetMs, (signal) => leases.take(client, defer, signal));
+  return taking.then((taken) => settle(c, client, taken));
 }
 
 /**
- * `taking`, or the deadline stage's `503 deadline-exceeded` if the deadline (`budgetMs` from
- * now) comes first. The lease call goes on without the request (it is shared, and bounded
- * by `staleCallMs`).
+ * `take(signal)`, or the deadline stage's `503 deadline-exceeded` if the deadline (`budgetMs`
+ * from now) comes first. Then `signal` tells the take to spend nothing when the lease it
+ * waited for arrives; the lease call itself goes on (it is shared with other requests, and
+ * nobody waits for it past `staleCallMs`).
  */
 function beforeDeadline(
   c: Context<AppEnv>,
-  taking: Promise<LeaseOutcome>,
   budgetMs: number,
+  take: (signal: AbortSignal) => Promise<LeaseOutcome>,
 ): Promise<LeaseOutcome> {
+  const expired = new AbortController();
   let timer: ReturnType<typeof setTimeout> | null = null;
-  const expired = new Promise<never>((_, reject) => {
+  const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       countShed(serviceOfRoute(c.req.routePath), "deadline-exceeded");
-      reject(
-        new Problem(
-          "deadline-exceeded",
-          "the request's deadline passed while it waited for the rate limiter",
-        ),
+      const problem = new Problem(
+        "deadline-exceeded",
+        "the request's deadline passed while it waited for the rate limiter",
       );
+      expired.abort(problem);
+      reject(problem);
     }, budgetMs);
   });
-  return Promise.race([taking, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([take(expired.signal), deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Lets the request through, or throws its `429` problem. */
