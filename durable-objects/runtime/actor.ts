@@ -359,31 +359,30 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   override async fetch(request: Request): Promise<Response> {
     // Started first without activity (as a read is), so `refuseRequest` can answer before
     // the request enrolls the entity or moves its idle clock.
+    // A stopped entity is asked too: its activity (the admit below) enrolls it again.
     const entity = this.#entity;
     if (entity && this.refuseRequest !== Actor.prototype.refuseRequest) {
-      const started = await this.#startForRequest();
-      if (started) return started;
+      const crashed = await this.#startForRequest();
+      if (crashed) return crashed;
       const early = this.refuseRequest(request);
       if (early) return early;
     }
     const refused = entity ? await entity.admit(Date.now(), true) : null;
     if (refused) return new Response(refused.detail, { status: 503 });
-    const started = await this.#startForRequest();
-    if (started) return started;
-    return this.refuseRequest(request) ?? this.onRequest(request);
-  }
-
-  /** Starts the incarnation for a request: `null` when it runs, else the answer. */
-  async #startForRequest(): Promise<Response | null> {
-    const error = await this.#lifecycle.ensureStarted();
-    if (error) {
-      await this.#crash(error, this.#lifecycle.incarnation);
-      return new Response("actor crashed while starting", { status: 500 });
-    }
+    const crashed = await this.#startForRequest();
+    if (crashed) return crashed;
     if (this.#lifecycle.stopped) {
       return new Response(`${this.service} is stopped by its supervisor`, { status: 503 });
     }
-    return null;
+    return this.refuseRequest(request) ?? this.onRequest(request);
+  }
+
+  /** Starts the incarnation for a request: `null` when it runs, else the crash's answer. */
+  async #startForRequest(): Promise<Response | null> {
+    const error = await this.#lifecycle.ensureStarted();
+    if (!error) return null;
+    await this.#crash(error, this.#lifecycle.incarnation);
+    return new Response("actor crashed while starting", { status: 500 });
   }
 
   /** Server-push sockets ignore what clients send; override to handle messages. */
@@ -461,23 +460,27 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     // Consumed unless the handler set the same name again. Not judged by the clock: it
     // advances while synchronous SQL runs, so a long handler may outlast the new due time.
     const consume = () => this.timers.consume(timer.name, due);
+    const idle = timer.name === IDLE_TIMER ? this.#entity : null;
     try {
       const pending = this.ctx.storage.transactionSync(() => {
         this.#counts.discard(); // anything staged before belongs to a transaction that failed
         const handled =
           timer.name === IdempotencyStore.SWEEP_TIMER
             ? this.#idempotency.sweep(Date.now())
-            : timer.name === IDLE_TIMER && this.#entity
-              ? this.#entity.fired(Date.now())
+            : idle
+              ? idle.fired(Date.now())
               : this.onTimer(timer, this.#sagas.context(undefined));
         if (!(handled instanceof Promise)) consume();
         return handled;
       });
+      // A passivation's writes committed with the transaction; what it returns is the leave
+      // from the supervisor, no write: `onCommitted` runs now, not after that round trip.
+      if (idle) this.#committed();
       if (pending instanceof Promise) {
         await pending;
         consume();
       }
-      this.#committed();
+      if (!idle) this.#committed();
     } catch (error) {
       // Back off before reporting the crash: the report awaits the supervisor, and a new
       // incarnation started meanwhile must already see the timer's retry time.

@@ -3,28 +3,20 @@ import type { SessionRecord } from "./protocol";
 import { endedSession, noSession, presenceRefusal, sessionView, startedSession } from "./record";
 import { sessionsService } from "./service";
 
-/**
- * What a committed change tells the presence sockets: the stored session's view (`announce`)
- * and whether they close, noted with the session in memory when noted. Noted by the write,
- * delivered by `onCommitted`, so a change that is rolled back (a crash after the handler, a
- * failed commit) tells nobody anything.
- */
-interface Announcement {
-  readonly session: SessionRecord | null;
-  readonly announce: boolean;
-  readonly close: string | null;
-}
-
 /** One user's session, one actor per user: start or refresh, end, presence; expires when idle. */
 export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsService> {
   protected readonly definition = sessionsService;
   readonly #sockets = new Sockets(this.ctx);
   #session: SessionRecord | null = null;
-  #announcement: Announcement | null = null;
+  /**
+   * A write changed the session: its sockets hear of it once it commits (`onCommitted`),
+   * so a change that is rolled back (a crash after the handler, a failed commit) tells
+   * nobody anything.
+   */
+  #changed = false;
 
   protected override onStart(): void {
     this.#session = this.ctx.storage.kv.get<SessionRecord>("session") ?? null;
-    this.#announcement = null; // noted by an incarnation whose writes were rolled back
   }
 
   protected readonly commands = {
@@ -40,15 +32,18 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
   protected override onSocketClose = () => void (this.#sockets.open().length && this.#view(true));
 
   /**
-   * The change committed: its sockets hear of it now. A note whose session is no longer the
-   * one in memory came from an incarnation that crashed (its writes undone) and is dropped.
+   * A change committed: the sockets get the session as it stands, and close when it is no
+   * longer active. Told what is in memory, never what a write meant to do: after a crash
+   * (the flag set by a write that was rolled back) that is what storage holds, so nobody
+   * hears of a change that did not happen, and the sockets of an ended session always close.
    */
   protected override onCommitted(): void {
-    const note = this.#announcement;
-    this.#announcement = null;
-    if (note === null || note.session !== this.#session) return;
-    if (note.announce) this.#view(true);
-    if (note.close !== null) this.#sockets.closeAll(1000, note.close);
+    if (!this.#changed) return;
+    this.#changed = false;
+    const session = this.#session;
+    if (session === null) return;
+    this.#view(true);
+    if (session.status !== "active") this.#sockets.closeAll(1000, `session ${session.status}`);
   }
 
   /** A socket refused (no active session, or its limit reached) is not the user's activity. */
@@ -77,7 +72,7 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
   #save(session: SessionRecord) {
     this.ctx.storage.kv.put("session", session);
     this.#session = session;
-    this.#announcement = { session, announce: true, close: null };
+    this.#changed = true;
     return this.#view();
   }
 
@@ -85,11 +80,7 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
   #end(status: "ended" | "expired", at: number) {
     const active = this.#active();
     if (active) this.#save(endedSession(active, status, at, this.lastActiveAt));
-    this.#announcement = {
-      session: this.#session,
-      announce: active !== null,
-      close: `session ${status}`,
-    };
+    else this.#changed = true; // already over: any socket still open closes
     return this.#view();
   }
 }

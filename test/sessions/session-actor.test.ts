@@ -237,6 +237,18 @@ describe("Session actor: refused sockets", () => {
   });
 });
 
+describe("Session actor: after its partition stopped it", () => {
+  it("a presence socket brings the session back (enrolled again), as any activity does", async () => {
+    const user = uniqueUser();
+    await start(user);
+    await sessionStub(user).stop("shutdown"); // as a partition giving up stops its entities
+    const phone = await openPresence(user);
+    expect(phone).not.toBeInstanceOf(Response);
+    expect(await listed(user)).toBe(true);
+    (phone as PresenceClient).socket.close(1000, "done");
+  });
+});
+
 describe("Session actor: idle expiry", () => {
   it("expires when its idle timer finds no activity: marked expired, no longer listed, the next start is new", async () => {
     const user = uniqueUser();
@@ -257,27 +269,54 @@ describe("Session actor: idle expiry", () => {
     expect(next.sessionId).not.toBe(started.sessionId);
   });
 
-  it("expiring sends every presence socket the expired view, then closes them", async () => {
+  it("expiring sends every presence socket the expired view and closes them at once, not after the leave reaches the partition", async () => {
     const user = uniqueUser();
     await start(user);
     const phone = await presence(user);
-    // The object stays in memory with its socket (an eviction would drop the socket here):
-    // its clock is moved past the idle deadline, so the timer finds it idle.
+    const partition = supervisor(entityPartition("sessions", user, settings.partitions));
+    // Every supervisor's leave waits at a gate until the test opens it (RPC dispatches to
+    // the class's methods, so the prototype's is wrapped, and restored below).
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const restore = await runInDurableObject(partition, (instance) => {
+      const proto = Object.getPrototypeOf(instance) as {
+        childPassivated: (...args: unknown[]) => Promise<unknown>;
+      };
+      const original = proto.childPassivated;
+      proto.childPassivated = async function (this: unknown, ...args: unknown[]) {
+        await gate;
+        return original.apply(this, args);
+      };
+      return () => {
+        proto.childPassivated = original;
+      };
+    });
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       vi.setSystemTime(Date.now() + settings.idleTimeoutMs + 120_000);
       await runInDurableObject(sessionStub(user), (_actor, state) =>
         idleTimerDueNow(state.storage),
       );
-      expect(await runDurableObjectAlarm(sessionStub(user))).toBe(true);
+      const alarm = runDurableObjectAlarm(sessionStub(user)); // waits at the gate
+      const closed = await Promise.race([
+        phone.closed,
+        new Promise((resolve) => setTimeout(() => resolve("still open"), 2000)),
+      ]);
+      expect(closed).toEqual({ code: 1000, reason: "session expired" });
+      expect(phone.messages.at(-1)).toMatchObject({
+        status: "expired",
+        presence: { online: false, connections: 0 },
+      });
+      open();
+      expect(await alarm).toBe(true);
+      expect(await listed(user)).toBe(false);
     } finally {
       vi.useRealTimers();
+      open();
+      restore();
     }
-    expect(await phone.closed).toEqual({ code: 1000, reason: "session expired" });
-    expect(phone.messages.at(-1)).toMatchObject({
-      status: "expired",
-      presence: { online: false, connections: 0 },
-    });
   });
 
   it("does not expire while it had activity since its idle timer was set", async () => {
