@@ -50,7 +50,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * then sends everything recorded so far; records made after it started get the next one. The
  * caller that created a flush passes its promise to `waitUntil` (at the edge), so an idle
  * isolate's last requests still arrive within `flushMs` plus a round trip. Every flush ends:
- * no loop outlives its `waitUntil`.
+ * no loop outlives its `waitUntil`. The one exception is an actor's load heartbeat
+ * (`gaugeRefreshMs`): while the load it last sent is not zero, a flush that got through
+ * schedules the next, inside the object that holds the load; the heartbeat stops when the
+ * load is reported gone or a flush fails `maxFailures` times (the next record restarts it).
+ * A load that was never sent (the first commands hung before any completed) starts none.
  *
  * A failed flush is logged (`metrics-flush-failed`), never thrown, and retried within the
  * same flush up to `maxFailures` times (default 5) one interval apart; after that the next
@@ -99,11 +103,13 @@ export class MetricsReporter {
       await sleep(Math.max(0, this.#lastFlushAt + this.#options.flushMs - Date.now()));
       this.#pendingFlush = null; // from here on, new records need the next flush
       const maxFailures = this.#options.maxFailures ?? 5;
-      for (let failures = 0; !(await this.flush()) && ++failures < maxFailures; ) {
+      let sent = await this.flush();
+      for (let failures = 1; !sent && failures < maxFailures; failures++) {
         await sleep(this.#options.flushMs);
+        sent = await this.flush();
       }
       // A load reported stays fresh at the monitor until a flush reports it gone.
-      if (this.#loaded && this.#options.gaugeRefreshMs !== undefined) this.schedule();
+      if (sent && this.#loaded && this.#options.gaugeRefreshMs !== undefined) this.schedule();
     })();
     this.#pendingFlush = flush;
     this.#lastFlush = flush;
