@@ -133,7 +133,8 @@ export class OrderShard extends ServiceShard<OrdersProtocol> {
         const order = this.#store.get(orderId);
         if (!order) return fail("not-found", `order ${orderId} does not exist`);
         // Another body's order under the id (this message's was withdrawn, the key reused):
-        // its own message is still live, so this one rejects nothing.
+        // its own message is still live, so this one rejects nothing. A reuse with the same
+        // body cannot be told apart from the message's own order: it is rejected.
         const other = fingerprint !== undefined && fingerprint !== order.fingerprint;
         if (order.phase !== "queued" || other) return ok(orderView(order));
         this.#store.unpromise(orderId);
