@@ -25,7 +25,7 @@ export interface Retention {
   readonly ordersMs: number;
   /** Rows deleted per purge run (`RETENTION_BATCH`, default 200): purges never stall a shard. */
   readonly batch: number;
-  /** Pause between purge runs while there is more to purge (`RETENTION_INTERVAL_MS`, default 60 s). */
+  /** Slack after a finished row is due before the purge that takes it (`RETENTION_INTERVAL_MS`, default 60 s). */
   readonly intervalMs: number;
 }
 

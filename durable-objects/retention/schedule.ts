@@ -13,8 +13,14 @@ export interface PurgeRun {
   readonly nextDueAt: number | null;
 }
 
-/** Pause between batches while a backlog remains: purges never hold a shard for long. */
-const BACKLOG_PAUSE_MS = 1000;
+/**
+ * Pause between batches while a backlog remains: short enough that a shard purges faster
+ * than it can finish rows (10 batches a second: 2,000 rows/s at the default batch of 200,
+ * above a shard's admitted 1,000 writes/s), long enough that purges never hold it for long.
+ */
+const BACKLOG_PAUSE_MS = 100;
+/** The least time between runs that found no backlog. */
+const IDLE_PAUSE_MS = 1000;
 
 /**
  * The retention timer of one shard. It is armed when a row becomes finished (cheaply: once
@@ -50,7 +56,7 @@ export class RetentionSchedule {
     } else if (run.nextDueAt !== null) {
       this.#timers.schedule(
         RetentionSchedule.TIMER,
-        Math.max(now + BACKLOG_PAUSE_MS, run.nextDueAt + this.#retention.intervalMs),
+        Math.max(now + IDLE_PAUSE_MS, run.nextDueAt + this.#retention.intervalMs),
       );
     }
     this.#armed = run.purged >= this.#retention.batch || run.nextDueAt !== null;

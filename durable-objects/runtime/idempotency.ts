@@ -4,6 +4,17 @@ import type { Timers } from "./timers";
 /** Records are kept this long unless the actor says otherwise (24 h). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** Expired records one sweep deletes, soonest first: a sweep never holds the actor long. */
+export const SWEEP_BATCH = 1000;
+/** The next sweep after a full batch (a backlog): up to 4,000 records a second. */
+const SWEEP_BACKLOG_MS = 250;
+/**
+ * The least time between sweeps otherwise: records expire one by one, and a sweep per
+ * record would run all day under steady keyed traffic. An expired record is never
+ * answered (`lookup` compares its expiry), it only waits up to this long to be deleted.
+ */
+export const SWEEP_INTERVAL_MS = 60_000;
+
 /** What a lookup found: nothing, the stored reply of the same request, or another request. */
 export type IdempotencyLookup =
   | { readonly kind: "miss" }
@@ -14,7 +25,8 @@ export type IdempotencyLookup =
  * Exactly-once effect on top of at-least-once delivery: a keyed command stores its reply
  * together with the fingerprint of the request, in the command's own transaction. A replay
  * gets the stored reply and applies nothing; the same key with another fingerprint is a
- * conflict. Records expire after `ttlMs`; expired ones are swept by `sweep`.
+ * conflict. Records expire after `ttlMs`; expired ones are swept by `sweep`, in batches
+ * by the `expires_at` index.
  */
 export class IdempotencyStore {
   /** The timer that sweeps expired records; the actor routes it to `sweep`. */
@@ -30,6 +42,9 @@ export class IdempotencyStore {
     sql.exec(
       `CREATE TABLE IF NOT EXISTS _bulwark_idempotency (
         key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, reply TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+    );
+    sql.exec(
+      "CREATE INDEX IF NOT EXISTS _bulwark_idempotency_expiry ON _bulwark_idempotency (expires_at)",
     );
   }
 
@@ -84,13 +99,31 @@ export class IdempotencyStore {
     }
   }
 
-  /** Deletes expired records and sets the sweep timer for the next expiry, if any. */
+  /**
+   * Deletes up to `SWEEP_BATCH` expired records, soonest first, and sets the sweep timer:
+   * soon while a backlog remains, else at the next expiry but no sooner than
+   * `SWEEP_INTERVAL_MS` from now. Each step reads the index, never the whole table.
+   */
   sweep(now: number): void {
-    this.#sql.exec("DELETE FROM _bulwark_idempotency WHERE expires_at <= ?", now);
+    const deleted = this.#sql
+      .exec(
+        `DELETE FROM _bulwark_idempotency WHERE key IN (
+           SELECT key FROM _bulwark_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
+         RETURNING 1`,
+        now,
+        SWEEP_BATCH,
+      )
+      .toArray().length;
+    if (deleted >= SWEEP_BATCH) {
+      this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, now + SWEEP_BACKLOG_MS);
+      return;
+    }
     const next =
       this.#sql
         .exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM _bulwark_idempotency")
         .one().next ?? null;
-    if (next !== null) this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, next);
+    if (next !== null) {
+      this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, Math.max(next, now + SWEEP_INTERVAL_MS));
+    }
   }
 }

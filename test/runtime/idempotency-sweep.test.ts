@@ -1,6 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { IdempotencyStore } from "../../durable-objects/runtime/idempotency";
+import {
+  IdempotencyStore,
+  SWEEP_BATCH,
+  SWEEP_INTERVAL_MS,
+} from "../../durable-objects/runtime/idempotency";
 import { Timers } from "../../durable-objects/runtime/timers";
 import { counter, counterStub, unique } from "./helpers";
 
@@ -32,5 +36,57 @@ describe("The idempotency sweep timer", () => {
     // The example actor's onTimer counts every timer it is handed: the sweep is not one.
     expect((await counterStub(name).stored()).fired).toBe(0);
     expect(await counterStub(name).timerDue(IdempotencyStore.SWEEP_TIMER)).toBeNull();
+  });
+});
+
+describe("The idempotency sweep's cost", () => {
+  /** Fills `n` records expiring one per ms from `firstExpiry`, then sweeps at `now`. */
+  const sweepOver = (name: string, n: number, firstExpiry: (now: number) => number) =>
+    runInDurableObject(counterStub(name), (_actor, state) => {
+      const sql = state.storage.sql;
+      const timers = new Timers(state.storage);
+      const now = Date.now();
+      sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO _bulwark_idempotency SELECT 'k' || i, 'f', '{"ok":true}', ? + i FROM n`,
+        n - 1,
+        firstExpiry(now),
+      );
+      let rowsRead = 0;
+      const counted = {
+        exec: (query: string, ...args: SqlStorageValue[]) => {
+          const cursor = sql.exec(query, ...args);
+          const rows = cursor.toArray();
+          rowsRead += cursor.rowsRead;
+          return Object.assign(cursor, { toArray: () => rows, one: () => rows[0] });
+        },
+      } as unknown as SqlStorage;
+      new IdempotencyStore(counted, timers).sweep(now);
+      const left = sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM _bulwark_idempotency")
+        .one().n;
+      return {
+        rowsRead,
+        deleted: n - left,
+        nextInMs: (timers.dueAt(IdempotencyStore.SWEEP_TIMER) ?? 0) - now,
+      };
+    });
+
+  it("reads by the expiry index, not the table, and waits a minute before the next record expires", async () => {
+    const name = unique("sweep-cost");
+    await counterStub(name).inspect();
+    // Steady keyed traffic: a record expiring every ms, the first two already expired.
+    const run = await sweepOver(name, 100_000, (now) => now - 1);
+    expect(run.deleted).toBe(2);
+    expect(run.rowsRead).toBeLessThan(100);
+    expect(run.nextInMs).toBeGreaterThanOrEqual(SWEEP_INTERVAL_MS);
+  });
+
+  it("deletes a backlog a batch at a time, soonest first, and comes back soon for the rest", async () => {
+    const name = unique("sweep-backlog");
+    await counterStub(name).inspect();
+    const run = await sweepOver(name, 2 * SWEEP_BATCH + 10, (now) => now - 3 * SWEEP_BATCH);
+    expect(run.deleted).toBe(SWEEP_BATCH);
+    expect(run.nextInMs).toBeLessThanOrEqual(1000);
   });
 });

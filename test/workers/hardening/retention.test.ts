@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../core/http";
 import { ShardRouter } from "../../../durable-objects";
 import { loadLimits } from "../../../durable-objects/limits/config";
+import { RetentionSchedule } from "../../../durable-objects/retention/schedule";
 import { orderIdOf } from "../../../workers/routes/orders";
 import { atShard, eventually, inventoryShard, uniqueSku } from "../client";
 
@@ -105,6 +106,24 @@ describe("Retention", () => {
     expect(next).toBeGreaterThanOrEqual(oldestDue);
     expect(next).toBeLessThanOrEqual(oldestDue + retention.intervalMs + 1000);
     expect(await atShard.getHold(sku, hold.holdId)).toMatchObject({ status: "released" });
+  });
+
+  it("after a full batch purges the next within 100 ms: faster than a shard can finish rows", () => {
+    const due = new Map<string, number>();
+    const timers = {
+      schedule: (name: string, at: number) => void due.set(name, at),
+      dueAt: (name: string) => due.get(name) ?? null,
+    };
+    const schedule = new RetentionSchedule(timers, retention);
+    const now = Date.now();
+    schedule.ran({ purged: retention.batch, nextDueAt: now - 1 }, now);
+    const next = (due.get(RetentionSchedule.TIMER) ?? 0) - now;
+    expect(next).toBeLessThanOrEqual(100);
+    // At that pace a backlog drains at batch × 10 rows/s: above the 1,000 writes/s admitted.
+    expect((retention.batch * 1000) / next).toBeGreaterThanOrEqual(1000);
+    schedule.ran({ purged: 1, nextDueAt: null }, now);
+    schedule.ran({ purged: 1, nextDueAt: now + 10 }, now);
+    expect((due.get(RetentionSchedule.TIMER) ?? 0) - now).toBeGreaterThanOrEqual(1000);
   });
 
   it("keeps storage per shard level under a steady workload of holds, events and orders", async () => {
