@@ -1,7 +1,17 @@
-import { type CapacityInput, type CapacityPlan, planCapacity } from "./plan";
+import { type CapacityInput, type CapacityPlan, MAX_SUB_SHARDS, planCapacity } from "./plan";
 
 const n = (value: number): string => Math.round(value).toLocaleString("en-US");
 const pct = (value: number): string => `${Math.round(value * 100)} %`;
+
+/** The K a hot SKU is configured with: the plan's, within what one SKU and the shards allow. */
+const spreadOf = (plan: CapacityPlan): number =>
+  Math.min(plan.hotSkuSubShards, MAX_SUB_SHARDS, plan.shards);
+
+/** A table cell: the sub-shards, flagged when one SKU cannot spread that far. */
+const subShardsCell = (plan: CapacityPlan): string =>
+  plan.hotSkuSubShards > MAX_SUB_SHARDS
+    ? `${plan.hotSkuSubShards} (over ${MAX_SUB_SHARDS}: split the SKU)`
+    : String(plan.hotSkuSubShards);
 
 /** A plan in plain words, one line each, with the arithmetic shown. */
 export function formatPlan(plan: CapacityPlan, capacitySource: string): string[] {
@@ -13,7 +23,7 @@ export function formatPlan(plan: CapacityPlan, capacitySource: string): string[]
     `shards                ${plan.shards} = ceil(${n(plan.targetRps)} / ${n(plan.plannedPerObjectRps)})`,
     `hot SKU               ${n(plan.hotSkuRps)} req/s on one SKU → ${plan.hotSkuSubShards} sub-shard${plan.hotSkuSubShards === 1 ? "" : "s"} = ceil(${n(plan.hotSkuRps)} / ${n(plan.plannedPerObjectRps)})`,
     `headroom              ${pct(plan.headroom)} (what ${plan.shards} shards serve flat out, over the target)`,
-    `configure             INVENTORY_SHARDS=${plan.shards} INVENTORY_RATE_PER_SECOND=${plan.admissionRatePerShard}`,
+    `configure             INVENTORY_SHARDS=${plan.shards} INVENTORY_RATE_PER_SECOND=${plan.admissionRatePerShard} HOT_SKUS="<the sale's sku>=${spreadOf(plan)}"`,
     ...plan.warnings.map((w) => `WARNING               ${w}`),
   ];
 }
@@ -30,7 +40,7 @@ export function planTable(
     "| -----------: | -------------------: | -----: | -----------------: | -------: |",
     ...rows.map(
       (p) =>
-        `| ${n(p.targetRps)} | ${n(p.plannedPerObjectRps)} | ${p.shards} | ${p.hotSkuSubShards} | ${pct(p.headroom)} |`,
+        `| ${n(p.targetRps)} | ${n(p.plannedPerObjectRps)} | ${p.shards} | ${subShardsCell(p)} | ${pct(p.headroom)} |`,
     ),
   ];
 }

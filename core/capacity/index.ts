@@ -2,4 +2,4 @@
 
 export { formatPlan, planTable } from "./format";
 export type { CapacityInput, CapacityPlan } from "./plan";
-export { MAX_SHARDS, PLATFORM_OBJECT_LIMIT_RPS, planCapacity } from "./plan";
+export { MAX_SHARDS, MAX_SUB_SHARDS, PLATFORM_OBJECT_LIMIT_RPS, planCapacity } from "./plan";

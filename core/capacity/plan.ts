@@ -12,11 +12,15 @@
  * sweeps).
  */
 
+import { MAX_SUB_SHARDS } from "../http/placement";
+
 /** The documented per-object soft limit, requests per second. */
 export const PLATFORM_OBJECT_LIMIT_RPS = 1000;
 
 /** The most inventory shards the product's configuration accepts (`INVENTORY_SHARDS`). */
 export const MAX_SHARDS = 1024;
+
+export { MAX_SUB_SHARDS };
 
 /** Inputs of `planCapacity`. */
 export interface CapacityInput {
@@ -86,6 +90,12 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
   const warnings: string[] = [];
   if (shards > MAX_SHARDS) {
     warnings.push(`${shards} shards exceed INVENTORY_SHARDS' maximum of ${MAX_SHARDS}`);
+  }
+  if (hotSkuSubShards > MAX_SUB_SHARDS) {
+    const ceiling = Math.floor(MAX_SUB_SHARDS * plannedPerObjectRps).toLocaleString("en-US");
+    warnings.push(
+      `${hotSkuSubShards} sub-shards exceed the ${MAX_SUB_SHARDS} one SKU may spread over: one SKU serves at most ${ceiling} req/s as planned; spread the sale over several SKUs, or plan a smaller --hot-share`,
+    );
   }
   return {
     targetRps,

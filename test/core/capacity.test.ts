@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   formatPlan,
   MAX_SHARDS,
+  MAX_SUB_SHARDS,
   PLATFORM_OBJECT_LIMIT_RPS,
   planCapacity,
   planTable,
@@ -18,7 +19,6 @@ describe("planCapacity", () => {
       hotSkuRps: 50_000,
       hotSkuSubShards: 72,
       admissionRatePerShard: 700,
-      warnings: [],
     });
     expect(plan.headroom).toBeCloseTo(72_000 / 50_000 - 1, 10);
   });
@@ -45,11 +45,24 @@ describe("planCapacity", () => {
   });
 
   it("warns when the plan needs more shards than the configuration accepts", () => {
-    const plan = planCapacity({ targetRps: 1_000_000, utilisation: 0.5 });
+    const plan = planCapacity({ targetRps: 1_000_000, utilisation: 0.5, hotShare: 0.01 });
     expect(plan.shards).toBe(2000);
     expect(plan.warnings).toEqual([
       `2000 shards exceed INVENTORY_SHARDS' maximum of ${MAX_SHARDS}`,
     ]);
+  });
+
+  it("warns when one hot SKU would need more sub-shards than a SKU may spread over", () => {
+    expect(planCapacity({ targetRps: 44_800, utilisation: 0.7 }).warnings).toEqual([]);
+    const plan = planCapacity({ targetRps: 50_000, utilisation: 0.7 });
+    expect(plan.hotSkuSubShards).toBeGreaterThan(MAX_SUB_SHARDS);
+    expect(plan.warnings).toEqual([
+      `72 sub-shards exceed the ${MAX_SUB_SHARDS} one SKU may spread over: one SKU serves at most 44,800 req/s as planned; spread the sale over several SKUs, or plan a smaller --hot-share`,
+    ]);
+    // Spread over many SKUs instead, the same load needs no such spread.
+    expect(planCapacity({ targetRps: 50_000, utilisation: 0.7, hotShare: 0.5 }).warnings).toEqual(
+      [],
+    );
   });
 
   it("names the field and its range when an input is out of range", () => {
@@ -70,7 +83,12 @@ describe("formatPlan and planTable", () => {
   it("shows the arithmetic and the configuration to apply", () => {
     const lines = formatPlan(planCapacity({ targetRps: 50_000 }), "given").join("\n");
     expect(lines).toContain("shards                72 = ceil(50,000 / 700)");
-    expect(lines).toContain("INVENTORY_SHARDS=72 INVENTORY_RATE_PER_SECOND=700");
+    expect(lines).toContain(
+      'INVENTORY_SHARDS=72 INVENTORY_RATE_PER_SECOND=700 HOT_SKUS="<the sale\'s sku>=64"',
+    );
+    expect(formatPlan(planCapacity({ targetRps: 10_000 }), "given").join("\n")).toContain(
+      'HOT_SKUS="<the sale\'s sku>=15"',
+    );
   });
 
   it("prints one row per typical target", () => {
@@ -78,8 +96,8 @@ describe("formatPlan and planTable", () => {
     expect(rows.slice(2)).toEqual([
       "| 1,000 | 700 | 2 | 2 | 100 % |",
       "| 10,000 | 700 | 15 | 15 | 50 % |",
-      "| 50,000 | 700 | 72 | 72 | 44 % |",
-      "| 100,000 | 700 | 143 | 143 | 43 % |",
+      "| 50,000 | 700 | 72 | 72 (over 64: split the SKU) | 44 % |",
+      "| 100,000 | 700 | 143 | 143 (over 64: split the SKU) | 43 % |",
     ]);
   });
 });
