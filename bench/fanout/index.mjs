@@ -19,7 +19,7 @@ import WebSocket from "ws";
 import { expectJson } from "../lib/http.mjs";
 import { runLoad } from "../lib/load.mjs";
 import { envNumber, machine, sleep, strict, writeResults } from "../lib/settings.mjs";
-import { round } from "../lib/stats.mjs";
+import { median, round } from "../lib/stats.mjs";
 import { startWranglerDev } from "../lib/wrangler-dev.mjs";
 
 const TOKEN = "bench-admin-token";
@@ -123,7 +123,6 @@ export async function runFanout({ log = console.log } = {}) {
         p99: round(listening.p99 / none.p99, 2),
       });
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const ratios = {
       p50: median(rounds.map((x) => x.p50)),
       p99: median(rounds.map((x) => x.p99)),

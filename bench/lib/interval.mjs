@@ -8,7 +8,8 @@ import { median } from "./stats.mjs";
  * little on its own. This gives the median a percentile bootstrap interval: resample the
  * slices with replacement, take each resample's median, and keep the middle `confidence`
  * of those medians. Distribution-free (the slices' ratios are not normal: a disturbed
- * slice is an outlier), and the same statistic the bench quotes.
+ * slice is an outlier). It is the interval of the slice-by-slice median the bench prints
+ * beside its ratio of medians, and the verdict on a throughput target is read from it.
  *
  * Written here rather than taken from npm: the statistics packages that are field-standard
  * (simple-statistics, jStat) offer tests and distributions but no bootstrap interval of a
@@ -50,9 +51,10 @@ export function medianInterval(values, opts = {}) {
  * What an interval says of a target: `met` when all of it is on the target's side, `not
  * met` when none of it is, `inconclusive` when the target lies inside it (more slices, or a
  * quieter machine, would be needed to tell). `target` is `{ min }` (at least) or `{ max }`
- * (at most).
+ * (at most). Fewer than 2 values: `inconclusive`.
  */
 export function readTarget(interval, target) {
+  if (interval.n < 2) return "inconclusive"; // one value has no interval
   if (target.min !== undefined) {
     if (interval.low >= target.min) return "met";
     return interval.high < target.min ? "not met" : "inconclusive";

@@ -50,6 +50,8 @@ describe("bench/lib/interval.mjs: how sure a bench ratio is", () => {
     expect(readTarget(around, { max: 0.9 })).toBe("inconclusive");
     expect(readTarget(around, { max: 1.3 })).toBe("met");
     expect(readTarget(around, { max: 0.8 })).toBe("not met");
+    // One slice has no interval: it cannot show a target either way.
+    expect(readTarget(medianInterval([0.99]), { min: 0.9 })).toBe("inconclusive");
   });
 });
 
