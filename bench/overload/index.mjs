@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import { expectJson } from "../lib/http.mjs";
+import { expectJson, requestJson } from "../lib/http.mjs";
 import { runLoad } from "../lib/load.mjs";
 import { runOpenLoop } from "../lib/open-loop.mjs";
 import { envNumber, machine, strict, writeResults } from "../lib/settings.mjs";
@@ -151,7 +151,15 @@ async function measure(server, capacity, opts, ledger) {
 }
 
 /** The figures of one mode: goodput against R, latency against unloaded, the audit. */
-function summarize(mode, capacity, opts, { unloaded, loaded, offered, ttlSeconds }, ledger, view) {
+function summarize(
+  mode,
+  capacity,
+  opts,
+  { unloaded, loaded, offered, ttlSeconds },
+  ledger,
+  view,
+  missing,
+) {
   const sloMs = TARGETS.admittedP99Max * unloaded.ok.p99;
   const timely = loaded.okLatencies.filter((ms) => ms <= sloMs).length;
   const perSecond = (count) => round(count / opts.seconds, 1);
@@ -179,11 +187,36 @@ function summarize(mode, capacity, opts, { unloaded, loaded, offered, ttlSeconds
       created201: ledger.created,
       distinctHoldIds: ledger.holdIds.size,
       held: view.held,
-      lost: Math.max(0, ledger.created - view.held),
-      unacknowledged: Math.max(0, view.held - ledger.created),
+      // Every acknowledged hold read back by its id: not there, or not active, is lost.
+      lost: missing,
+      // 201s without a readable id (or a repeated one) cannot be read back.
+      unverifiable: ledger.created - ledger.holdIds.size,
+      unacknowledged: Math.max(0, view.held - (ledger.holdIds.size - missing)),
       sku: view,
     },
   };
+}
+
+/**
+ * The acknowledged holds (`holdIds`) that are not on the server as `active`, each read back
+ * (`GET /v1/skus/{sku}/holds/{id}`, 20 at a time): a count of the sku's `held` alone could
+ * let holds committed without an answer offset lost ones. A read that fails is retried once
+ * and then counted missing.
+ */
+async function missingHolds(server, holdIds) {
+  const ids = [...holdIds];
+  let missing = 0;
+  const read = (id) => requestJson(`${skuUrl(server)}/holds/${id}`).catch(() => ({ status: 0 }));
+  for (let i = 0; i < ids.length; i += 20) {
+    const answers = await Promise.all(
+      ids.slice(i, i + 20).map(async (id) => {
+        const first = await read(id);
+        return first.status === 0 || first.status >= 500 ? read(id) : first;
+      }),
+    );
+    missing += answers.filter((a) => a.status !== 200 || a.body?.status !== "active").length;
+  }
+  return missing;
 }
 
 /** One mode (regulation on or off) on a fresh server: measure, then audit the holds. */
@@ -196,7 +229,8 @@ async function overloadCase(mode, vars, capacity, opts, log) {
       throw new Error(`wrangler exited during the run (${JSON.stringify(server.exit())})`);
     }
     const { body: view } = await expectJson(skuUrl(server));
-    const r = summarize(mode, capacity, opts, run, ledger, view);
+    const missing = await missingHolds(server, ledger.holdIds);
+    const r = summarize(mode, capacity, opts, run, ledger, view, missing);
     log(
       `  ${mode}: unloaded ${r.unloaded.rate}/s × ${r.unloaded.seconds} s: p50 ${r.unloaded.p50} ms  p99 ${r.unloaded.p99} ms  (${JSON.stringify(r.unloaded.byStatus)})`,
     );

@@ -98,7 +98,7 @@ export function report(opts, choice, on, off, verdicts, log) {
   for (const r of [on, off]) {
     const a = r.audit;
     log(
-      `audit (${r.mode}): ${a.created201} × 201 seen, ${a.distinctHoldIds} distinct holdIds, SKU held = ${a.held} → lost ${a.lost}, held without a 201 seen ${a.unacknowledged}`,
+      `audit (${r.mode}): ${a.created201} × 201 seen, ${a.distinctHoldIds} distinct holdIds read back, ${a.lost} not active (lost), ${a.unverifiable} without an id; SKU held = ${a.held}, held without a 201 seen ${a.unacknowledged}`,
     );
   }
   log("");
