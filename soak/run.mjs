@@ -1,8 +1,11 @@
 /**
- * `npm run soak [-- --seconds N --skus N --stock N --concurrency N --kills N --seed N]`:
- * the chaos soak. Starts `wrangler dev` on loopback (own temporary `--persist-to`), runs the
- * mixed workload and the faults together for `--seconds` (default 180), then lets the
- * system settle and checks the invariants. Prints a report; exits 1 on any violation.
+ * `npm run soak [-- --seconds N --skus N --stock N --small-skus N --small-stock N
+ * --concurrency N --kills N --seed N]`: the chaos soak. Starts `wrangler dev` on loopback (own
+ * temporary `--persist-to`), runs the mixed workload and the faults together for `--seconds`
+ * (default 180), then lets the system settle and checks the invariants. `--small-skus` of the
+ * skus (default a third) get `--small-stock` units, so they run out under contention. Prints
+ * a report; exits 1 on any violation or if the run exercised too little (coverage.mjs), 2 if
+ * it could not run.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +24,8 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "180" },
     skus: { type: "string", default: "6" },
     stock: { type: "string", default: "5000" },
+    "small-skus": { type: "string" },
+    "small-stock": { type: "string", default: "20" },
     concurrency: { type: "string", default: "6" },
     kills: { type: "string" },
     seed: { type: "string" },
@@ -33,6 +38,10 @@ const kills =
   args.kills === undefined
     ? Math.max(1, Math.min(5, Math.floor(seconds / 40)))
     : Number(args.kills);
+if (!(kills >= 1)) {
+  console.error("--kills must be at least 1: a run without a kill checks no durability");
+  process.exit(2);
+}
 const seed = args.seed === undefined ? Date.now() % 1_000_000 : Number(args.seed);
 
 /** mulberry32: a seeded generator, so a failing run can be replayed with `--seed`. */
@@ -64,15 +73,20 @@ const runtime = new Runtime({
 const call = makeClient(runtime);
 const ledger = new Ledger();
 const skus = Array.from({ length: Number(args.skus) }, (_, i) => `soak-${seed}-${i}`);
-const stock = Number(args.stock);
+const smallSkus =
+  args["small-skus"] === undefined ? Math.ceil(skus.length / 3) : Number(args["small-skus"]);
+/** The first `smallSkus` skus get the small stock: holds of 1–3 units exhaust it in seconds. */
+const stockOf = new Map(
+  skus.map((sku, i) => [sku, i < smallSkus ? Number(args["small-stock"]) : Number(args.stock)]),
+);
 let exitCode = 1;
 
 try {
   log(
-    `seed ${seed}: ${seconds} s, ${skus.length} skus × ${stock}, ${kills} kill(s), state in ${persistTo}`,
+    `seed ${seed}: ${seconds} s, ${skus.length} skus (${[...stockOf.values()].join(", ")} units), ${kills} kill(s), state in ${persistTo}`,
   );
   await runtime.start();
-  for (const sku of skus) {
+  for (const [sku, stock] of stockOf) {
     const r = await call("PUT", `/v1/skus/${sku}`, { body: { stock }, admin: true });
     if (r.status !== 200) throw new Error(`seeding ${sku} answered ${r.status}: ${r.text}`);
   }
@@ -83,30 +97,41 @@ try {
   const faulting = faults.run();
   const progress = setInterval(() => {
     const requests = [...ledger.outcomes.values()].reduce((a, b) => a + b, 0);
+    const orders = [...ledger.orders.values()].filter((o) => o.accepted).length;
     log(
-      `${Math.round((Date.now() - startedAt) / 1000)} s: ${requests} answers, ${ledger.violations.length} violations`,
+      `${Math.round((Date.now() - startedAt) / 1000)} s: ${requests} answers (${ledger.holds.size} holds, ${orders} orders accepted), ${ledger.violations.length} violations`,
     );
   }, 15_000);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   faults.stop();
   await faulting;
-  await call("DELETE", "/v1/ops/faults", { admin: true });
+  // The final bound runs from here: every fault cleared.
+  for (let attempt = 1; ; attempt++) {
+    const cleared = await call("DELETE", "/v1/ops/faults", { admin: true });
+    if (cleared.status === 200) break;
+    if (attempt >= 60) throw new Error(`clearing the faults answered ${cleared.status}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const faultsClearedAt = Date.now();
   load.stop();
   await working;
+  const loadStoppedAt = Date.now();
   clearInterval(progress);
   log("faults stopped; settling");
   await faults.waitReady();
-  await faults.checkDurable(ledger.epoch + 1);
   const final = await finalChecks({
     call,
     ledger,
     skus,
-    stock,
+    stockOf,
     finalBoundMs: Number(args["final-bound-seconds"]) * 1000,
+    faultsClearedAt,
+    loadStoppedAt,
     holdTtlMs: MAX_TTL_SECONDS * 1000,
+    checkDurable: () => faults.checkDurable(ledger.epoch + 1),
     log,
   });
-  printReport({ ledger, faults, final, seconds, seed, log });
+  printReport({ ledger, chaos: faults, final, seconds, seed, log });
   exitCode = ledger.violations.length === 0 ? 0 : 1;
 } catch (error) {
   console.error(`soak could not run: ${error.stack ?? error}\n${runtime.output()}`);

@@ -33,6 +33,11 @@ export class Runtime {
   #child = null;
   #output = "";
   url = "";
+  /**
+   * `actor-crashed` log lines seen, by service, across every start: the crashes that happened
+   * inside the runtime, whether or not a supervisor counted them.
+   */
+  crashes = new Map();
 
   constructor({ vars, persistTo }) {
     this.#vars = vars;
@@ -52,11 +57,17 @@ export class Runtime {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
     });
-    const keep = (chunk) => {
-      this.#output = (this.#output + chunk).slice(-16_000);
+    const keep = () => {
+      let partial = ""; // each stream's unfinished last line
+      return (chunk) => {
+        this.#output = (this.#output + chunk).slice(-16_000);
+        const lines = (partial + chunk).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) this.#countCrash(line);
+      };
     };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
+    child.stdout.on("data", keep());
+    child.stderr.on("data", keep());
     running.add(child.pid);
     this.#child = child;
     this.url = `http://127.0.0.1:${port}`;
@@ -76,16 +87,26 @@ export class Runtime {
     throw new Error(`wrangler dev did not become healthy\n${this.#output}`);
   }
 
-  /** SIGKILL to wrangler and every workerd child, at once; resolves when wrangler is gone. */
+  /**
+   * SIGKILL to wrangler and every workerd child, at once; resolves when wrangler is gone, with
+   * whether it was running until then.
+   */
   async kill9() {
     const child = this.#child;
-    if (!child) return;
+    if (!child) return false;
     this.#child = null;
     const exited = child.exitCode !== null || child.signalCode !== null;
     killGroup(child.pid);
     if (!exited) await once(child, "exit");
     running.delete(child.pid);
     await sleep(300); // let the OS release the group's files and sockets
+    return !exited;
+  }
+
+  /** Counts an `actor-crashed` line (`{"level":"error","event":"actor-crashed",…}`). */
+  #countCrash(line) {
+    const crashed = /"event":"actor-crashed".*?"service":"([\w-]+)"/.exec(line);
+    if (crashed) this.crashes.set(crashed[1], (this.crashes.get(crashed[1]) ?? 0) + 1);
   }
 
   /** What wrangler printed last (warnings and errors). */

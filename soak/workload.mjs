@@ -7,6 +7,9 @@ import WebSocket from "ws";
 import { orderIdOf } from "./client.mjs";
 
 const pick = (rng, list) => list[Math.floor(rng() * list.length)];
+/** A refusal's problem code, or a rejected order's reason (`insufficient-stock`…). */
+const codeOf = (r) =>
+  r.status >= 400 && r.json && typeof r.json === "object" ? (r.json.code ?? r.json.reason) : null;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Hold ttls stay short so that, at the end, every client hold has settled or expired. */
@@ -27,7 +30,7 @@ export function workload({ call, ledger, skus, rng, runtime }) {
     const idem = keyed ? key("hold") : undefined;
     const headers = idem ? { "Idempotency-Key": idem } : {};
     const r = await call("POST", `/v1/skus/${sku}/holds`, { body, headers });
-    ledger.count("hold", r.status);
+    ledger.count("hold", r.status, codeOf(r));
     if (r.status === 201) ledger.holdPlaced(r.json, sku, body.quantity);
     if (idem && r.status !== 0 && r.status < 500)
       ledger.keyedHolds.set(idem, { sku, body, first: r });
@@ -40,7 +43,9 @@ export function workload({ call, ledger, skus, rng, runtime }) {
     const path = `/v1/skus/${h.sku}/holds/${holdId}`;
     const r =
       command === "confirm" ? await call("POST", `${path}/confirm`) : await call("DELETE", path);
-    ledger.count(command, r.status);
+    ledger.count(command, r.status, codeOf(r));
+    if (command === "confirm") ledger.confirmAnswered(holdId, r.status);
+    else ledger.releaseAnswered(holdId, r.status);
     if (r.status === 200) ledger.holdSettled(holdId, r.json.status);
     if (r.status === 409) ledger.holdSettled(holdId, "gone"); // expired, or settled the other way
   }
@@ -53,7 +58,7 @@ export function workload({ call, ledger, skus, rng, runtime }) {
     const headers = { "Idempotency-Key": idem, ...(async ? { Prefer: "respond-async" } : {}) };
     ledger.order(idem, await orderIdOf(idem), items);
     const r = await call("POST", "/v1/orders", { body: { items }, headers });
-    ledger.count(async ? "order-async" : "order", r.status);
+    ledger.count(async ? "order-async" : "order", r.status, codeOf(r));
     ledger.orderAnswered(idem, r);
   }
 
@@ -64,7 +69,7 @@ export function workload({ call, ledger, skus, rng, runtime }) {
         body: k.body,
         headers: { "Idempotency-Key": idem },
       });
-      ledger.count("replay-hold", r.status);
+      ledger.count("replay-hold", r.status, codeOf(r));
       ledger.holdReplayed(idem, r);
       return;
     }
@@ -75,7 +80,7 @@ export function workload({ call, ledger, skus, rng, runtime }) {
       body: { items: o.items },
       headers: { "Idempotency-Key": idem },
     });
-    ledger.count("replay-order", r.status);
+    ledger.count("replay-order", r.status, codeOf(r));
     if ([201, 202, 409].includes(r.status)) {
       ledger.check(
         "order-replay-same-order",
