@@ -17,6 +17,7 @@ import { EntityLifecycle, type EntitySupervisorRpc, IDLE_TIMER } from "./entity"
 import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { type IdempotencyLookup, IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
+import { objectName } from "./object-name";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
 import { SagaInterrupted, SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
@@ -241,7 +242,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
    * `name` is a call into the runtime.
    */
   protected get name(): string {
-    this.#name ??= this.ctx.id.name ?? this.ctx.id.toString();
+    this.#name ??= objectName(this.ctx);
     return this.#name;
   }
 

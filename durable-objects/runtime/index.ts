@@ -27,6 +27,7 @@ export {
 export { entityPartition, entityPartitions } from "./entity";
 export type { FaultKind, FaultSpec } from "./faults";
 export { DEFAULT_IDEMPOTENCY_TTL_MS, type IdempotencyLookup } from "./idempotency";
+export { objectName } from "./object-name";
 export {
   type Failure,
   fail,

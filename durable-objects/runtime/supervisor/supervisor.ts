@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { logEvent } from "../../../core/log";
 import { checkChildSpecs, type ResolvedChildSpec } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
+import { objectName } from "../object-name";
 import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
 import { childToStart, refuseUnlessDown } from "./child-requests";
@@ -49,6 +50,7 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   readonly #ports: ChildPorts;
   readonly #children: ChildSupervision;
   #queue: Promise<unknown> = Promise.resolve();
+  #objectName: string | undefined;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
@@ -76,7 +78,8 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
   }
 
   get #name(): string {
-    return this.ctx.id.name ?? this.ctx.id.toString();
+    this.#objectName ??= objectName(this.ctx);
+    return this.#objectName;
   }
 
   // ---- the child protocol (what a parent supervisor calls) ----

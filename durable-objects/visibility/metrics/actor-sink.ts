@@ -5,7 +5,13 @@ import {
   type GaugeReport,
   shardIndexOf,
 } from "../../../core/metrics";
-import type { CounterLabels, LoadReport, TelemetryEvent, TelemetrySink } from "../../runtime";
+import {
+  type CounterLabels,
+  type LoadReport,
+  objectName,
+  type TelemetryEvent,
+  type TelemetrySink,
+} from "../../runtime";
 import { FAMILIES, familyByName, isShedReason } from "./catalog";
 import { metricsConfig } from "./config";
 import { MetricsReporter, monitorOf } from "./reporter";
@@ -142,7 +148,7 @@ export function actorMetricsSink(
 ): ActorMetricsSink | null {
   const config = metricsConfig(env);
   if (!config.enabled) return null;
-  const name = ctx.id.name ?? ctx.id.toString();
+  const name = objectName(ctx);
   let sink: ActorMetricsSink | null = null;
   const reporter = new MetricsReporter({
     name,

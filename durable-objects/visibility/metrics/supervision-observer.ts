@@ -1,6 +1,6 @@
 import { logEvent } from "../../../core/log";
 import { isService } from "../../config";
-import type { SupervisionEvent } from "../../runtime";
+import { objectName, type SupervisionEvent } from "../../runtime";
 import { ROOT } from "../../supervision/tree";
 import { FAMILIES } from "./catalog";
 import { metricsConfig } from "./config";
@@ -16,7 +16,7 @@ export class SupervisionObserver {
   readonly #reporter: MetricsReporter | null;
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
-    this.#name = ctx.id.name ?? ctx.id.toString();
+    this.#name = objectName(ctx);
     const config = metricsConfig(env);
     this.#reporter = config.enabled
       ? new MetricsReporter({ name: this.#name, monitor: monitorOf(env), flushMs: config.flushMs })

@@ -1,0 +1,21 @@
+/** Where an object keeps the name it was first reached by. */
+const NAME_KEY = "_bulwark:name";
+
+/**
+ * The name an object was created with (`idFromName`), even when this invocation does not
+ * carry it. The platform gives `ctx.id.name` to requests through a named stub, but not to
+ * every wake-up (an alarm after the object was evicted, say). An actor that fell back to
+ * its hex id there reported crashes under a child id its supervisor does not know, which
+ * ignored them: no restart counted, restart intensity never reached. So the name is kept in
+ * the object's storage the first time it is seen (one write per object, ever) and read
+ * from there when the invocation lacks it; the hex id only for an object never reached by
+ * name. Synchronous (the SQLite-backed key-value API).
+ */
+export function objectName(ctx: DurableObjectState): string {
+  const named = ctx.id.name;
+  if (named !== undefined) {
+    if (ctx.storage.kv.get<string>(NAME_KEY) !== named) ctx.storage.kv.put(NAME_KEY, named);
+    return named;
+  }
+  return ctx.storage.kv.get<string>(NAME_KEY) ?? ctx.id.toString();
+}
