@@ -4,7 +4,9 @@
  * exactly the locked dependencies only if `node_modules` is missing or out of date — and
  * never while another `npm start`/`npm test` runs from it (`npm ci` deletes `node_modules`
  * first). Each run registers its PID in `.wrangler/users/` for as long as it lives; that is
- * how a second terminal knows the first one is there.
+ * how a second terminal knows the first one is there. Deciding, installing and registering
+ * happen under one lock (`.wrangler/install.lock`), so two runs started together on a fresh
+ * clone install once: the second waits for the first's install, then uses it.
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -18,6 +20,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { acquireInstallLock } from "./lib/install-lock.mjs";
 import {
   engineFloor,
   installDecision,
@@ -121,6 +124,26 @@ function checkNode() {
  */
 export function prepare(what) {
   checkNode();
+  mkdirSync(join(root, ".wrangler"), { recursive: true });
+  const release = acquireInstallLock(join(root, ".wrangler", "install.lock"), {
+    pid: process.pid,
+    alive,
+    onWait: (holder) =>
+      console.log(
+        `Waiting for the install another run started${holder ? ` (pid ${holder})` : ""}…`,
+      ),
+  });
+  process.once("exit", release); // also when an install fails and exits
+  try {
+    installIfNeeded();
+    register(what);
+  } finally {
+    release();
+  }
+}
+
+/** Installs the locked dependencies when `node_modules` is missing or stale (under the lock). */
+function installIfNeeded() {
   const lock = readJson(join(root, "package-lock.json"));
   const installed = readJson(join(root, "node_modules", ".package-lock.json"));
   // Who else runs from node_modules matters only when it would be reinstalled.
@@ -143,7 +166,6 @@ export function prepare(what) {
     });
     if (result.status !== 0) process.exit(result.status ?? 1);
   }
-  register(what);
 }
 
 /** wrangler must not fetch the `cf` object or send telemetry (the machine may be offline). */
