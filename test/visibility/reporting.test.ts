@@ -94,6 +94,23 @@ describe("MetricsReporter", { timeout: TEST_BUDGET_MS }, () => {
     expect(batches.length).toBe(sent);
   });
 
+  it("ends every flush even when the monitor never answers, so a hung call cannot hold a request's waitUntil", async () => {
+    const reporter = new MetricsReporter({
+      name: "test",
+      monitor: () => ({ ingest: () => new Promise<never>(() => {}) }),
+      flushMs: 100,
+      maxFailures: 1,
+    });
+    reporter.deltas.inc(FAMILIES.holds.name, { outcome: "placed" });
+    const startedAt = Date.now();
+    await reporter.schedule();
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    // The next flush does not wait on a predecessor that never settles either.
+    reporter.deltas.inc(FAMILIES.holds.name, { outcome: "placed" });
+    await reporter.schedule();
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
   it("schedule() flushes on its own and never rejects, even when every flush fails", async () => {
     const reporter = new MetricsReporter({
       name: "test",

@@ -44,6 +44,28 @@ export interface ReporterOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The longest a flush waits for the monitor's answer, and for the flush before it. An
+ * isolate's reporter is shared by its requests, and a promise begun in one request's
+ * context may never settle once that request is gone; unbounded, one such wait would hold
+ * every later flush — and each request's `waitUntil` — forever. A batch not acknowledged
+ * in time is sent again (same `seq`: the monitor applies it once).
+ */
+const WAIT_CAP_MS = 3000;
+
+/** `work`, or `fallback` once `ms` have passed without it settling. */
+async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Aggregates one isolate's or object's metrics in memory and hands them to the monitor in
  * batches, at most once per `flushMs`, off the request path: recording is a map update, and
  * `schedule()` makes sure one flush is pending. A flush waits out the rest of the interval,
@@ -99,7 +121,7 @@ export class MetricsReporter {
     if (this.#pendingFlush) return null;
     const previous = this.#lastFlush;
     const flush = (async () => {
-      await previous;
+      await within(previous, WAIT_CAP_MS, undefined);
       await sleep(Math.max(0, this.#lastFlushAt + this.#options.flushMs - Date.now()));
       this.#pendingFlush = null; // from here on, new records need the next flush
       const maxFailures = this.#options.maxFailures ?? 5;
@@ -142,7 +164,15 @@ export class MetricsReporter {
 
   async #send(batch: MetricsBatch): Promise<boolean> {
     try {
-      await this.#options.monitor(this.routeKey).ingest(batch);
+      const answered = await within(
+        this.#options
+          .monitor(this.routeKey)
+          .ingest(batch)
+          .then(() => true),
+        WAIT_CAP_MS,
+        false,
+      );
+      if (!answered) throw new Error(`the monitor did not answer within ${WAIT_CAP_MS} ms`);
       if (this.#unacked === batch) this.#unacked = null;
       return true;
     } catch (error) {
