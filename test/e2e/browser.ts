@@ -1,6 +1,7 @@
 /**
- * Chromium for the dashboard's browser tests: Debian's package at `/usr/bin/chromium`
- * (`.ci/run` installs it with apt-get when missing), driven by playwright-core. Never a
+ * Chromium for the browser tests (the dashboard's and `/docs`): Debian's package at
+ * `/usr/bin/chromium` (`.ci/run` installs it with apt-get when missing), or the binary
+ * `CHROMIUM_PATH` names on a machine that keeps it elsewhere, driven by playwright-core. Never a
  * downloaded browser. Screenshots go to `test-results/dashboard/` (gitignored; CI keeps it).
  */
 import { existsSync, mkdirSync } from "node:fs";
@@ -8,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 /** Where each browser test leaves its screenshot. */
 export const SCREENSHOT_DIR = fileURLToPath(
@@ -29,7 +30,9 @@ const ARGS = [
 /** Launches headless chromium; a missing binary fails with the command that installs it. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install it with \`sudo apt-get install -y chromium\``);
+    throw new Error(
+      `${CHROMIUM} is missing: install it with \`sudo apt-get install -y chromium\`, or set CHROMIUM_PATH to a chromium binary`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 }

@@ -1,18 +1,13 @@
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser";
 import { useBulwark } from "./contract";
 
 const api = useBulwark();
 
-/** Debian's chromium (`apt-get install -y chromium`); a downloaded browser is never used. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
 let browser: Browser | undefined;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
