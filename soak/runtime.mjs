@@ -6,6 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { freePort, ROOT } from "../bench/lib/wrangler-dev.mjs";
 
 const WRANGLER = `${ROOT}/node_modules/.bin/wrangler`;
@@ -51,6 +53,11 @@ export class Runtime {
     args.push("--inspector-port", String(inspector), "--log-level", "warn");
     args.push("--persist-to", this.#persistTo, "--show-interactive-dev-session=false");
     for (const [key, value] of Object.entries(this.#vars)) args.push("--var", `${key}:${value}`);
+    // An explicit (empty) env file makes wrangler skip `.dev.vars`: `npm start`'s local
+    // settings never reach the soak's server; its vars are wrangler.toml's plus these.
+    const envFile = join(this.#persistTo, "empty.env");
+    writeFileSync(envFile, "");
+    args.push("--env-file", envFile);
     const child = spawn(WRANGLER, args, {
       cwd: ROOT,
       detached: true,

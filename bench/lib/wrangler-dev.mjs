@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -31,7 +31,7 @@ export function freePort() {
  * Starts `wrangler dev` for `config` on loopback and waits until `healthPath` answers 200.
  * Wrangler is spawned directly (never through npx) in its own process group, so stopping it
  * by PID also stops its workerd children. Local state goes to a fresh temporary directory,
- * deleted on stop. Resolves to `{ url, pid, stop() }`.
+ * deleted on stop. `.dev.vars` is never read. Resolves to `{ url, pid, stop() }`.
  *
  * - `vars` (default `{}`): `--var K:V` bindings, overriding the config's `[vars]`.
  * - `healthPath` (default `/healthz`), `readyTimeoutMs` (default 90 000).
@@ -74,6 +74,11 @@ async function startOnce(config, opts) {
     "--show-interactive-dev-session=false",
   ];
   for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  // An explicit (empty) env file makes wrangler skip `.dev.vars`: `npm start`'s local
+  // settings (a low rate limit, faults off) never reach a measured server.
+  const envFile = join(persistTo, "empty.env");
+  writeFileSync(envFile, "");
+  args.push("--env-file", envFile);
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
     detached: true, // own process group: a group kill reaches workerd too
