@@ -54,16 +54,21 @@ export const isAnswerCode = (code: string): code is AnswerCode =>
 
 /**
  * An actor's expected failure, thrown as the edge's error type. A code no service declares
- * is a bug (the registry's failure-code test catches it): it answers 500 and is logged.
+ * is a bug (the registry's failure-code test catches it): it answers 500 and is logged. A
+ * failure after a broken attempt (`effectUnknown`) says so: only idempotent commands are
+ * retried, so repeating the request is safe and answers what the broken attempt did.
  */
 export function fromFailure(failure: Failure): Problem {
-  if (isAnswerCode(failure.code))
-    return new Problem(failure.code, failure.detail, failure.retryAfterMs);
+  const detail =
+    failure.effectUnknown && failure.code !== RuntimeCodes.internalError
+      ? `${failure.detail}; an earlier attempt broke in transit and may have taken effect: repeating the same request is safe and answers its outcome`
+      : failure.detail;
+  if (isAnswerCode(failure.code)) return new Problem(failure.code, detail, failure.retryAfterMs);
   // A saga that crashed after a durable step answers like a crash, already reported.
   if (failure.code !== RuntimeCodes.interrupted) {
     logEvent("error", "undeclared-failure-code", { code: failure.code, detail: failure.detail });
   }
-  return new Problem("internal-error", failure.detail, failure.retryAfterMs);
+  return new Problem("internal-error", detail, failure.retryAfterMs);
 }
 
 /** `app.onError`: problems as they are, other HTTP errors by status, anything else a 500. */

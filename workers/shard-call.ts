@@ -111,7 +111,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * so a retry never reuses a broken one. Only `retryable` RPC errors of idempotent commands
  * are retried (bounded, full-jitter backoff); `overloaded` never is: retrying into overload
  * is what collapses systems. Crashes and broken RPC count against the breaker; load
- * refusals do not (the shard is alive, just busy).
+ * refusals do not (the shard is alive, just busy). A broken RPC may have reached the actor
+ * and committed before its answer was lost: a failure answered after one (the retry's
+ * refusal, or the last broken attempt) carries `effectUnknown`, so the route never tells
+ * the client that nothing happened.
  */
 export async function guarded<T>(
   shard: ShardAddress,
@@ -136,13 +139,18 @@ export async function guarded<T>(
       },
     );
   }
+  let broke = false; // an attempt's RPC broke: it may have run
+  const answer = (reply: Reply<T>): Reply<T> =>
+    broke && !reply.ok ? { ...reply, effectUnknown: true } : reply;
   for (let attempt = 0; ; attempt++) {
     const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (budgetMs !== undefined && budgetMs <= 0) {
       // Only reachable on a retry: the previous attempt failed, and the breaker hears it.
       breaker.onFailure(permit);
       countShed(shard.service, "deadline-exceeded");
-      return fail("deadline-exceeded", "the request's deadline passed before the shard answered");
+      return answer(
+        fail("deadline-exceeded", "the request's deadline passed before the shard answered"),
+      );
     }
     try {
       const reply = await send({
@@ -152,14 +160,17 @@ export async function guarded<T>(
       if (reply.load) recordLoad(key, reply.load);
       if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure(permit);
       else breaker.onSuccess(permit);
-      return reply;
+      return answer(reply);
     } catch (error) {
       const rpc = error as RpcError;
       if (rpc.overloaded) {
         breaker.onSuccess(permit);
         countShed(shard.service, "overloaded"); // the platform refused it: no actor counted it
-        return fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 });
+        return answer(
+          fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 }),
+        );
       }
+      broke = true;
       if (rpc.retryable && options.idempotent && attempt < MAX_RETRIES) {
         await sleep(fullJitter(attempt, BACKOFF));
         continue;
@@ -169,7 +180,11 @@ export async function guarded<T>(
         shard: shard.name,
         error: rpc.message ?? String(error),
       });
-      return fail("internal-error", `shard ${shard.name} could not be reached`);
+      return fail(
+        "internal-error",
+        `the call to shard ${shard.name} broke before it answered; whether it took effect is unknown`,
+        { effectUnknown: true },
+      );
     }
   }
 }

@@ -20,6 +20,14 @@ export type Failure = {
    * nothing the retry could see twice.
    */
   readonly unrecorded?: boolean;
+  /**
+   * Set by the caller's side, never by an actor: an attempt of this call broke in transit
+   * (an RPC error, not a refusal), so the command may have run although this answer says
+   * otherwise — a retry's refusal, or the broken attempt itself. Whoever answers the client
+   * must not say "nothing happened" (e.g. read the resource back, or ask for a retry with
+   * the same idempotency key).
+   */
+  readonly effectUnknown?: boolean;
 };
 
 export type Result<T> = Ok<T> | Failure;
@@ -39,7 +47,7 @@ export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
 export const fail = (
   code: string,
   detail: string,
-  extra: { retryAfterMs?: number; data?: unknown; unrecorded?: boolean } = {},
+  extra: Omit<Failure, "ok" | "code" | "detail"> = {},
 ): Failure => ({ ok: false, code, detail, ...extra });
 
 /** Failure codes produced by the runtime itself (services add their own). */

@@ -133,7 +133,8 @@ export const ROUTES: readonly RouteSpec[] = [
     description:
       "With `Idempotency-Key` (scope: the sku) a repeat with the same body answers the same " +
       "status and body and holds nothing more; another body is 422. After a 5xx nothing was " +
-      "kept, so a retry runs afresh.",
+      "kept, so a retry runs afresh, unless its detail says an earlier attempt broke in " +
+      "transit and may have taken effect: then a retry with the same key answers it.",
     rateLimited: true,
     shard: true,
     params: sku,
@@ -299,7 +300,8 @@ export const ROUTES: readonly RouteSpec[] = [
       "The same `Idempotency-Key` always designates the same order: a retry with the same " +
       "body answers that order's current view with the status its state calls for (201, " +
       "409, 202) and never creates a second order; another body is 422. A 503 created " +
-      "nothing: a retry starts afresh. With `Prefer: respond-async` an order that cannot be " +
+      "nothing (a retry starts afresh), unless its detail asks for a retry with the same " +
+      "key: the call broke in transit and whether the order was recorded is unknown. With `Prefer: respond-async` an order that cannot be " +
       "taken now is queued (202) instead of refused.",
     rateLimited: true,
     shard: true,

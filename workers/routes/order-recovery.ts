@@ -10,9 +10,13 @@ import { guarded } from "../shard-call";
 
 /**
  * Failures after which the order may exist: `interrupted` (the saga crashed past its first
- * durable step) and `internal-error` (a crash or a broken RPC whose effect is unknown).
+ * durable step), `internal-error` (a crash), and any failure the edge marked
+ * `effectUnknown` (an attempt's RPC broke: it may have run before a retry was refused).
  */
-const MAY_HAVE_STARTED = new Set(["interrupted", "internal-error"]);
+const mayHaveStarted = (failure: Failure): boolean =>
+  failure.effectUnknown === true ||
+  failure.code === "interrupted" ||
+  failure.code === "internal-error";
 
 /** An order's items as its idempotency compares them: by sku, whatever order they came in. */
 export const itemsFingerprint = (items: OrderRequest["items"]): string =>
@@ -32,18 +36,21 @@ function sameOrder(view: OrderView, request: OrderRequest): OrderView {
 }
 
 /**
- * A `500` means nothing happened and nothing will. When placing an order failed in a way that
- * may have left it durable, the answer is the order's current view instead: read it back
- * (another body's order under the key is `422`). `interrupted` is certain the order exists,
- * so if the read fails too the answer is the pending view this request describes (its saga
- * resumes on its shard's timer). `null` when the order does not exist: the failure stands.
+ * A `500` or `503` means nothing happened and nothing will. When placing an order failed in a
+ * way that may have left it durable, the answer is the order's current view instead: read it
+ * back (another body's order under the key is `422`). `interrupted` is certain the order
+ * exists, so if the read fails too the answer is the pending view this request describes
+ * (its saga resumes on its shard's timer); after a broken RPC (`effectUnknown`) nobody knows,
+ * so the answer is a `503` asking for a retry with the same key (`unknownOrder`). `null` when
+ * the order does not exist, or when the actor itself answered (nothing of a crash before the
+ * first step is kept): the failure stands.
  */
 export async function recoveredOrder(
   c: Context<AppEnv>,
   request: OrderRequest,
   failure: Failure,
 ): Promise<OrderView | null> {
-  if (!MAY_HAVE_STARTED.has(failure.code)) return null;
+  if (!mayHaveStarted(failure)) return null;
   const router = c.get("router");
   const { orderId } = request;
   const read = await guarded(
@@ -52,6 +59,11 @@ export async function recoveredOrder(
     (meta) => router.orders(orderId).call("getOrder", { orderId }, meta),
   ).catch(() => null);
   if (read?.ok) return sameOrder(read.value, request);
+  if (failure.effectUnknown && failure.code !== "interrupted") {
+    // Not found is certain only from the actor: a read that failed says nothing.
+    if (read?.code === "not-found") return null;
+    throw unknownOrder();
+  }
   if (failure.code !== "interrupted") return null;
   const now = new Date().toISOString();
   return { orderId, status: "pending", items: request.items, createdAt: now, updatedAt: now };

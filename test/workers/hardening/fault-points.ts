@@ -113,3 +113,31 @@ export function committingThenThrowing<T extends Rpc.DurableObjectBranded | unde
     return reply;
   });
 }
+
+/** An RPC error as workerd throws it for a broken connection: `retryable` set. */
+const brokenInTransit = (command: string) =>
+  Object.assign(new Error(`${command}: Network connection lost (fault point)`), {
+    retryable: true,
+  });
+
+/**
+ * A namespace whose objects run `command` for real and then lose its answer in transit (a
+ * `retryable` RPC error, which the edge retries for idempotent commands): the first call
+ * only, after which `afterFirst` runs (e.g. to make the retry meet a refusal), or every
+ * call with `always`. `refused` commands reject without running. Every other call is real.
+ */
+export function losingAnswers<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  command: string,
+  options: { afterFirst?: () => Promise<unknown>; always?: boolean; refused?: string } = {},
+): DurableObjectNamespace<T> {
+  let lost = 0;
+  return interceptingCalls(real, async (name, rest, call) => {
+    if (name === options.refused) throw new Error(`${name} unavailable (fault point)`);
+    if (name !== command || (lost > 0 && !options.always)) return call(name, ...rest);
+    await call(name, ...rest);
+    lost += 1;
+    if (lost === 1) await options.afterFirst?.();
+    throw brokenInTransit(name);
+  });
+}
