@@ -5,6 +5,7 @@ import {
   leasePolicy,
   requireInteger,
 } from "../../core/regulation";
+import { within } from "../../core/time";
 
 /** The limiter as a lease holder sees it (`ClientRateLimiter`'s RPC). */
 export interface LeaseSource {
@@ -150,24 +151,10 @@ export class ClientLeases {
    * (`staleCallMs` after it started), whichever comes first; a stale call has failed.
    */
   async #atMostStale(entry: Entry, call: Promise<void>): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let stale = false;
-    const staleAt = entry.inFlightAt + this.#staleCallMs;
-    const turnsStale = new Promise<void>((resolve) => {
-      timer = setTimeout(
-        () => {
-          stale = true;
-          resolve();
-        },
-        Math.max(1, Math.min(this.#staleCallMs, staleAt - this.#now())),
-      );
-    });
-    try {
-      await Promise.race([call, turnsStale]);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (stale) this.#giveUp(entry, call);
+    const staleInMs = entry.inFlightAt + this.#staleCallMs - this.#now();
+    // `call` never rejects (`#refill`): it either settles or turns stale.
+    const waited = await within(call, Math.max(1, Math.min(this.#staleCallMs, staleInMs)));
+    if (waited.ended === "timeout") this.#giveUp(entry, call);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ResolvedChildSpec } from "../../../core/supervision";
+import { within } from "../../../core/time";
 import type { ExitReport } from "../actor";
 import {
   type ChildRpc,
@@ -60,15 +61,9 @@ export class ChildPorts {
     );
     if (spec.shutdown === "infinity") return sent;
     const budget = spec.shutdown === "brutal_kill" ? 0 : spec.shutdown;
-    let timer: number | null = null;
-    const late = new Promise<StopOutcome>((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), budget + DELIVERY_GRACE_MS);
-    });
-    try {
-      return await Promise.race([sent, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // `sent` never rejects: a failed call is `failed` above.
+    const answer = await within(sent, budget + DELIVERY_GRACE_MS);
+    return answer.ended === "value" ? answer.value : "timeout";
   }
 
   parent(address: ObjectAddress): ParentRpc {

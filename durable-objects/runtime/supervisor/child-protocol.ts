@@ -1,4 +1,5 @@
 import type { Shutdown } from "../../../core/supervision";
+import { within } from "../../../core/time";
 
 /**
  * The protocol between a supervisor and its children, actors and supervisors alike: the
@@ -42,27 +43,18 @@ export interface ChildRpc {
   shutdown(request: StopRequest): Promise<StopOutcome>;
 }
 
+/** A stop hook's wait, as the termination reports it. */
+const BUDGET_OUTCOME = { value: "done", error: "failed", timeout: "timeout" } as const;
+
 /**
- * Runs `work` for at most `shutdown` ms (`infinity`: no limit) and answers whether it ended
- * in time. The work is not cancelled when the budget runs out — nothing can cancel it — it
- * just stops being waited for.
+ * Runs `work` for at most `shutdown` ms (`infinity`: no limit) and answers how it ended:
+ * `done` in time, `failed` (its promise rejected), or `timeout`. The work is not cancelled
+ * when the budget runs out — nothing can cancel it — it just stops being waited for.
  */
 export async function withinBudget(
   work: () => Promise<unknown>,
   shutdown: number | "infinity",
 ): Promise<"done" | "timeout" | "failed"> {
-  const finished = work().then(
-    () => "done" as const,
-    () => "failed" as const,
-  );
-  if (shutdown === "infinity") return finished;
-  let timer: number | null = null;
-  const late = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), shutdown);
-  });
-  try {
-    return await Promise.race([finished, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const budget = shutdown === "infinity" ? Number.POSITIVE_INFINITY : shutdown;
+  return BUDGET_OUTCOME[(await within(work(), budget)).ended];
 }

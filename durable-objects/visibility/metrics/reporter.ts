@@ -1,5 +1,6 @@
 import { logEvent } from "../../../core/log";
 import { DeltaAggregator, type GaugeReport } from "../../../core/metrics";
+import { within } from "../../../core/time";
 import { type MetricsBatch, monitorIndexOf, monitorName } from "./batch";
 import { FAMILIES } from "./catalog";
 import { metricsConfig } from "./config";
@@ -51,19 +52,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * in time is sent again (same `seq`: the monitor applies it once).
  */
 const WAIT_CAP_MS = 3000;
-
-/** `work`, or `fallback` once `ms` have passed without it settling. */
-async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Aggregates one isolate's or object's metrics in memory and hands them to the monitor in
@@ -121,7 +109,7 @@ export class MetricsReporter {
     if (this.#pendingFlush) return null;
     const previous = this.#lastFlush;
     const flush = (async () => {
-      await within(previous, WAIT_CAP_MS, undefined);
+      await within(previous, WAIT_CAP_MS);
       await sleep(Math.max(0, this.#lastFlushAt + this.#options.flushMs - Date.now()));
       this.#pendingFlush = null; // from here on, new records need the next flush
       const maxFailures = this.#options.maxFailures ?? 5;
@@ -163,26 +151,25 @@ export class MetricsReporter {
   }
 
   async #send(batch: MetricsBatch): Promise<boolean> {
-    try {
-      const answered = await within(
-        this.#options
-          .monitor(this.routeKey)
-          .ingest(batch)
-          .then(() => true),
-        WAIT_CAP_MS,
-        false,
-      );
-      if (!answered) throw new Error(`the monitor did not answer within ${WAIT_CAP_MS} ms`);
+    // Called inside the async function, so a stub that throws at once is a failed flush too.
+    const answer = await within(
+      (async () => this.#options.monitor(this.routeKey).ingest(batch))(),
+      WAIT_CAP_MS,
+    );
+    if (answer.ended === "value") {
       if (this.#unacked === batch) this.#unacked = null;
       return true;
-    } catch (error) {
-      logEvent("warn", "metrics-flush-failed", {
-        reporter: this.#options.name,
-        seq: batch.seq,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return false;
     }
+    const error =
+      answer.ended === "error"
+        ? answer.error
+        : new Error(`the monitor did not answer within ${WAIT_CAP_MS} ms`);
+    logEvent("warn", "metrics-flush-failed", {
+      reporter: this.#options.name,
+      seq: batch.seq,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
   }
 
   #cut(): MetricsBatch {
