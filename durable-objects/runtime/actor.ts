@@ -529,6 +529,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     if (!ticket.ok) return ticket.refusal;
     let incarnation = this.#lifecycle.incarnation;
     try {
+      this.telemetry.admitted?.(this.service);
       const workMs = intake ? 0 : this.serviceTimeMs();
       if (workMs > 0) await this.#work.run(workMs);
       // While this command waited, another may have crashed this incarnation (its memory

@@ -16,11 +16,16 @@ export type CounterLabels = Readonly<Record<string, string>>;
 /**
  * Where telemetry goes. Exporters (metrics, Analytics Engine) implement `record`, called once
  * per processed message, and optionally `count`, which receives the business counters a
- * handler emitted with `Actor.count` — only once the message's writes committed.
+ * handler emitted with `Actor.count` — only once the message's writes committed — and
+ * `admitted`, called when a state-changing command of `service` got past admission and is
+ * about to run: from here it counts in the actor's load (`currentLoad()`) until it ends. An
+ * exporter of load starts reporting here, not only when a message ends, so an actor whose
+ * commands hang reads as busy, not idle.
  */
 export interface TelemetrySink {
   record(event: TelemetryEvent): void;
   count?(family: string, labels: CounterLabels, by: number): void;
+  admitted?(service: string): void;
 }
 
 /** Per-command outcome counts and total duration, kept in memory for `inspect()`. */

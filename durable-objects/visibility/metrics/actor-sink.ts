@@ -103,6 +103,16 @@ export class ActorMetricsSink implements TelemetrySink {
     return series;
   }
 
+  /**
+   * A command was admitted: the load it adds is reported from now on, and again while it
+   * lasts (the reporter's heartbeat), not only once a message ends — a shard whose first
+   * commands hang, or that was idle and then hangs, would otherwise read as idle.
+   */
+  admitted(service: string): void {
+    this.#service = service;
+    this.reporter.schedule();
+  }
+
   /** A business counter; one outside the catalog is a bug, logged and dropped (never thrown). */
   count(family: string, labels: CounterLabels, by: number): void {
     if (familyByName.get(family)?.type !== "counter") {
@@ -113,7 +123,7 @@ export class ActorMetricsSink implements TelemetrySink {
     this.reporter.schedule();
   }
 
-  /** The admission gauges of this actor's service, once it has processed a message. */
+  /** The admission gauges of this actor's service, once it has admitted or processed a message. */
   gauges(load: LoadReport | null): GaugeReport[] {
     if (this.#service === null) return [];
     const service = { service: this.#service };

@@ -64,7 +64,9 @@ const WAIT_CAP_MS = 3000;
  * (`gaugeRefreshMs`): while the load it last sent is not zero, a flush that got through
  * schedules the next, inside the object that holds the load; the heartbeat stops when the
  * load is reported gone or a flush fails `maxFailures` times (the next record restarts it).
- * A load that was never sent (the first commands hung before any completed) starts none.
+ * A load is first sent by the flush its holder schedules when the load rises (an actor's
+ * sink schedules one at each admission), so commands that hang are reported even when no
+ * message has ended yet.
  *
  * A failed flush is logged (`metrics-flush-failed`), never thrown, and retried within the
  * same flush up to `maxFailures` times (default 5) one interval apart; after that the next
