@@ -56,6 +56,27 @@ describe("defineService", () => {
     );
   });
 
+  it("places the routes under /v1/<name> unless the declaration says routePrefix, and refuses a prefix that is not a path", () => {
+    const define = defineService<Counter>();
+    expect(define({ name: "user-sessions", binding: "U", placement: sharded }).routePrefix).toBe(
+      "/v1/user-sessions",
+    );
+    const declared = define({
+      name: "carts",
+      binding: "C",
+      placement: sharded,
+      routePrefix: "/v2/baskets",
+    });
+    expect(declared.routePrefix).toBe("/v2/baskets");
+    for (const bad of ["v1/carts", "/v1/carts/", "/v1//carts", "/v1/*", "/"]) {
+      expect(() =>
+        define({ name: "carts", binding: "C", placement: sharded, routePrefix: bad }),
+      ).toThrow(
+        `service carts: routePrefix must be a path of whole segments like "/v1/carts" (no trailing slash, no wildcard), got "${bad}"`,
+      );
+    }
+  });
+
   it("records internal failures apart from the declared ones (they join no problem table)", () => {
     const def = defineService<Counter>()({
       name: "users",
@@ -78,6 +99,43 @@ describe("ServiceRegistry", () => {
     expect(() => new ServiceRegistry([a, sameBinding])).toThrow(
       'two services declare the binding "A"',
     );
+  });
+
+  it("refuses two services with one route prefix", () => {
+    const samePrefix = defineService<Counter>()({
+      name: "b",
+      binding: "B",
+      placement: sharded,
+      routePrefix: "/v1/a",
+    });
+    expect(() => new ServiceRegistry([a, samePrefix])).toThrow(
+      'two services declare the routePrefix "/v1/a"',
+    );
+  });
+
+  it("knows a new service's routes from its declaration: whole segments, the longest prefix first", () => {
+    // The test worker's example actor, declared as a service beside the reference ones.
+    const example = defineService<Counter>()({
+      name: "example",
+      binding: "EXAMPLE_COUNTER",
+      placement: sharded,
+    });
+    const feeds = defineService<Counter>()({
+      name: "sku-feeds",
+      binding: "SKU_FEEDS",
+      placement: sharded,
+      routePrefix: "/v1/skus/:sku/feeds",
+    });
+    const registry = new ServiceRegistry([...services.definitions, example, feeds]);
+    expect(registry.serviceOfRoute("/v1/example")).toBe("example");
+    expect(registry.serviceOfRoute("/v1/example/:id/add")).toBe("example");
+    expect(registry.serviceOfRoute("/v1/examples/:id")).toBeUndefined();
+    expect(registry.serviceOfRoute("/v1/skus/:sku/feeds/:feed")).toBe("sku-feeds");
+    expect(registry.serviceOfRoute("/v1/skus/:sku/holds")).toBe("inventory");
+    for (const d of services.definitions) {
+      expect(registry.serviceOfRoute(`${d.routePrefix}/:key`)).toBe(d.name);
+    }
+    expect(registry.serviceOfRoute("/v1/ops/faults")).toBeUndefined();
   });
 
   it("fails configuration when a declared binding is missing, naming the binding", () => {

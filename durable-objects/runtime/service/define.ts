@@ -31,6 +31,14 @@ export interface ServiceDeclaration<
   readonly binding: B;
   /** Where the service's state lives: fixed shards, or one object per entity. */
   readonly placement: Placement;
+  /**
+   * Optional, default `/v1/<name>`: the path under which the service's HTTP routes live
+   * (whole segments: `/v1/skus` holds `/v1/skus/:sku`, not `/v1/skus-archive`). The edge
+   * counts what it sheds on a route under it as the service's (`bulwark_shed_total{service}`),
+   * hand-written routes included; a `serviceRoute` of the service outside it is refused when
+   * the app is built.
+   */
+  readonly routePrefix?: string;
   /** Admission defaults for state-changing commands (each field optional, see README). */
   readonly admission?: Partial<AdmissionDefaults>;
   /** Every failure code the service's commands return, with its HTTP status and title. */
@@ -62,6 +70,8 @@ export interface ServiceDefinition<
   readonly failures: { readonly [K in C]: FailureSpec };
   /** Internal failures, always present (empty when none were declared). */
   readonly internalFailures: readonly string[];
+  /** The route prefix, always present (`/v1/<name>` when none was declared). */
+  readonly routePrefix: string;
   /** Phantom: carries the protocol type for `router.to`; never set at run time. */
   readonly protocol?: P;
 }
@@ -77,13 +87,26 @@ export const DEFAULT_ADMISSION: AdmissionDefaults = {
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const BINDING = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** One or more path segments, each non-empty, no trailing slash, no wildcard or query. */
+const ROUTE_PREFIX = /^(\/[^/\s*?#]+)+$/;
+
+/** The declared route prefix, or `/v1/<name>`; throws unless it is a path of whole segments. */
+function routePrefixOf(name: string, declared: string | undefined): string {
+  const prefix = declared ?? `/v1/${name}`;
+  if (!ROUTE_PREFIX.test(prefix)) {
+    throw new Error(
+      `service ${name}: routePrefix must be a path of whole segments like "/v1/${name}" (no trailing slash, no wildcard), got "${prefix}"`,
+    );
+  }
+  return prefix;
+}
 
 /**
  * Declares a service, typed by the protocol its actor speaks:
  * `defineService<InventoryProtocol>()({ name: "inventory", binding: "INVENTORY", … })`.
  * (Curried so the protocol is given and the rest — name, binding, failure codes, settings —
- * is inferred.) Throws if the name is not kebab-case, the binding not an identifier, or a
- * failure's status not a 4xx/5xx.
+ * is inferred.) Throws if the name is not kebab-case, the binding not an identifier, the
+ * route prefix not a path of whole segments, or a failure's status not a 4xx/5xx.
  */
 export function defineService<P extends Protocol>() {
   return <
@@ -121,6 +144,7 @@ export function defineService<P extends Protocol>() {
       ...declaration,
       failures,
       internalFailures,
+      routePrefix: routePrefixOf(name, declaration.routePrefix),
       varPrefix: name.toUpperCase().replaceAll("-", "_"),
     };
   };

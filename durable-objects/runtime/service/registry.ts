@@ -18,8 +18,9 @@ export type ServiceConfigs<Ds extends readonly AnyServiceDefinition[]> = {
 };
 
 /**
- * The services of one deployment, from their definitions: names, lookup, configuration and
- * their declared failures. Throws on two services with one name or one binding.
+ * The services of one deployment, from their definitions: names, lookup, configuration,
+ * their declared failures and which service a route belongs to. Throws on two services with
+ * one name, one binding or one route prefix.
  */
 export class ServiceRegistry<const Ds extends readonly AnyServiceDefinition[]> {
   readonly definitions: Ds;
@@ -29,7 +30,7 @@ export class ServiceRegistry<const Ds extends readonly AnyServiceDefinition[]> {
   constructor(definitions: Ds) {
     this.definitions = definitions;
     this.names = definitions.map((d) => d.name as NameOf<Ds[number]>);
-    for (const key of ["name", "binding"] as const) {
+    for (const key of ["name", "binding", "routePrefix"] as const) {
       const seen = new Set<string>();
       for (const d of definitions) {
         if (seen.has(d[key])) throw new Error(`two services declare the ${key} "${d[key]}"`);
@@ -55,6 +56,20 @@ export class ServiceRegistry<const Ds extends readonly AnyServiceDefinition[]> {
     return Object.fromEntries(
       this.definitions.map((d) => [d.name, resolveService(d, env)]),
     ) as unknown as ServiceConfigs<Ds>;
+  }
+
+  /**
+   * The service whose `routePrefix` holds the route pattern `route` (equal to it, or it
+   * followed by `/`), the longest prefix if two do; `undefined` for a route of no service.
+   */
+  serviceOfRoute(route: string): NameOf<Ds[number]> | undefined {
+    let owner: AnyServiceDefinition | undefined;
+    for (const d of this.definitions) {
+      const { routePrefix: prefix } = d;
+      const holds = route === prefix || route.startsWith(`${prefix}/`);
+      if (holds && prefix.length > (owner?.routePrefix.length ?? -1)) owner = d;
+    }
+    return owner?.name as NameOf<Ds[number]> | undefined;
   }
 
   /** Each service's declared failures, labelled with the service (for the problem table). */
