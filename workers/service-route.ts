@@ -67,6 +67,14 @@ export interface ServiceRouteSpec<
 
 type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
+/** The service each `serviceRoute` handler sends to (`resource` checks the route's path). */
+const targets = new WeakMap<object, ServiceName>();
+
+/** The service `handler` sends its command to, when it is a `serviceRoute`'s. */
+export function serviceRouteTarget(handler: object): ServiceName | undefined {
+  return targets.get(handler);
+}
+
 /** The idempotency the command carries: scoped client key and body fingerprint, if keyed. */
 function idempotencyOf(scope: string, key: string, input: RouteInput<Params, unknown>) {
   if (input.idempotencyKey === undefined) return undefined;
@@ -116,5 +124,6 @@ export function serviceRoute<
     const reply = await (spec.send ?? callService)(c, call);
     return spec.respond ? spec.respond(c, reply) : answer(c, reply, spec.status);
   };
+  targets.set(handler, spec.service);
   return spec.admin ? [adminAuth(), handler] : [handler];
 }

@@ -9,6 +9,8 @@ export const inventoryService = defineService<InventoryProtocol>()({
   name: "inventory",
   binding: "INVENTORY",
   placement: { kind: "sharded", shards: 16 },
+  // Its routes are the SKUs' (`/v1/skus/:sku`, its holds, events and placement).
+  routePrefix: "/v1/skus",
   admission: {
     maxConcurrency: 64,
     ratePerSecond: 1000,

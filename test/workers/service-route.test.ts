@@ -120,7 +120,8 @@ describe("A route's own sender", () => {
       await next();
     });
     app.onError(onError);
-    resource(app, "/spread/:sku", {
+    // Under inventory's routePrefix: `resource` refuses a service route outside it.
+    resource(app, "/v1/skus/:sku/spread", {
       POST: serviceRoute({
         service: "inventory",
         command: "placeHold",
@@ -139,7 +140,7 @@ describe("A route's own sender", () => {
       }),
     });
     const r = await app.request(
-      "/spread/hot-1",
+      "/v1/skus/hot-1/spread",
       {
         method: "POST",
         headers: { "Content-Type": "application/json", "Idempotency-Key": "k-9" },

@@ -1,4 +1,5 @@
 import type { Labels } from "../../core/metrics";
+import { services } from "../../durable-objects/services";
 import { FAMILIES, type ShedReason } from "../../durable-objects/visibility/metrics/catalog";
 import { metricsConfig } from "../../durable-objects/visibility/metrics/config";
 import { MetricsReporter, monitorOf } from "../../durable-objects/visibility/metrics/reporter";
@@ -37,10 +38,12 @@ export function countEdge(family: string, labels: Labels, by = 1): void {
   reporter?.deltas.inc(family, labels, by);
 }
 
-/** The service a route belongs to, for edge decisions made before a shard is known. */
+/**
+ * The service a route pattern belongs to, for edge decisions made before a shard is known:
+ * the one whose declared `routePrefix` holds it (`ServiceRegistry.serviceOfRoute`), so a new
+ * service's routes, hand-written ones included, are counted as its own; `edge` for routes of
+ * no service (operations, metrics, health, unmatched paths).
+ */
 export function serviceOfRoute(route: string): string {
-  if (route.startsWith("/v1/orders")) return "orders";
-  if (route.startsWith("/v1/skus")) return "inventory";
-  if (route.startsWith("/v1/sessions")) return "sessions";
-  return "edge";
+  return services.serviceOfRoute(route) ?? "edge";
 }
