@@ -225,6 +225,13 @@ describe("dashboard in a browser", () => {
     expect(await view.page.locator("#chart-latency .latest").textContent()).toMatch(
       /p99 [\d.]+ ms/,
     );
+    // What waits, for every service of the registry (none named here).
+    const backlog = (await view.page.locator("#chart-backlog .latest").textContent()) ?? "";
+    for (const service of SERVICES) {
+      expect(backlog).toMatch(
+        new RegExp(`${service} queued [\\d.]+ · ${service} in flight [\\d.]+`),
+      );
+    }
     await screenshot(view.page, "charts");
   });
 });

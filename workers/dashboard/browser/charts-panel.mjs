@@ -18,8 +18,49 @@ const KEEP = 300;
 /** Colours chosen to stay distinct on light and dark backgrounds. */
 const COLOURS = ["#2f9e44", "#e8590c", "#c92a2a", "#1c7ed6", "#9c36b5", "#f08c00", "#0c8599"];
 
+/**
+ * What waits, per service: each service's admission queue and in-flight commands — every
+ * service the metrics report, so a service added to the registry shows up without an edit
+ * here — and the orders queue's retries.
+ * @param {readonly string[]} services
+ * @returns {ChartSpec}
+ */
+const backlogChart = (services) => ({
+  id: "chart-backlog",
+  title: "Waiting work",
+  unit: "",
+  lines: [
+    ...services.flatMap((service, i) => [
+      {
+        label: `${service} queued`,
+        stroke: COLOURS[(2 * i + 3) % COLOURS.length] ?? "",
+        pick: (/** @type {ChartPoint} */ p) => p.queued[service] ?? 0,
+      },
+      {
+        label: `${service} in flight`,
+        stroke: COLOURS[(2 * i + 4) % COLOURS.length] ?? "",
+        pick: (/** @type {ChartPoint} */ p) => p.inFlight[service] ?? 0,
+      },
+    ]),
+    {
+      label: "queue retries/s",
+      stroke: COLOURS[2] ?? "",
+      pick: (p) => p.queueMessages.retried ?? 0,
+    },
+  ],
+});
+
+/**
+ * The services with admission load so far, in a stable order: `known` plus any the point
+ * reports (a line, once drawn, stays while its service is quiet).
+ * @param {readonly string[]} known
+ * @param {ChartPoint} point
+ */
+const servicesWith = (known, point) =>
+  [...new Set([...known, ...Object.keys(point.queued), ...Object.keys(point.inFlight)])].sort();
+
 /** @type {ChartSpec[]} */
-const CHARTS = [
+const FIXED_CHARTS = [
   {
     id: "chart-requests",
     title: "Requests per second by status",
@@ -65,26 +106,6 @@ const CHARTS = [
     })),
   },
   {
-    id: "chart-backlog",
-    title: "Waiting work",
-    unit: "",
-    lines: [
-      { label: "inventory queued", stroke: COLOURS[3] ?? "", pick: (p) => p.queued.inventory ?? 0 },
-      { label: "orders queued", stroke: COLOURS[4] ?? "", pick: (p) => p.queued.orders ?? 0 },
-      {
-        label: "inventory in flight",
-        stroke: COLOURS[6] ?? "",
-        pick: (p) => p.inFlight.inventory ?? 0,
-      },
-      { label: "orders in flight", stroke: COLOURS[5] ?? "", pick: (p) => p.inFlight.orders ?? 0 },
-      {
-        label: "queue retries/s",
-        stroke: COLOURS[2] ?? "",
-        pick: (p) => p.queueMessages.retried ?? 0,
-      },
-    ],
-  },
-  {
     id: "chart-orders",
     title: "Orders per second",
     unit: "/s",
@@ -96,8 +117,18 @@ const CHARTS = [
   },
 ];
 
+/** The charts in page order, the backlog's lines for `services`. */
+const chartsFor = (/** @type {readonly string[]} */ services) => [
+  ...FIXED_CHARTS.slice(0, 3),
+  backlogChart(services),
+  ...FIXED_CHARTS.slice(3),
+];
+
 export class ChartsPanel {
   #body;
+  /** @type {string[]} */
+  #services = [];
+  #charts = chartsFor([]);
   /** @type {ChartPoint[]} */
   #points = [];
   /** @type {Map<string, uPlot>} */
@@ -120,8 +151,14 @@ export class ChartsPanel {
     if (panel.data === null) return; // first tick: no interval to rate yet
     this.#points.push(panel.data);
     if (this.#points.length > KEEP) this.#points.splice(0, this.#points.length - KEEP);
-    if (this.#notice !== null || this.#plots.size === 0) this.#build();
-    for (const chart of CHARTS) {
+    const services = servicesWith(this.#services, panel.data);
+    const changed = services.join() !== this.#services.join();
+    if (changed) {
+      this.#services = services;
+      this.#charts = chartsFor(services);
+    }
+    if (changed || this.#notice !== null || this.#plots.size === 0) this.#build();
+    for (const chart of this.#charts) {
       this.#plots.get(chart.id)?.setData(this.#data(chart));
       const latest = this.#body.querySelector(`#${chart.id} .latest`);
       if (latest) latest.textContent = this.#latest(chart, panel.data);
@@ -155,7 +192,7 @@ export class ChartsPanel {
   #build() {
     this.#destroy();
     this.#notice = null;
-    const holders = CHARTS.map((chart) =>
+    const holders = this.#charts.map((chart) =>
       h(
         "figure",
         { class: "chart", id: chart.id },
@@ -165,7 +202,7 @@ export class ChartsPanel {
       ),
     );
     render(this.#body, h("div", { class: "charts" }, holders));
-    for (const [i, chart] of CHARTS.entries()) {
+    for (const [i, chart] of this.#charts.entries()) {
       const holder = /** @type {HTMLElement} */ (this.#body.querySelector(`#${chart.id} .plot`));
       this.#plots.set(chart.id, new uPlot(this.#options(chart, holder), this.#data(chart), holder));
       if (i === 0) this.#resize.observe(this.#body);
