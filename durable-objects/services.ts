@@ -4,13 +4,30 @@ import { ordersService } from "./orders/service";
 import { type FailureCodeOf, type NameOf, ServiceRegistry } from "./runtime/service";
 import { sessionsService } from "./sessions/service";
 
+/** The root supervisor's name; it supervises one supervisor per service. */
+export const ROOT_SUPERVISOR = "root";
+
+/** The edge's name in metrics: its reporter's source, and the label of what no service owns. */
+export const EDGE = "edge";
+
+/** Names no service may take, each with what it already is. */
+export function reservedServiceNames(): Readonly<Record<string, string>> {
+  return {
+    [ROOT_SUPERVISOR]: "the root supervisor's name (a service's supervisor is named after it)",
+    [EDGE]: "what metrics name the edge by (its source, and the service of what no service owns)",
+  };
+}
+
 /**
  * The registry: every service of this deployment, in supervision start order. Adding a
  * service is one line here (plus its declaration and its `wrangler.toml` binding); the
  * service list, configuration, supervision tree, router, fault schema, problem table and
  * types all derive from it.
  */
-export const services = new ServiceRegistry([inventoryService, ordersService, sessionsService]);
+export const services = new ServiceRegistry(
+  [inventoryService, ordersService, sessionsService],
+  reservedServiceNames(),
+);
 
 /** The registry's definitions, as a type (for typed routing). */
 export type ServiceDefinitions = typeof services.definitions;

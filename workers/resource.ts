@@ -1,5 +1,5 @@
 import type { Handler, Hono, MiddlewareHandler } from "hono";
-import { services } from "../durable-objects/services";
+import { EDGE, services } from "../durable-objects/services";
 import type { AppEnv } from "./context";
 import { Problem } from "./errors";
 import { serviceRouteTarget } from "./service-route";
@@ -14,7 +14,7 @@ function requireOwnPath(method: Method, path: string, handler: object): void {
   if (owner === service) return;
   throw new Error(
     `${method} ${path} sends to service ${service} but lies outside its routePrefix ` +
-      `"${services.get(service).routePrefix}" (its sheds would count as ${owner ?? "edge"}): ` +
+      `"${services.get(service).routePrefix}" (its sheds would count as ${owner ?? EDGE}): ` +
       `move the route or change the declaration's routePrefix`,
   );
 }

@@ -1,9 +1,9 @@
 import type { BulwarkConfig } from "../config";
 import { entityPartitions, type SupervisorSpec } from "../runtime";
-import { SERVICES, services } from "../services";
+import { ROOT_SUPERVISOR, SERVICES, services } from "../services";
 
 /** The root supervisor's name; it supervises one supervisor per service. */
-export const ROOT = "root";
+export const ROOT = ROOT_SUPERVISOR;
 
 /**
  * The reference system's supervision tree, derived from the registry

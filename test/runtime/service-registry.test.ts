@@ -5,6 +5,7 @@ import { PROBLEMS, problemTable } from "../../core/http";
 import { loadConfig, PROBLEM_TABLE, SERVICES, ShardRouter, services } from "../../durable-objects";
 import type { InventoryProtocol } from "../../durable-objects/inventory/protocol";
 import { type ActorRef, defineService, ServiceRegistry } from "../../durable-objects/runtime";
+import { reservedServiceNames } from "../../durable-objects/services";
 import { supervisionSpec } from "../../durable-objects/supervision";
 import { createApp } from "../../workers/app";
 import { faultBody } from "../../workers/fault-body";
@@ -99,6 +100,17 @@ describe("ServiceRegistry", () => {
     expect(() => new ServiceRegistry([a, sameBinding])).toThrow(
       'two services declare the binding "A"',
     );
+  });
+
+  it("refuses a service named as the deployment names itself: the root supervisor, the edge", () => {
+    const named = (name: string) =>
+      defineService<Counter>()({ name, binding: "NAMED", placement: sharded });
+    const reserved = reservedServiceNames();
+    expect(() => new ServiceRegistry([a, named("root")], reserved)).toThrow(
+      'the service name "root" is reserved: it is the root supervisor\'s name',
+    );
+    expect(() => new ServiceRegistry([named("edge")], reserved)).toThrow(/"edge" is reserved/);
+    expect(() => new ServiceRegistry([named("edge")])).not.toThrow();
   });
 
   it("refuses two services with one route prefix", () => {

@@ -1,5 +1,5 @@
 import type { Labels } from "../../core/metrics";
-import { services } from "../../durable-objects/services";
+import { EDGE, services } from "../../durable-objects/services";
 import { FAMILIES, type ShedReason } from "../../durable-objects/visibility/metrics/catalog";
 import { metricsConfig } from "../../durable-objects/visibility/metrics/config";
 import { MetricsReporter, monitorOf } from "../../durable-objects/visibility/metrics/reporter";
@@ -17,7 +17,7 @@ export function edgeReporter(env: Cloudflare.Env): MetricsReporter | null {
   const config = metricsConfig(env);
   configured = true;
   reporter = config.enabled
-    ? new MetricsReporter({ name: "edge", monitor: monitorOf(env), flushMs: config.flushMs })
+    ? new MetricsReporter({ name: EDGE, monitor: monitorOf(env), flushMs: config.flushMs })
     : null;
   return reporter;
 }
@@ -45,5 +45,5 @@ export function countEdge(family: string, labels: Labels, by = 1): void {
  * no service (operations, metrics, health, unmatched paths).
  */
 export function serviceOfRoute(route: string): string {
-  return services.serviceOfRoute(route) ?? "edge";
+  return services.serviceOfRoute(route) ?? EDGE;
 }

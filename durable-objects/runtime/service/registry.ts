@@ -20,14 +20,20 @@ export type ServiceConfigs<Ds extends readonly AnyServiceDefinition[]> = {
 /**
  * The services of one deployment, from their definitions: names, lookup, configuration,
  * their declared failures and which service a route belongs to. Throws on two services with
- * one name, one binding or one route prefix.
+ * one name, one binding or one route prefix, and on a service named with one of `reserved`:
+ * names the deployment itself uses where a service's name goes (each with what it is).
  */
 export class ServiceRegistry<const Ds extends readonly AnyServiceDefinition[]> {
   readonly definitions: Ds;
   /** Service names in declaration order (the supervision tree's start order). */
   readonly names: readonly NameOf<Ds[number]>[];
 
-  constructor(definitions: Ds) {
+  constructor(definitions: Ds, reserved: Readonly<Record<string, string>> = {}) {
+    for (const d of definitions) {
+      if (Object.hasOwn(reserved, d.name)) {
+        throw new Error(`the service name "${d.name}" is reserved: it is ${reserved[d.name]}`);
+      }
+    }
     this.definitions = definitions;
     this.names = definitions.map((d) => d.name as NameOf<Ds[number]>);
     for (const key of ["name", "binding", "routePrefix"] as const) {
