@@ -248,6 +248,41 @@ describe("The reference system's registry", () => {
     );
   });
 
+  it("takes a sharded service's own <NAME>_SUPERVISOR_STRATEGY over SUPERVISOR_STRATEGY, validated naming the var", () => {
+    const config = loadConfig({ ...env, INVENTORY_SUPERVISOR_STRATEGY: "simple_one_for_one" });
+    expect(config.services.inventory.flags.strategy).toBe("simple_one_for_one");
+    expect(config.services.orders.flags.strategy).toBe("one_for_one");
+    expect(() => loadConfig({ ...env, ORDERS_SUPERVISOR_STRATEGY: "one_for_none" })).toThrow(
+      'ORDERS_SUPERVISOR_STRATEGY must be one of one_for_one, one_for_all, rest_for_one, simple_one_for_one, got "one_for_none"',
+    );
+  });
+
+  it("refuses a strategy set for a per-entity service as a config error naming the var (its strategies are fixed)", async () => {
+    const broken = { ...env, SESSIONS_SUPERVISOR_STRATEGY: "one_for_all" };
+    const message =
+      "SESSIONS_SUPERVISOR_STRATEGY cannot apply: sessions places one object per entity, so its " +
+      "supervisors' strategies are fixed (one_for_one over its partitions, simple_one_for_one in each); unset it";
+    expect(() => loadConfig(broken)).toThrow(message);
+    let status = 0;
+    const lines = await logsDuring(async () => {
+      const ctx = createExecutionContext();
+      const request = new Request("http://edge.test/v1/skus/registry-sku");
+      status = (await createApp().fetch(request, broken, ctx)).status;
+      await waitOnExecutionContext(ctx);
+    });
+    expect(status).toBe(500);
+    expect(lines.filter((l) => l.event === "internal-error").map((l) => l.error)).toContain(
+      message,
+    );
+  });
+
+  it("keeps SUPERVISOR_STRATEGY for the sharded services: a per-entity service's supervisors run their fixed strategies", () => {
+    const config = loadConfig({ ...env, SUPERVISOR_STRATEGY: "one_for_all" });
+    expect(config.services.inventory.flags.strategy).toBe("one_for_all");
+    expect(supervisionSpec(config, "sessions")?.flags?.strategy).toBe("one_for_one");
+    expect(supervisionSpec(config, "sessions/p0")?.flags?.strategy).toBe("simple_one_for_one");
+  });
+
   it("reads orders' typed settings (ORDERS_RESUME_MS) and validates them naming the var", () => {
     expect(loadConfig({ ...env, ORDERS_RESUME_MS: "250" }).services.orders.settings).toEqual({
       resumeMs: 250,

@@ -35,9 +35,29 @@ function admission(prefix: string, declared: Partial<typeof DEFAULT_ADMISSION>, 
   };
 }
 
-/** The supervisor flags every service supervisor runs with (`SUPERVISOR_*` vars). */
-function supervisorFlags(vars: Vars): SupervisorFlags {
-  return parseFlags(
+/**
+ * A service supervisor's flags: `SUPERVISOR_INTENSITY` / `_PERIOD_MS` for every service, the
+ * strategy from `<PREFIX>_SUPERVISOR_STRATEGY` over `SUPERVISOR_STRATEGY` (default
+ * `one_for_one`). A per-entity service's strategies are fixed by its layout (`one_for_one`
+ * over its partitions, `simple_one_for_one` in each), so the global strategy — set for the
+ * sharded services, and in every `wrangler.toml` — passes it by, but a strategy set for it
+ * by name is refused: it could never apply, and ignoring it would hide that.
+ */
+function supervisorFlags(
+  name: string,
+  prefix: string,
+  placement: ResolvedPlacement,
+  vars: Vars,
+): SupervisorFlags {
+  const ownVar = `${prefix}_SUPERVISOR_STRATEGY`;
+  const own = vars[ownVar] === "" ? undefined : vars[ownVar];
+  if (own !== undefined && placement.kind === "entity") {
+    throw new Error(
+      `${ownVar} cannot apply: ${name} places one object per entity, so its supervisors' ` +
+        "strategies are fixed (one_for_one over its partitions, simple_one_for_one in each); unset it",
+    );
+  }
+  const flags = parseFlags(
     {
       strategy: vars.SUPERVISOR_STRATEGY ?? "one_for_one",
       intensity: integer(vars, "SUPERVISOR_INTENSITY", 5, 0, 1000),
@@ -45,6 +65,8 @@ function supervisorFlags(vars: Vars): SupervisorFlags {
     },
     "SUPERVISOR_",
   );
+  if (own === undefined) return flags;
+  return { ...flags, strategy: parseFlags({ strategy: own }, `${prefix}_SUPERVISOR_`).strategy };
 }
 
 /**
@@ -84,7 +106,7 @@ export function resolveService<N extends string, B extends string, S>(
     binding,
     placement,
     shards: placement.kind === "sharded" ? placement.shards : null,
-    flags: supervisorFlags(vars),
+    flags: supervisorFlags(name, prefix, placement, vars),
     admission: regulated ? admission(prefix, definition.admission ?? {}, vars) : null,
     serviceTimeMs: integer(vars, `${prefix}_SERVICE_TIME_MS`, 0, 0, 10_000),
     locationHint: typeof hint === "string" && hint !== "" ? hint : undefined,
