@@ -39,7 +39,7 @@ export default {
   /**
    * Every minute, the backstop of alarm-driven automation: the alarm manager reconciles
    * `service-down` with the root's state and runs what is due (recoveries `DOWN_RECOVERY_MS`
-   * after a service went down, quiet dead-letters, thresholds). With automation
+   * after a service went down, quiet event alarms, thresholds). With automation
    * `recover-down-service` switched off, the root's own timed recovery runs instead.
    */
   async scheduled(controller, env) {

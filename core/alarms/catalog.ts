@@ -39,6 +39,20 @@ export const ALARMS = {
     probableCause: "the root supervisor marked it down after its supervisor gave up",
     repairAction: "POST /v1/ops/supervision/{service}/restart once the cause is fixed",
   },
+  // An event: a partition that gave up is restarted at once by its service's supervisor, so
+  // no live condition is left to follow. Raised (or refreshed) by each give-up, it clears
+  // after PARTITION_GAVE_UP_CLEAR_MS without one, or by an operator. Minor: the service
+  // answers (its other entities unaffected), but a crash loop in one partition is the step
+  // before `restart-intensity-exceeded` and `service-down`.
+  "partition-gave-up": {
+    severity: "minor",
+    kind: "event",
+    description: (partition) =>
+      `entity partition ${partition} gave up: its entities crashed past its restart intensity`,
+    probableCause: "an entity crashes on its messages (a bug, or a bad stored state)",
+    repairAction:
+      "find the offender's crash in the logs (actor-crashed, supervisor-escalated) and fix it; this clears after a quiet window or by an operator",
+  },
   overload: {
     severity: "minor",
     kind: "condition",

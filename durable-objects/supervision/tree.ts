@@ -1,4 +1,4 @@
-import type { BulwarkConfig } from "../config";
+import { type BulwarkConfig, isService, type ServiceName } from "../config";
 import { entityPartitions, type SupervisorSpec } from "../runtime";
 import { ROOT_SUPERVISOR, SERVICES, services } from "../services";
 
@@ -65,6 +65,18 @@ export function supervisionSpec(config: BulwarkConfig, name: string): Supervisor
     parent,
     children: names.map((shard) => ({ id: shard, address: { binding, name: shard } })),
   };
+}
+
+/**
+ * The per-entity service whose partition supervisor is named `name` (`sessions/p3` →
+ * `sessions`); `null` for any other supervisor (a service's own, the root, another tree's).
+ */
+export function entityServiceOf(config: BulwarkConfig, name: string): ServiceName | null {
+  const [service = ""] = name.split("/");
+  if (!isService(service)) return null;
+  const { placement } = config.services[service];
+  if (placement.kind !== "entity") return null;
+  return entityPartitions(service, placement.partitions).includes(name) ? service : null;
 }
 
 /**

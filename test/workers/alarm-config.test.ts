@@ -19,6 +19,7 @@ describe("alarm configuration", () => {
       backlogAgeMs: 30_000,
       backlog: { raiseAfterMs: 0, clearAfterMs: 10_000 },
       deadLettersClearMs: 900_000,
+      partitionGaveUpClearMs: 600_000,
       actionLimit: { max: 6, perMs: 3_600_000 },
       downRecoveryMs: 60_000,
     });

@@ -423,7 +423,7 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/v1/ops/alarms/:id/clear",
     tag: "visibility",
     summary:
-      "Clear an alarm that records events (dead-letters, notifications-failing); condition alarms refuse. Takes no body (ignored)",
+      "Clear an alarm that records events (dead-letters, partition-gave-up, notifications-failing); condition alarms refuse. Takes no body (ignored)",
     admin: true,
     params: { id: z.string() },
     answers: { 200: { description: "the cleared alarm", schema: alarmView } },

@@ -12,7 +12,7 @@ import {
 import { logEvent } from "../../../core/log";
 import { AlarmBook, type ThresholdAlarm } from "./alarm-book";
 import { Automation } from "./automation";
-import { type AlarmConfig, alarmConfig, endpointOf, notifyConfig } from "./config";
+import { type AlarmConfig, alarmConfig, endpointOf, notifyConfig, quietClearOf } from "./config";
 import type {
   AlarmCounts,
   AlarmsView,
@@ -74,7 +74,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     return this.#book.acknowledge(id, by, note, now);
   }
 
-  /** An operator's clear: allowed for event alarms (`dead-letters`), refused for condition alarms. */
+  /** An operator's clear: allowed for event alarms (`dead-letters`, `partition-gave-up`), refused for condition alarms. */
   async clearById(id: string, by: string, now = Date.now()): Promise<ManualClear> {
     const alarm = this.#store.alarm(id);
     if (!alarm) return { ok: false, code: "not-found", detail: `no active alarm ${id}` };
@@ -218,7 +218,8 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
    * a lost report heals), clears `notifications-failing` of endpoints no longer configured,
    * then does everything the timer does (`alarm()`): polls the metrics monitor's load
    * signals (so an overload window can start even while the timer sleeps), re-samples
-   * thresholds, clears quiet dead-letters, runs due recoveries.
+   * thresholds, clears quiet event alarms (`dead-letters`, `partition-gave-up`), runs due
+   * recoveries.
    */
   async evaluate(now = Date.now()): Promise<void> {
     await followRoot(this.env, this.#store, this.#book, now);
@@ -248,7 +249,7 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
     await this.#book.deadLettered({ id, attempts, code, endpoint, why }, now);
   }
 
-  /** The timer: load signals, stale thresholds, quiet dead-letters, due recoveries; then re-arm. */
+  /** The timer: load signals, stale thresholds, quiet event alarms, due recoveries; then re-arm. */
   async #tick(now: number): Promise<void> {
     const signals = await this.#loadSignals(now);
     for (const s of signals ?? [])
@@ -260,16 +261,9 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
         await this.#book.sample(t.name as ThresholdAlarm, t.source, false, now);
     }
     for (const alarm of this.#store.active()) {
-      if (
-        alarm.name === "dead-letters" &&
-        Date.parse(alarm.updatedAt) + this.#config.deadLettersClearMs <= now
-      ) {
-        await this.#book.clear(
-          alarm.id,
-          now,
-          `no dead letter for ${this.#config.deadLettersClearMs} ms`,
-        );
-      }
+      const quiet = quietClearOf(this.#config, alarm.name);
+      if (quiet && Date.parse(alarm.updatedAt) + quiet.ms <= now)
+        await this.#book.clear(alarm.id, now, `no ${quiet.absent} for ${quiet.ms} ms`);
     }
     for (const due of this.#store.dueActions().filter((d) => d.dueAt <= now))
       await this.#recover(due.alarmId, now);
@@ -333,8 +327,8 @@ export class AlarmManager extends DurableObject<Cloudflare.Env> {
   async #arm(now: number): Promise<void> {
     const times = this.#store.dueActions().map((d) => d.dueAt);
     for (const alarm of this.#store.active()) {
-      if (alarm.name === "dead-letters")
-        times.push(Date.parse(alarm.updatedAt) + this.#config.deadLettersClearMs);
+      const quiet = quietClearOf(this.#config, alarm.name);
+      if (quiet) times.push(Date.parse(alarm.updatedAt) + quiet.ms);
     }
     // Ticks run only while a threshold is pending or active: an idle manager sleeps, and the
     // minute cron (`evaluate`) polls the load signals that may start an overload window.

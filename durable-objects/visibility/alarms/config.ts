@@ -39,12 +39,36 @@ export interface AlarmConfig {
   readonly backlogSilenceMs: number;
   /** `dead-letters` clears after this long without a dead letter. `DEAD_LETTERS_CLEAR_MS`, default 900000 (15 min). */
   readonly deadLettersClearMs: number;
+  /**
+   * `partition-gave-up` clears after this long without a give-up of its partition.
+   * `PARTITION_GAVE_UP_CLEAR_MS`, default 600000 (10 min): far beyond the restart period
+   * (10 s by default), so a partition that keeps crash-looping at the pace of clients
+   * retrying stays one alarm rather than flapping, yet a fixed crash shows cleared soon.
+   */
+  readonly partitionGaveUpClearMs: number;
   /** Which automation runs. `ALARM_AUTOMATION`, default all three; `none` for none. */
   readonly automation: ReadonlySet<AutomationName>;
   /** At most `AUTOMATION_MAX_ACTIONS` (default 6) actions per alarm per `AUTOMATION_WINDOW_MS` (default 3600000). */
   readonly actionLimit: ActionLimit;
   /** How long a down service stays down before automation restarts it. `DOWN_RECOVERY_MS`, default 60000. */
   readonly downRecoveryMs: number;
+}
+
+/** An event alarm that clears after a quiet window: its length, and what did not happen in it. */
+export interface QuietClear {
+  readonly ms: number;
+  readonly absent: string;
+}
+
+/**
+ * The quiet window of event alarm `name` (`dead-letters`, `partition-gave-up`); `null` for
+ * alarms that clear otherwise. Each raise of the alarm moves its `updatedAt`, which starts
+ * the window again; the manager's timer clears it once `updatedAt + ms` has passed.
+ */
+export function quietClearOf(config: AlarmConfig, name: string): QuietClear | null {
+  if (name === "dead-letters") return { ms: config.deadLettersClearMs, absent: "dead letter" };
+  if (name === "partition-gave-up") return { ms: config.partitionGaveUpClearMs, absent: "give-up" };
+  return null;
 }
 
 function automation(raw: unknown): Set<AutomationName> {
@@ -84,6 +108,7 @@ export function alarmConfig(env: object): AlarmConfig {
     },
     backlogSilenceMs: longestOrderRetryMs(integer(vars, "QUEUE_RETRY_BASE_MS", 1000, 0, 3_600_000)),
     deadLettersClearMs: integer(vars, "DEAD_LETTERS_CLEAR_MS", 900_000, 0, 7 * day),
+    partitionGaveUpClearMs: integer(vars, "PARTITION_GAVE_UP_CLEAR_MS", 600_000, 0, 7 * day),
     automation: automation(vars.ALARM_AUTOMATION),
     actionLimit: {
       max: integer(vars, "AUTOMATION_MAX_ACTIONS", 6, 1, 1000),

@@ -14,7 +14,7 @@ import { age, badge, h, render, unavailable } from "./dom.mjs";
 
 const SEVERITY_ORDER = ["critical", "major", "minor", "warning"];
 /** Alarms that record events rather than follow a live condition: the only ones an operator may clear. */
-const CLEARABLE = new Set(["dead-letters"]);
+const CLEARABLE = new Set(["dead-letters", "partition-gave-up"]);
 
 export class AlarmsPanel {
   #body;
