@@ -29,6 +29,9 @@ const received: string[] = [];
 const vars: Record<string, string> = {
   DASHBOARD_TICK_MS: String(TICK_MS),
   DASHBOARD_STREAM_MAX_MS: String(STREAM_MAX_MS),
+  // Three failed admin authentications raise admin-auth-failures (fewer than one client's
+  // five allowed, so this client is never throttled).
+  ADMIN_AUTH_ALARM_FAILURES: "3",
   NOTIFY_WEBHOOK_SECRET: `whsec_${Buffer.from("dashboard-e2e-webhook-secret").toString("base64")}`,
 };
 // Registered before useBulwark's own beforeAll, so the server starts knowing the URL.
@@ -123,6 +126,30 @@ describe("alarms on the dashboard", () => {
     expect(await view.page.locator("#notifications").textContent()).toContain("Webhooks are on.");
     expect(received.length).toBeGreaterThanOrEqual(2);
     await screenshot(view.page, "notifications");
+  });
+
+  it("offers Clear for an alarm an operator may clear (failed admin sign-ins) and not for a live condition", async () => {
+    const view = await signedIn();
+    const sku = unique("condition");
+    await createSku(api, sku, 1);
+    expectStatus(await placeOrder(api, [{ sku, quantity: 1 }], unique("order")), 201);
+    for (let i = 0; i < 3; i++) {
+      const wrong = { authorization: "Bearer not-the-admin-token" };
+      expectStatus(await fetchJson(api.url("/v1/ops/alarms"), { headers: wrong }), 401);
+    }
+    const depleted = view.alarm("stock-depleted", sku);
+    const failures = view.alarm("admin-auth-failures", "deployment");
+    await view.waitForText(depleted, "stock-depleted", ALARM_BUDGET_MS);
+    await view.waitForText(failures, "admin-auth-failures", ALARM_BUDGET_MS);
+    // A condition clears when it ends (the API refuses an operator's clear): no button.
+    expect(await depleted.getByRole("button", { name: "Clear" }).count()).toBe(0);
+    await failures.getByRole("button", { name: "Clear" }).click();
+    const cleared = view.page.locator(
+      '#alarms tr[data-event="cleared"][data-alarm="admin-auth-failures"]',
+    );
+    await view.waitForText(cleared, "cleared", ALARM_BUDGET_MS);
+    expect(await failures.count()).toBe(0);
+    await screenshot(view.page, "operator-clear");
   });
 
   it("raises service-down and restart-intensity-exceeded on a crash loop; the Restart button clears both", async () => {

@@ -1,5 +1,6 @@
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import { ALARMS } from "../../core/alarms";
 import { ASSET_BASE } from "./assets";
 
 /**
@@ -7,6 +8,17 @@ import { ASSET_BASE } from "./assets";
  * so the client modules read like ordinary ES modules and type-check against uPlot's types.
  */
 export const IMPORT_MAP = JSON.stringify({ imports: { uplot: `${ASSET_BASE}/uplot.mjs` } });
+
+/**
+ * Alarms that follow a live condition and clear when it ends: the API refuses an operator's
+ * clear of these (`409 manual-clear-not-allowed`) and allows it for every other alarm, so
+ * the alarm panel offers its Clear button by the same rule, read from the catalog.
+ */
+export const CONDITION_ALARMS = JSON.stringify(
+  Object.entries(ALARMS)
+    .filter(([, definition]) => definition.kind === "condition")
+    .map(([name]) => name),
+);
 
 const panel = (id: string, title: string, body: HtmlEscapedString | string = "") => html`
   <section class="panel" id="${id}" aria-labelledby="${id}-title">
@@ -31,6 +43,7 @@ export function dashboardShell(): Promise<HtmlEscapedString> | HtmlEscapedString
   <link rel="stylesheet" href="${ASSET_BASE}/uplot.css">
   <link rel="stylesheet" href="${ASSET_BASE}/dashboard.css">
   <script type="importmap">${raw(IMPORT_MAP)}</script>
+  <script type="application/json" id="condition-alarms">${raw(CONDITION_ALARMS)}</script>
   <script type="module" src="${ASSET_BASE}/main.mjs"></script>
 </head>
 <body>

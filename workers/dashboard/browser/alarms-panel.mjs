@@ -13,8 +13,15 @@ import { age, badge, h, render, unavailable } from "./dom.mjs";
  */
 
 const SEVERITY_ORDER = ["critical", "major", "minor", "warning"];
-/** Alarms that record events rather than follow a live condition: the only ones an operator may clear. */
-const CLEARABLE = new Set(["dead-letters", "partition-gave-up"]);
+/**
+ * Alarms that follow a live condition and clear when it ends (the page's `#condition-alarms`,
+ * from the server's catalog): every other alarm an operator may clear, as the API allows.
+ * @returns {Set<string>}
+ */
+function conditionAlarms() {
+  const listed = document.getElementById("condition-alarms")?.textContent;
+  return new Set(listed ? JSON.parse(listed) : []);
+}
 
 export class AlarmsPanel {
   #body;
@@ -24,6 +31,7 @@ export class AlarmsPanel {
   #panel = null;
   /** @type {string} */
   #message = "";
+  #conditions = conditionAlarms();
 
   /**
    * @param {Element} body
@@ -133,7 +141,7 @@ export class AlarmsPanel {
               },
               "Acknowledge…",
             ),
-        CLEARABLE.has(alarm.name)
+        !this.#conditions.has(alarm.name)
           ? h(
               "button",
               {
