@@ -17,8 +17,9 @@ import { EntityLifecycle, type EntitySupervisorRpc, IDLE_TIMER } from "./entity"
 import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { type IdempotencyLookup, IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
-import { objectName } from "./object-name";
+import { objectName, rememberName } from "./object-name";
 import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
+import { RuntimeTables } from "./runtime-tables";
 import { SagaInterrupted, SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
 import {
@@ -103,6 +104,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   /** Telemetry sink; replace it to export elsewhere (`inspect()` keeps its own counts). */
   protected telemetry: TelemetrySink;
 
+  /** The runtime's tables, created with the first write (`RuntimeTables`). */
+  readonly #tables: RuntimeTables;
   readonly #stats = new CommandStatsSink();
   readonly #counts = new BusinessCounts();
   readonly #lifecycle: ActorLifecycle;
@@ -119,9 +122,13 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
+    // Nothing is created here: an object that only serves reads keeps no storage. Its first
+    // write creates the runtime's tables and keeps its name, in that write's transaction.
+    this.#tables = RuntimeTables.of(ctx.storage);
+    this.#tables.onFirstWrite(() => rememberName(ctx));
     this.timers = new Timers(ctx.storage);
-    this.#idempotency = new IdempotencyStore(ctx.storage.sql, this.timers);
-    this.#faults = new FaultBox(ctx.storage.sql);
+    this.#idempotency = new IdempotencyStore(ctx.storage, this.timers);
+    this.#faults = new FaultBox(ctx.storage);
     this.#lifecycle = new ActorLifecycle(ctx, () => this.onStart());
     // A saga's resume timer must be armed as soon as the step that set it commits, not when
     // the whole saga ends: an object reset mid-saga would otherwise leave it unarmed.
@@ -463,7 +470,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     const consume = () => this.timers.consume(timer.name, due);
     const idle = timer.name === IDLE_TIMER ? this.#entity : null;
     try {
-      const pending = this.ctx.storage.transactionSync(() => {
+      const pending = this.#tables.transaction(() => {
+        this.#tables.prepare();
         this.#counts.discard(); // anything staged before belongs to a transaction that failed
         const handled =
           timer.name === IdempotencyStore.SWEEP_TIMER
@@ -577,13 +585,15 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     cx: CommandContext,
   ): Result<unknown> {
     this.#counts.discard(); // anything staged before belongs to a transaction that failed
-    return this.ctx.storage.transactionSync(() =>
-      this.#idempotency.once(meta.idempotencyKey, meta.fingerprint ?? "", cx.now, () => {
+    return this.#tables.transaction(() => {
+      // A state-changing command prepares the runtime's storage with whatever it writes.
+      this.#tables.prepare();
+      return this.#idempotency.once(meta.idempotencyKey, meta.fingerprint ?? "", cx.now, () => {
         const result = run(payload, cx);
         if (faults.crashAtStep !== null) throw new Error("injected crash");
         return result;
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -611,6 +621,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   /** Ends the incarnation: its memory (the runtime's and `onReset`'s) is gone. */
   #endIncarnation(): void {
     this.#lifecycle.reset();
+    this.#tables.forget(); // a rolled-back write may have taken tables with it
     this.#sagas.clear();
     this.#runHook("on-reset-failed", () => this.onReset());
   }

@@ -1,3 +1,7 @@
+import { RuntimeTables } from "./runtime-tables";
+
+const TABLE = "_bulwark_faults";
+
 /** Kinds of injected fault, as the operations API names them. */
 export type FaultKind = "crash" | "latency" | "overload";
 
@@ -27,19 +31,23 @@ const NONE: FaultPlan = { latencyMs: 0, overload: false, crashAtStep: null };
  * crash forever.
  */
 export class FaultBox {
-  readonly #sql: SqlStorage;
+  readonly #tables: RuntimeTables;
   #armed: boolean | undefined;
 
-  constructor(sql: SqlStorage) {
-    this.#sql = sql;
-    sql.exec(
+  constructor(storage: DurableObjectStorage) {
+    this.#tables = RuntimeTables.of(storage);
+    this.#tables.define(
+      TABLE,
       `CREATE TABLE IF NOT EXISTS _bulwark_faults (
         kind TEXT PRIMARY KEY, remaining INTEGER NOT NULL, ms INTEGER NOT NULL, step INTEGER NOT NULL)`,
     );
+    this.#tables.onErased(() => {
+      this.#armed = false;
+    });
   }
 
   inject(fault: FaultSpec): void {
-    this.#sql.exec(
+    this.#tables.write(
       "INSERT OR REPLACE INTO _bulwark_faults (kind, remaining, ms, step) VALUES (?, ?, ?, ?)",
       fault.kind,
       fault.count,
@@ -50,16 +58,16 @@ export class FaultBox {
   }
 
   clear(): void {
-    this.#sql.exec("DELETE FROM _bulwark_faults");
+    this.#tables.query(TABLE, "DELETE FROM _bulwark_faults");
     this.#armed = false;
   }
 
   list(): FaultSpec[] {
-    return this.#sql
-      .exec<{ kind: FaultKind; remaining: number; ms: number; step: number }>(
+    return this.#tables
+      .query<{ kind: FaultKind; remaining: number; ms: number; step: number }>(
+        TABLE,
         "SELECT kind, remaining, ms, step FROM _bulwark_faults ORDER BY kind",
       )
-      .toArray()
       .map((r) => ({ kind: r.kind, count: r.remaining, ms: r.ms, step: r.step }));
   }
 
@@ -69,8 +77,8 @@ export class FaultBox {
     const faults = this.list();
     this.#armed = faults.length > 0;
     if (!this.#armed) return NONE;
-    this.#sql.exec("UPDATE _bulwark_faults SET remaining = remaining - 1");
-    this.#sql.exec("DELETE FROM _bulwark_faults WHERE remaining <= 0");
+    this.#tables.query(TABLE, "UPDATE _bulwark_faults SET remaining = remaining - 1");
+    this.#tables.query(TABLE, "DELETE FROM _bulwark_faults WHERE remaining <= 0");
     const of = (kind: FaultKind) => faults.find((f) => f.kind === kind);
     return {
       latencyMs: of("latency")?.ms ?? 0,

@@ -1,5 +1,8 @@
 import { fail, type Result, RuntimeCodes } from "./result";
+import { RuntimeTables } from "./runtime-tables";
 import type { Timers } from "./timers";
+
+const TABLE = "_bulwark_idempotency";
 
 /** Records are kept this long unless the actor says otherwise (24 h). */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -31,19 +34,19 @@ export type IdempotencyLookup =
 export class IdempotencyStore {
   /** The timer that sweeps expired records; the actor routes it to `sweep`. */
   static readonly SWEEP_TIMER = "bulwark:idempotency-sweep";
-  readonly #sql: SqlStorage;
+  readonly #tables: RuntimeTables;
   readonly #timers: Timers;
   readonly ttlMs: number;
 
-  constructor(sql: SqlStorage, timers: Timers, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS) {
-    this.#sql = sql;
+  /** The records of the object whose storage is `storage` (created with its first write). */
+  constructor(storage: DurableObjectStorage, timers: Timers, ttlMs = DEFAULT_IDEMPOTENCY_TTL_MS) {
+    this.#tables = RuntimeTables.of(storage);
     this.#timers = timers;
     this.ttlMs = ttlMs;
-    sql.exec(
+    this.#tables.define(
+      TABLE,
       `CREATE TABLE IF NOT EXISTS _bulwark_idempotency (
         key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, reply TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
-    );
-    sql.exec(
       "CREATE INDEX IF NOT EXISTS _bulwark_idempotency_expiry ON _bulwark_idempotency (expires_at)",
     );
   }
@@ -75,19 +78,18 @@ export class IdempotencyStore {
   }
 
   lookup(key: string, fingerprint: string, now: number): IdempotencyLookup {
-    const row = this.#sql
-      .exec<{ fingerprint: string; reply: string; expires_at: number }>(
-        "SELECT fingerprint, reply, expires_at FROM _bulwark_idempotency WHERE key = ?",
-        key,
-      )
-      .toArray()[0];
+    const row = this.#tables.query<{ fingerprint: string; reply: string; expires_at: number }>(
+      TABLE,
+      "SELECT fingerprint, reply, expires_at FROM _bulwark_idempotency WHERE key = ?",
+      key,
+    )[0];
     if (!row || row.expires_at <= now) return { kind: "miss" };
     if (row.fingerprint !== fingerprint) return { kind: "conflict" };
     return { kind: "replay", reply: JSON.parse(row.reply) };
   }
 
   save(key: string, fingerprint: string, reply: unknown, now: number): void {
-    this.#sql.exec(
+    this.#tables.write(
       "INSERT OR REPLACE INTO _bulwark_idempotency (key, fingerprint, reply, expires_at) VALUES (?, ?, ?, ?)",
       key,
       fingerprint,
@@ -105,23 +107,23 @@ export class IdempotencyStore {
    * `SWEEP_INTERVAL_MS` from now. Each step reads the index, never the whole table.
    */
   sweep(now: number): void {
-    const deleted = this.#sql
-      .exec(
-        `DELETE FROM _bulwark_idempotency WHERE key IN (
-           SELECT key FROM _bulwark_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
-         RETURNING 1`,
-        now,
-        SWEEP_BATCH,
-      )
-      .toArray().length;
+    const deleted = this.#tables.query(
+      TABLE,
+      `DELETE FROM _bulwark_idempotency WHERE key IN (
+         SELECT key FROM _bulwark_idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
+       RETURNING 1`,
+      now,
+      SWEEP_BATCH,
+    ).length;
     if (deleted >= SWEEP_BATCH) {
       this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, now + SWEEP_BACKLOG_MS);
       return;
     }
     const next =
-      this.#sql
-        .exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM _bulwark_idempotency")
-        .one().next ?? null;
+      this.#tables.query<{ next: number | null }>(
+        TABLE,
+        "SELECT MIN(expires_at) AS next FROM _bulwark_idempotency",
+      )[0]?.next ?? null;
     if (next !== null) {
       this.#timers.schedule(IdempotencyStore.SWEEP_TIMER, Math.max(next, now + SWEEP_INTERVAL_MS));
     }

@@ -1,3 +1,8 @@
+import { RuntimeTables } from "./runtime-tables";
+
+/** The runtime's keyed facts about an actor (`stopped`, `generation`; an entity's `enrolled`). */
+export const LIFECYCLE_TABLE = "_bulwark_lifecycle";
+
 /** What `inspect()` reports: not started, running, or stopped by the supervisor. */
 export type ActorStatus = "idle" | "running" | "stopped";
 
@@ -16,6 +21,7 @@ export type StartHookResult = void | "ignore";
 
 export class ActorLifecycle {
   readonly #ctx: DurableObjectState;
+  readonly #tables: RuntimeTables;
   readonly #onStart: () => StartHookResult | Promise<StartHookResult>;
   #started = false;
   #stopped: boolean | undefined;
@@ -25,9 +31,15 @@ export class ActorLifecycle {
   constructor(ctx: DurableObjectState, onStart: () => StartHookResult | Promise<StartHookResult>) {
     this.#ctx = ctx;
     this.#onStart = onStart;
-    ctx.storage.sql.exec(
+    this.#tables = RuntimeTables.of(ctx.storage);
+    this.#tables.define(
+      LIFECYCLE_TABLE,
       "CREATE TABLE IF NOT EXISTS _bulwark_lifecycle (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     );
+    this.#tables.onErased(() => {
+      this.#stopped = false;
+      this.#generation = 0;
+    });
   }
 
   get status(): ActorStatus {
@@ -38,7 +50,7 @@ export class ActorLifecycle {
   /** Whether the supervisor stopped this actor (read from storage once per object). */
   get stopped(): boolean {
     this.#stopped ??=
-      this.#ctx.storage.sql.exec("SELECT 1 FROM _bulwark_lifecycle WHERE key = 'stopped'").toArray()
+      this.#tables.query(LIFECYCLE_TABLE, "SELECT 1 FROM _bulwark_lifecycle WHERE key = 'stopped'")
         .length > 0;
     return this.#stopped;
   }
@@ -79,9 +91,9 @@ export class ActorLifecycle {
   /** Records (or clears, with `null`) a stop by the supervisor, durably. */
   setStopped(reason: string | null): void {
     if (reason === null) {
-      this.#ctx.storage.sql.exec("DELETE FROM _bulwark_lifecycle WHERE key = 'stopped'");
+      this.#tables.query(LIFECYCLE_TABLE, "DELETE FROM _bulwark_lifecycle WHERE key = 'stopped'");
     } else {
-      this.#ctx.storage.sql.exec(
+      this.#tables.write(
         "INSERT OR REPLACE INTO _bulwark_lifecycle (key, value) VALUES ('stopped', ?)",
         reason,
       );
@@ -95,15 +107,16 @@ export class ActorLifecycle {
    */
   get generation(): number {
     this.#generation ??= Number(
-      this.#ctx.storage.sql
-        .exec<{ value: string }>("SELECT value FROM _bulwark_lifecycle WHERE key = 'generation'")
-        .toArray()[0]?.value ?? 0,
+      this.#tables.query<{ value: string }>(
+        LIFECYCLE_TABLE,
+        "SELECT value FROM _bulwark_lifecycle WHERE key = 'generation'",
+      )[0]?.value ?? 0,
     );
     return this.#generation;
   }
 
   setGeneration(generation: number): void {
-    this.#ctx.storage.sql.exec(
+    this.#tables.write(
       "INSERT OR REPLACE INTO _bulwark_lifecycle (key, value) VALUES ('generation', ?)",
       String(generation),
     );

@@ -7,15 +7,24 @@ const NAME_KEY = "_bulwark:name";
  * every wake-up (an alarm after the object was evicted, say). An actor that fell back to
  * its hex id there reported crashes under a child id its supervisor does not know, which
  * ignored them: no restart counted, restart intensity never reached. So the name is kept in
- * the object's storage the first time it is seen (one write per object, ever) and read
- * from there when the invocation lacks it; the hex id only for an object never reached by
- * name. Synchronous (the SQLite-backed key-value API).
+ * the object's storage (`rememberName`) and read from there when the invocation lacks it;
+ * the hex id only for an object never reached by name. Reads only: a visit that writes
+ * nothing else leaves nothing behind. Synchronous (the SQLite-backed key-value API).
  */
 export function objectName(ctx: DurableObjectState): string {
+  return ctx.id.name ?? ctx.storage.kv.get<string>(NAME_KEY) ?? ctx.id.toString();
+}
+
+/**
+ * Keeps the name this invocation carries in the object's storage, unless it is kept already
+ * (one write per object, ever), and answers `objectName`. An actor runs it with its first
+ * write (`RuntimeTables.onFirstWrite`): every wake-up without the name — an alarm, a
+ * hibernated socket — belongs to an object that wrote something before.
+ */
+export function rememberName(ctx: DurableObjectState): string {
   const named = ctx.id.name;
-  if (named !== undefined) {
-    if (ctx.storage.kv.get<string>(NAME_KEY) !== named) ctx.storage.kv.put(NAME_KEY, named);
-    return named;
+  if (named !== undefined && ctx.storage.kv.get<string>(NAME_KEY) !== named) {
+    ctx.storage.kv.put(NAME_KEY, named);
   }
-  return ctx.storage.kv.get<string>(NAME_KEY) ?? ctx.id.toString();
+  return objectName(ctx);
 }

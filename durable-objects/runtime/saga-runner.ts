@@ -1,5 +1,6 @@
 import type { CallMeta, SagaContext } from "./commands";
 import type { Result } from "./result";
+import { RuntimeTables } from "./runtime-tables";
 
 /** Thrown inside a saga step whose actor crashed meanwhile: that incarnation's work is over. */
 export class StaleIncarnation extends Error {}
@@ -26,14 +27,14 @@ const committedSteps = new WeakMap<SagaContext, number>();
  * first step can refuse it as a reused key.
  */
 export class SagaRunner {
-  readonly #storage: DurableObjectStorage;
+  readonly #tables: RuntimeTables;
   readonly #incarnation: () => number;
   readonly #inflight = new Map<string, Promise<Result<unknown>>>();
   readonly #afterStep: () => void;
 
   /** `afterStep` runs after every committed step (the actor re-arms its alarm there). */
   constructor(storage: DurableObjectStorage, incarnation: () => number, afterStep: () => void) {
-    this.#storage = storage;
+    this.#tables = RuntimeTables.of(storage);
     this.#incarnation = incarnation;
     this.#afterStep = afterStep;
   }
@@ -74,7 +75,8 @@ export class SagaRunner {
           );
         }
         steps += 1;
-        const value = this.#storage.transactionSync(() => {
+        const value = this.#tables.transaction(() => {
+          this.#tables.prepare();
           const result = fn();
           if (steps === crashAtStep) throw new Error(`injected crash at step ${steps}`);
           return result;

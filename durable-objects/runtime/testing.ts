@@ -58,3 +58,21 @@ export function serviceObject<D extends AnyServiceDefinition>(
 export function idleTimerDueNow(storage: DurableObjectStorage): void {
   new Timers(storage).schedule(IDLE_TIMER, Date.now() - 1);
 }
+
+/**
+ * What an object keeps in storage: its tables (`sqlite_master`, SQLite's and the platform's
+ * internal ones included), its key-value pairs and its alarm; all empty for an object that
+ * never wrote or was erased. `databaseSize` is the SQLite file's size (one 4 KiB page when
+ * empty). Call it inside `runInDurableObject`.
+ */
+export async function storedState(storage: DurableObjectStorage) {
+  return {
+    tables: storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master ORDER BY name")
+      .toArray()
+      .map((row) => row.name),
+    keys: [...storage.kv.list()].map(([key]) => key),
+    alarm: await storage.getAlarm(),
+    databaseSize: storage.sql.databaseSize,
+  };
+}

@@ -1,3 +1,7 @@
+import { RuntimeTables } from "./runtime-tables";
+
+const TABLE = "_bulwark_timers";
+
 /** A timer that came due: its name, the payload it was scheduled with, and failed attempts. */
 export interface DueTimer {
   readonly name: string;
@@ -16,24 +20,34 @@ export interface DueTimer {
  * probe) and calls `setAlarm` only when that earliest time changed. A timer due no earlier
  * than the alarm already armed needs neither: the alarm comes first and re-arms, so a busy
  * object that schedules a later timer with every message pays no alarm work for it.
+ * The table is created with the object's first write (`RuntimeTables`): an object that
+ * never set a timer has none, and cancelling or reading there creates nothing.
  */
 export class Timers {
   readonly #storage: DurableObjectStorage;
+  readonly #tables: RuntimeTables;
   #armedAt: number | null | undefined;
   #dirty = true;
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
-    storage.sql.exec(
+    this.#tables = RuntimeTables.of(storage);
+    this.#tables.define(
+      TABLE,
       `CREATE TABLE IF NOT EXISTS _bulwark_timers (
         name TEXT PRIMARY KEY, due INTEGER NOT NULL, payload TEXT, attempts INTEGER NOT NULL DEFAULT 0)`,
+      "CREATE INDEX IF NOT EXISTS _bulwark_timers_due ON _bulwark_timers (due)",
     );
-    storage.sql.exec("CREATE INDEX IF NOT EXISTS _bulwark_timers_due ON _bulwark_timers (due)");
+    // Erased storage has no alarm left: the next `arm` asks the platform again.
+    this.#tables.onErased(() => {
+      this.#armedAt = undefined;
+      this.#dirty = true;
+    });
   }
 
   /** Sets timer `name` to fire at `due` (epoch ms); replaces an existing one of that name. */
   schedule(name: string, due: number, payload: unknown = null): void {
-    this.#storage.sql.exec(
+    this.#tables.write(
       `INSERT INTO _bulwark_timers (name, due, payload, attempts) VALUES (?, ?, ?, 0)
        ON CONFLICT (name) DO UPDATE SET due = excluded.due, payload = excluded.payload, attempts = 0`,
       name,
@@ -46,34 +60,41 @@ export class Timers {
 
   /** Cancels timer `name`; cancelling a timer that does not exist does nothing. */
   cancel(name: string): void {
-    this.#storage.sql.exec("DELETE FROM _bulwark_timers WHERE name = ?", name);
+    this.#tables.query(TABLE, "DELETE FROM _bulwark_timers WHERE name = ?", name);
     this.#dirty = true;
   }
 
   /** Cancels every timer whose name starts with `prefix` (one range of the primary key). */
   cancelPrefix(prefix: string): void {
     const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    this.#storage.sql.exec("DELETE FROM _bulwark_timers WHERE name >= ? AND name < ?", prefix, end);
+    this.#tables.query(
+      TABLE,
+      "DELETE FROM _bulwark_timers WHERE name >= ? AND name < ?",
+      prefix,
+      end,
+    );
     this.#dirty = true;
   }
 
   /** When timer `name` is due, or `null` if it is not set. */
   dueAt(name: string): number | null {
-    const row = this.#storage.sql
-      .exec<{ due: number }>("SELECT due FROM _bulwark_timers WHERE name = ?", name)
-      .toArray()[0];
+    const row = this.#tables.query<{ due: number }>(
+      TABLE,
+      "SELECT due FROM _bulwark_timers WHERE name = ?",
+      name,
+    )[0];
     return row ? row.due : null;
   }
 
   /** Timers due at `now`, oldest first, at most `limit` of them. */
   due(now: number, limit = 100): DueTimer[] {
-    return this.#storage.sql
-      .exec<{ name: string; payload: string | null; attempts: number }>(
+    return this.#tables
+      .query<{ name: string; payload: string | null; attempts: number }>(
+        TABLE,
         "SELECT name, payload, attempts FROM _bulwark_timers WHERE due <= ? ORDER BY due LIMIT ?",
         now,
         limit,
       )
-      .toArray()
       .map((row) => ({
         name: row.name,
         payload: row.payload === null ? null : JSON.parse(row.payload),
@@ -88,7 +109,8 @@ export class Timers {
    * handler failed is still there and fires again (handlers must be idempotent).
    */
   consume(name: string, firedDue: number): void {
-    this.#storage.sql.exec(
+    this.#tables.query(
+      TABLE,
       "DELETE FROM _bulwark_timers WHERE name = ? AND due = ?",
       name,
       Math.floor(firedDue),
@@ -98,13 +120,12 @@ export class Timers {
 
   /** Keeps a timer whose handler failed, moved to `due`, with its attempt count raised. */
   retryLater(name: string, due: number): number {
-    const row = this.#storage.sql
-      .exec<{ attempts: number }>(
-        "UPDATE _bulwark_timers SET due = ?, attempts = attempts + 1 WHERE name = ? RETURNING attempts",
-        Math.floor(due),
-        name,
-      )
-      .toArray()[0];
+    const row = this.#tables.query<{ attempts: number }>(
+      TABLE,
+      "UPDATE _bulwark_timers SET due = ?, attempts = attempts + 1 WHERE name = ? RETURNING attempts",
+      Math.floor(due),
+      name,
+    )[0];
     this.#dirty = true;
     return row?.attempts ?? 0;
   }
@@ -119,9 +140,10 @@ export class Timers {
     if (!this.#dirty) return;
     this.#dirty = false;
     const next =
-      this.#storage.sql
-        .exec<{ due: number | null }>("SELECT MIN(due) AS due FROM _bulwark_timers")
-        .one().due ?? null;
+      this.#tables.query<{ due: number | null }>(
+        TABLE,
+        "SELECT MIN(due) AS due FROM _bulwark_timers",
+      )[0]?.due ?? null;
     if (this.#armedAt === undefined) this.#armedAt = await this.#storage.getAlarm();
     if (next === this.#armedAt) return;
     this.#armedAt = next;

@@ -119,7 +119,7 @@ describe("Idempotency records", () => {
   it("expire after their time to live, and the sweep deletes them", async () => {
     await runInDurableObject(counterStub(unique("solo")), (_actor, state) => {
       const timers = new Timers(state.storage);
-      const store = new IdempotencyStore(state.storage.sql, timers, 1000);
+      const store = new IdempotencyStore(state.storage, timers, 1000);
       const once = (now: number) => store.once("k", "f", now, () => ok(now));
       expect(once(0)).toEqual({ ok: true, value: 0 });
       expect(once(999)).toEqual({ ok: true, value: 0 });

@@ -8,7 +8,7 @@ import { counterStub, unique } from "./helpers";
 describe("IdempotencyStore and unrecorded failures", () => {
   it("answers a failure marked unrecorded without keeping it, so the key runs afresh", async () => {
     await runInDurableObject(counterStub(unique("solo")), (_actor, state) => {
-      const store = new IdempotencyStore(state.storage.sql, new Timers(state.storage));
+      const store = new IdempotencyStore(state.storage, new Timers(state.storage));
       const short = fail("allocation-short", "try again elsewhere", { unrecorded: true });
       expect(store.once("k", "f", 0, () => short)).toEqual(short);
       expect(store.lookup("k", "f", 1)).toEqual({ kind: "miss" });
@@ -20,7 +20,7 @@ describe("IdempotencyStore and unrecorded failures", () => {
 
   it("keeps every other failure, as before", async () => {
     await runInDurableObject(counterStub(unique("solo")), (_actor, state) => {
-      const store = new IdempotencyStore(state.storage.sql, new Timers(state.storage));
+      const store = new IdempotencyStore(state.storage, new Timers(state.storage));
       const refused = fail("insufficient-stock", "sold out");
       expect(store.once("k", "f", 0, () => refused)).toEqual(refused);
       expect(store.once("k", "f", 1, () => ok("held"))).toEqual(refused);

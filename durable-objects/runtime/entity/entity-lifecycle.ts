@@ -1,7 +1,8 @@
 import { fullJitter } from "../../../core/backoff";
 import { logEvent } from "../../../core/log";
-import type { ActorLifecycle } from "../lifecycle";
+import { type ActorLifecycle, LIFECYCLE_TABLE } from "../lifecycle";
 import { type Failure, fail, RuntimeCodes } from "../result";
+import { RuntimeTables } from "../runtime-tables";
 import type { Timers } from "../timers";
 import { IdleClock } from "./idle-clock";
 
@@ -44,6 +45,7 @@ const LEAVE_RETRY_CAP_MS = 5 * 60_000;
 export class EntityLifecycle {
   readonly idle: IdleClock;
   readonly #host: EntityHost;
+  readonly #tables: RuntimeTables;
   #enrolled: boolean | undefined;
   #enrolling: Promise<Failure | null> | null = null;
   #leaving: Promise<void> | null = null;
@@ -60,6 +62,11 @@ export class EntityLifecycle {
       );
     }
     this.#host = host;
+    this.#tables = RuntimeTables.of(host.storage);
+    this.#tables.onErased(() => {
+      this.#enrolled = false;
+      this.idle.forget();
+    });
     this.idle = new IdleClock(host.timers, idleTimeoutMs);
   }
 
@@ -134,19 +141,18 @@ export class EntityLifecycle {
 
   #enrolledInStorage(): boolean {
     this.#enrolled ??=
-      this.#host.storage.sql
-        .exec("SELECT 1 FROM _bulwark_lifecycle WHERE key = 'enrolled'")
-        .toArray().length > 0;
+      this.#tables.query(LIFECYCLE_TABLE, "SELECT 1 FROM _bulwark_lifecycle WHERE key = 'enrolled'")
+        .length > 0;
     return this.#enrolled;
   }
 
   #setEnrolled(enrolled: boolean): void {
     if (enrolled) {
-      this.#host.storage.sql.exec(
+      this.#tables.write(
         "INSERT OR REPLACE INTO _bulwark_lifecycle (key, value) VALUES ('enrolled', '1')",
       );
     } else {
-      this.#host.storage.sql.exec("DELETE FROM _bulwark_lifecycle WHERE key = 'enrolled'");
+      this.#tables.query(LIFECYCLE_TABLE, "DELETE FROM _bulwark_lifecycle WHERE key = 'enrolled'");
     }
     this.#enrolled = enrolled;
   }

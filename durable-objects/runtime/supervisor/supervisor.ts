@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { logEvent } from "../../../core/log";
 import { checkChildSpecs, type ResolvedChildSpec } from "../../../core/supervision";
 import type { ExitReport } from "../actor";
-import { objectName } from "../object-name";
+import { rememberName } from "../object-name";
 import { ChildPorts } from "./child-ports";
 import type { StartOutcome, StartRequest, StopOutcome, StopRequest } from "./child-protocol";
 import { childToStart, refuseUnlessDown } from "./child-requests";
@@ -77,8 +77,9 @@ export class Supervisor<E = unknown> extends DurableObject<E> {
     logEvent(level, `supervisor-${event.type}`, { ...event });
   }
 
+  /** Its name, kept in its storage at once: a supervisor creates its tables up front too. */
   get #name(): string {
-    this.#objectName ??= objectName(this.ctx);
+    this.#objectName ??= rememberName(this.ctx);
     return this.#objectName;
   }
 
