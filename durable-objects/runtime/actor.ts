@@ -13,7 +13,7 @@ import type {
   Protocol,
   SagaContext,
 } from "./commands";
-import { EntityLifecycle, type EntitySupervisorRpc, IDLE_TIMER } from "./entity";
+import { EntityLifecycle, type EntitySupervisorRpc, IDLE_TIMER, RETENTION_TIMER } from "./entity";
 import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { type IdempotencyLookup, IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
@@ -198,6 +198,17 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
    * Read once per object; an integer from 1 to 2^31 − 1.
    */
   protected idleTimeoutMs(): number | null {
+    return null;
+  }
+
+  /**
+   * How long a passive entity's storage is kept (optional, default `null`: for ever). A
+   * number of ms (a positive integer) erases it that long after the entity passivated —
+   * every table, every key, the alarm — unless it is active again or something is still
+   * pending (a timer, an idempotency record's sweep, an open socket): then once that is
+   * done. Its next message finds nothing and starts from empty storage. Read once per object.
+   */
+  protected retentionMs(): number | null {
     return null;
   }
 
@@ -432,7 +443,8 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       if (!ready.ok) return ready.retry();
       const due = this.timers.dueAt(timer.name);
       if (due === null || due > Date.now()) continue;
-      await this.#fire(timer, due);
+      if (timer.name === RETENTION_TIMER) await this.#retire();
+      else await this.#fire(timer, due);
     }
     this.#startFailures = 0;
     await this.timers.arm();
@@ -497,6 +509,45 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
       this.timers.retryLater(timer.name, Date.now() + Math.max(delay, TIMER_RETRY.baseMs));
       await this.#crash(error, incarnation);
     }
+  }
+
+  /**
+   * A passive entity's retention ran out: unless something is still kept
+   * (`EntityLifecycle.retired`), its storage is erased and its memory dropped, with no other
+   * event in between. `deleteAll` takes every table and key, then the alarm goes too. A
+   * failed erase is logged and tried again a minute later; a crash between the two leaves at
+   * most an alarm, whose firing finds nothing due and writes nothing.
+   */
+  async #retire(): Promise<void> {
+    const entity = this.#entity;
+    const failure = await this.ctx.blockConcurrencyWhile(async () => {
+      try {
+        const erase = this.#tables.transaction(() => {
+          if (entity) return entity.retired(Date.now(), this.ctx.getWebSockets().length);
+          this.timers.cancel(RETENTION_TIMER); // not an entity (any more): nothing to retire
+          return false;
+        });
+        if (!erase) return null;
+        await this.ctx.storage.deleteAll();
+        // From compatibility date 2026-02-24 `deleteAll` takes the alarm too; before, it must
+        // go on its own (and a `deleteAlarm` with none set would write alarm metadata back).
+        if ((await this.ctx.storage.getAlarm()) !== null) await this.ctx.storage.deleteAlarm();
+        this.#endIncarnation();
+        this.#tables.erased();
+        logEvent("info", "entity-erased", { service: this.service, actor: this.name });
+        return null;
+      } catch (error) {
+        this.#tables.forget();
+        return error;
+      }
+    });
+    if (failure === null) return;
+    logEvent("error", "entity-erase-failed", {
+      service: this.service,
+      actor: this.name,
+      error: String(failure),
+    });
+    this.timers.retryLater(RETENTION_TIMER, Date.now() + TIMER_RETRY.capMs); // a minute later
   }
 
   async #dispatch(
@@ -672,16 +723,20 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     this.#entityState =
       idleMs === null
         ? null
-        : new EntityLifecycle(idleMs, {
-            name: this.name,
-            service: this.service,
-            storage: this.ctx.storage,
-            timers: this.timers,
-            lifecycle: this.#lifecycle,
-            endIncarnation: () => this.#endIncarnation(),
-            supervision: () => this.supervision(),
-            onIdle: () => this.onIdle(),
-          });
+        : new EntityLifecycle(
+            idleMs,
+            {
+              name: this.name,
+              service: this.service,
+              storage: this.ctx.storage,
+              timers: this.timers,
+              lifecycle: this.#lifecycle,
+              endIncarnation: () => this.#endIncarnation(),
+              supervision: () => this.supervision(),
+              onIdle: () => this.onIdle(),
+            },
+            this.retentionMs(),
+          );
     return this.#entityState;
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Actor } from "./actor";
 import type { ActorRef } from "./actor-ref";
-import { IDLE_TIMER } from "./entity";
+import { IDLE_TIMER, RETENTION_TIMER } from "./entity";
 import type { NameOf, ProtocolOf } from "./service/define";
 import { type AnyServiceDefinition, ServiceRegistry } from "./service/registry";
 import { ServiceRouter, type ShardAddress } from "./service/router";
@@ -57,6 +57,16 @@ export function serviceObject<D extends AnyServiceDefinition>(
  */
 export function idleTimerDueNow(storage: DurableObjectStorage): void {
   new Timers(storage).schedule(IDLE_TIMER, Date.now() - 1);
+}
+
+/**
+ * Brings a passive entity's retention timer due now, as its `retentionMs` passing would (inside
+ * `runInDurableObject`, like `idleTimerDueNow`); `runDurableObjectAlarm` then fires it, and the
+ * entity's storage is erased unless something is still kept. An entity without the timer (not
+ * passivated since) gets one: the same question is asked.
+ */
+export function retentionDueNow(storage: DurableObjectStorage): void {
+  new Timers(storage).schedule(RETENTION_TIMER, Date.now() - 1);
 }
 
 /**

@@ -86,6 +86,17 @@ export class Timers {
     return row ? row.due : null;
   }
 
+  /** When the last timer other than `name` is due, or `null` if no other timer is set. */
+  latestDueExcept(name: string): number | null {
+    return (
+      this.#tables.query<{ due: number | null }>(
+        TABLE,
+        "SELECT MAX(due) AS due FROM _bulwark_timers WHERE name <> ?",
+        name,
+      )[0]?.due ?? null
+    );
+  }
+
   /** Timers due at `now`, oldest first, at most `limit` of them. */
   due(now: number, limit = 100): DueTimer[] {
     return this.#tables

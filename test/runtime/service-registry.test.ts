@@ -180,12 +180,36 @@ describe("ServiceRegistry", () => {
       kind: "entity",
       idleTimeoutMs: 5,
       partitions: 16,
+      retentionMs: null, // not declared: a passive entity's storage is kept for ever
     });
     expect(registry.resolve({ ...env, CARTS_PARTITIONS: "4" }).carts.placement).toMatchObject({
       partitions: 4,
     });
     expect(() => registry.resolve({ ...env, CARTS_PARTITIONS: "0" })).toThrow(
       'CARTS_PARTITIONS must be an integer from 1 to 1024, got "0"',
+    );
+  });
+
+  it("resolves an entity's retention: declared, or set or overridden by <NAME>_RETENTION_MS", () => {
+    const declare = (retentionMs?: number) =>
+      new ServiceRegistry([
+        defineService<Counter>()({
+          name: "carts",
+          binding: "INVENTORY",
+          placement: { kind: "entity", idleTimeoutMs: 30_000, retentionMs },
+        }),
+      ]);
+    const retention = (registry: ReturnType<typeof declare>, vars: object = {}) => {
+      const { placement } = registry.resolve({ ...env, ...vars }).carts;
+      return placement.kind === "entity" ? placement.retentionMs : "sharded";
+    };
+    expect(retention(declare())).toBeNull();
+    expect(retention(declare(), { CARTS_RETENTION_MS: "" })).toBeNull();
+    expect(retention(declare(), { CARTS_RETENTION_MS: "600000" })).toBe(600_000);
+    expect(retention(declare(86_400_000))).toBe(86_400_000);
+    expect(retention(declare(86_400_000), { CARTS_RETENTION_MS: "5" })).toBe(5);
+    expect(() => retention(declare(), { CARTS_RETENTION_MS: "0" })).toThrow(
+      'CARTS_RETENTION_MS must be an integer from 1 to 31536000000, got "0"',
     );
   });
 
@@ -223,6 +247,7 @@ describe("The reference system's registry", () => {
         expect(shards).toBeNull();
         expect(placement.idleTimeoutMs).toBe(Number(vars[`${def.varPrefix}_IDLE_TIMEOUT_MS`]));
         expect(placement.partitions).toBe(Number(vars[`${def.varPrefix}_PARTITIONS`]));
+        expect(placement.retentionMs).toBe(Number(vars[`${def.varPrefix}_RETENTION_MS`]));
       } else {
         expect(shards?.shardCount).toBe(Number(vars[`${def.varPrefix}_SHARDS`]));
       }

@@ -4,7 +4,7 @@ import { type ActorLifecycle, LIFECYCLE_TABLE } from "../lifecycle";
 import { type Failure, fail, RuntimeCodes } from "../result";
 import { RuntimeTables } from "../runtime-tables";
 import type { Timers } from "../timers";
-import { IdleClock } from "./idle-clock";
+import { IdleClock, RETENTION_TIMER } from "./idle-clock";
 
 /** What an entity asks of its supervisor (a `simple_one_for_one` `Supervisor`). */
 export interface EntitySupervisorRpc {
@@ -46,6 +46,7 @@ export class EntityLifecycle {
   readonly idle: IdleClock;
   readonly #host: EntityHost;
   readonly #tables: RuntimeTables;
+  readonly #retentionMs: number | null;
   #enrolled: boolean | undefined;
   #enrolling: Promise<Failure | null> | null = null;
   #leaving: Promise<void> | null = null;
@@ -54,14 +55,23 @@ export class EntityLifecycle {
   /** The last failed enrollment, remembered for a second: refused (stopped) or unlisted. */
   #memo: { readonly until: number; readonly refused: Failure | null } | null = null;
 
-  /** Throws unless `idleTimeoutMs` is an integer from 1 to 2^31 − 1 (a timer's range). */
-  constructor(idleTimeoutMs: number, host: EntityHost) {
+  /**
+   * Throws unless `idleTimeoutMs` is an integer from 1 to 2^31 − 1 (a timer's range) and
+   * `retentionMs` (`null`: a passive entity's storage is kept for ever) a positive integer.
+   */
+  constructor(idleTimeoutMs: number, host: EntityHost, retentionMs: number | null = null) {
     if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1 || idleTimeoutMs > 2 ** 31 - 1) {
       throw new Error(
         `${host.service}: idleTimeoutMs must be an integer from 1 to 2147483647, got ${idleTimeoutMs}`,
       );
     }
+    if (retentionMs !== null && (!Number.isSafeInteger(retentionMs) || retentionMs < 1)) {
+      throw new Error(
+        `${host.service}: retentionMs must be a positive integer, got ${retentionMs}`,
+      );
+    }
     this.#host = host;
+    this.#retentionMs = retentionMs;
     this.#tables = RuntimeTables.of(host.storage);
     this.#tables.onErased(() => {
       this.#enrolled = false;
@@ -119,7 +129,36 @@ export class EntityLifecycle {
     this.#host.endIncarnation();
     this.idle.forget();
     this.#setEnrolled(false);
+    if (this.#retentionMs !== null) {
+      this.#host.timers.schedule(RETENTION_TIMER, now + this.#retentionMs);
+    }
     return this.#leaveInOrder();
+  }
+
+  /**
+   * The retention timer fired (call it inside a transaction): whether the entity's storage
+   * may be erased now. Not while it is active or activating (the timer goes; its next
+   * passivation sets it again), nor while a leave is on its way, a socket is open
+   * (`openSockets`) or another timer is pending — an idempotency record's sweep, a leave to
+   * send again, a service's own timer: then the timer moves past what is pending and the
+   * question is asked again there. An entity with nothing of that is erased.
+   */
+  retired(now: number, openSockets: number): boolean {
+    const { timers } = this.#host;
+    if (this.#retentionMs === null || this.#enrolledInStorage() || this.#enrolling) {
+      timers.cancel(RETENTION_TIMER);
+      return false;
+    }
+    if (this.#leaving || openSockets > 0) {
+      timers.schedule(RETENTION_TIMER, now + Math.max(this.#retryFloorMs(), this.idle.timeoutMs));
+      return false;
+    }
+    const pending = timers.latestDueExcept(RETENTION_TIMER);
+    if (pending !== null) {
+      timers.schedule(RETENTION_TIMER, Math.max(pending, now) + 1);
+      return false;
+    }
+    return true;
   }
 
   /**

@@ -3,6 +3,9 @@ import type { Timers } from "../timers";
 /** The runtime's reserved timer name for idle passivation (one per entity). */
 export const IDLE_TIMER = "_bulwark_idle";
 
+/** The runtime's reserved timer name that erases a passive entity's storage (`retentionMs`). */
+export const RETENTION_TIMER = "_bulwark_retention";
+
 /** Most the stored idle deadline may run ahead of the real one (see `IdleClock`). */
 export const IDLE_SLACK_MAX_MS = 60_000;
 

@@ -3,5 +3,5 @@
  * `simple_one_for_one` supervisor only while active, passivated after `idleTimeoutMs`.
  */
 export { EntityLifecycle, type EntitySupervisorRpc } from "./entity-lifecycle";
-export { IDLE_SLACK_MAX_MS, IDLE_TIMER, IdleClock } from "./idle-clock";
+export { IDLE_SLACK_MAX_MS, IDLE_TIMER, IdleClock, RETENTION_TIMER } from "./idle-clock";
 export { entityPartition, entityPartitions } from "./partition";

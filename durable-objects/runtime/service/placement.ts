@@ -32,19 +32,36 @@ export interface EntityPlacement {
    * Part of the layout, like a shard count: change it with the service drained.
    */
   readonly partitions?: number;
+  /**
+   * Optional, default none (kept for ever): how long a passive entity's storage is kept after
+   * it passivated (ms, 1 to 31,536,000,000); then it is erased (`deleteAll`, its alarm
+   * too) unless something is still pending — a timer (an idempotency record's sweep
+   * included), an open socket — or it is active again. Its next message starts it from
+   * empty storage. The `<NAME>_RETENTION_MS` var overrides (or sets) it.
+   */
+  readonly retentionMs?: number;
 }
 
 /** Partition supervisors of an entity service when its declaration does not say. */
 export const DEFAULT_PARTITIONS = 16;
 
+/** The longest a passive entity's storage may be kept before it is erased: 365 days. */
+const MAX_RETENTION_MS = 365 * 86_400_000;
+
 /** A placement with its vars applied: the shard map of a sharded service. */
 export type ResolvedPlacement =
   | { readonly kind: "sharded"; readonly shards: ShardMap }
-  | { readonly kind: "entity"; readonly idleTimeoutMs: number; readonly partitions: number };
+  | {
+      readonly kind: "entity";
+      readonly idleTimeoutMs: number;
+      readonly partitions: number;
+      /** `null`: a passive entity's storage is kept for ever. */
+      readonly retentionMs: number | null;
+    };
 
 /**
- * Applies the vars (`<PREFIX>_SHARDS`; `<PREFIX>_IDLE_TIMEOUT_MS`, `<PREFIX>_PARTITIONS`) to a
- * declared placement.
+ * Applies the vars (`<PREFIX>_SHARDS`; `<PREFIX>_IDLE_TIMEOUT_MS`, `<PREFIX>_PARTITIONS`,
+ * `<PREFIX>_RETENTION_MS`) to a declared placement.
  */
 export function resolvePlacement(
   name: string,
@@ -70,5 +87,10 @@ export function resolvePlacement(
     1,
     1024,
   );
-  return { kind: "entity", idleTimeoutMs, partitions };
+  const retentionVar = `${prefix}_RETENTION_MS`;
+  const retained = (vars[retentionVar] ?? "") !== "" || placement.retentionMs !== undefined;
+  const retentionMs = retained
+    ? integer(vars, retentionVar, placement.retentionMs ?? 0, 1, MAX_RETENTION_MS)
+    : null;
+  return { kind: "entity", idleTimeoutMs, partitions, retentionMs };
 }

@@ -53,6 +53,11 @@ export abstract class ServiceActor<E, D extends AnyServiceDefinition> extends Ac
     return placement.kind === "entity" ? placement.idleTimeoutMs : null;
   }
 
+  protected override retentionMs(): number | null {
+    const { placement } = this.config;
+    return placement.kind === "entity" ? placement.retentionMs : null;
+  }
+
   protected override supervision(): SupervisorLink {
     const { placement } = this.config;
     const name =
