@@ -18,8 +18,9 @@ export function objectName(ctx: DurableObjectState): string {
 /**
  * Keeps the name this invocation carries in the object's storage, unless it is kept already
  * (one write per object, ever), and answers `objectName`. An actor runs it with its first
- * write (`RuntimeTables.onFirstWrite`): every wake-up without the name — an alarm, a
- * hibernated socket — belongs to an object that wrote something before.
+ * write (`RuntimeTables.onFirstWrite`): a wake-up without the name is an alarm (which needs
+ * a stored timer, so the object wrote) or a hibernated socket's event (an entity's socket
+ * comes with its enrolment, a write); a supervisor runs it at once.
  */
 export function rememberName(ctx: DurableObjectState): string {
   const named = ctx.id.name;
