@@ -182,7 +182,7 @@ export async function guarded<T>(
       });
       return fail(
         "internal-error",
-        `the call to shard ${shard.name} broke before it answered; whether it took effect is unknown`,
+        `the call to shard ${shard.name} broke before it answered and may have taken effect`,
         { effectUnknown: true },
       );
     }

@@ -133,8 +133,8 @@ export const ROUTES: readonly RouteSpec[] = [
     description:
       "With `Idempotency-Key` (scope: the sku) a repeat with the same body answers the same " +
       "status and body and holds nothing more; another body is 422. After a 5xx nothing was " +
-      "kept, so a retry runs afresh, unless its detail says an earlier attempt broke in " +
-      "transit and may have taken effect: then a retry with the same key answers it.",
+      "kept, so a retry runs afresh, unless its detail says the call broke in transit and " +
+      '"may have taken effect": then a retry with the same key answers it.',
     rateLimited: true,
     shard: true,
     params: sku,

@@ -41,9 +41,10 @@ function sameOrder(view: OrderView, request: OrderRequest): OrderView {
  * back (another body's order under the key is `422`). `interrupted` is certain the order
  * exists, so if the read fails too the answer is the pending view this request describes
  * (its saga resumes on its shard's timer); after a broken RPC (`effectUnknown`) nobody knows,
- * so the answer is a `503` asking for a retry with the same key (`unknownOrder`). `null` when
- * the order does not exist, or when the actor itself answered (nothing of a crash before the
- * first step is kept): the failure stands.
+ * so the answer is a `503` asking for a retry with the same key (`unknownOrder`) — even when
+ * the read finds nothing, as the broken attempt may not have run yet. `null` when the actor
+ * itself answered and the order does not exist (nothing of a crash before the first step is
+ * kept): the failure stands.
  */
 export async function recoveredOrder(
   c: Context<AppEnv>,
@@ -59,11 +60,9 @@ export async function recoveredOrder(
     (meta) => router.orders(orderId).call("getOrder", { orderId }, meta),
   ).catch(() => null);
   if (read?.ok) return sameOrder(read.value, request);
-  if (failure.effectUnknown && failure.code !== "interrupted") {
-    // Not found is certain only from the actor: a read that failed says nothing.
-    if (read?.code === "not-found") return null;
-    throw unknownOrder();
-  }
+  // After a broken call even `not-found` proves nothing: the attempt may still be waiting
+  // for admission on the shard (reads skip it) and record the order after this read.
+  if (failure.effectUnknown && failure.code !== "interrupted") throw unknownOrder();
   if (failure.code !== "interrupted") return null;
   const now = new Date().toISOString();
   return { orderId, status: "pending", items: request.items, createdAt: now, updatedAt: now };

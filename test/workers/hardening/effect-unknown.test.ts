@@ -57,6 +57,25 @@ describe("An order whose answer was lost in transit", () => {
     });
   });
 
+  it("is a 503 asking for the same key, not a 500, when the read-back finds nothing while the attempt still waits", async () => {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 10);
+    const key = uniqueSku("key");
+    const orderId = await orderIdOf(key);
+    // Every attempt waits 1.5 s on the orders shard before it runs while its call breaks at
+    // once, so the read-back (a read: no fault, no wait) finds no order yet.
+    await injectFault({ service: "orders", orderId, kind: "latency", ms: 1500, count: 3 });
+    const orders = losingAnswers(env.ORDERS, "placeOrder", { always: true, early: true });
+    const r = await orderWith(orders, key, sku);
+    expectProblem(r, 503, "service-unavailable");
+    expect(r.json.detail).toMatch(/same Idempotency-Key/);
+    await orders.settled();
+    // The attempt that waited did run: the same key answers its order.
+    expect((await http("GET", `/v1/orders/${orderId}`)).json).toMatchObject({
+      status: "confirmed",
+    });
+  });
+
   it("keeps the 500 when the actor itself answered that nothing was kept, even if the read-back fails", async () => {
     const sku = uniqueSku();
     await atShard.putSku(sku, 10);

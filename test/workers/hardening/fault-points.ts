@@ -124,20 +124,30 @@ const brokenInTransit = (command: string) =>
  * A namespace whose objects run `command` for real and then lose its answer in transit (a
  * `retryable` RPC error, which the edge retries for idempotent commands): the first call
  * only, after which `afterFirst` runs (e.g. to make the retry meet a refusal), or every
- * call with `always`. `refused` commands reject without running. Every other call is real.
+ * call with `always`. With `early` the connection breaks while the command still runs (it
+ * goes on, unawaited; `settled` resolves once every such call ended). `refused` commands
+ * reject without running. Every other call is real.
  */
 export function losingAnswers<T extends Rpc.DurableObjectBranded | undefined>(
   real: DurableObjectNamespace<T>,
   command: string,
-  options: { afterFirst?: () => Promise<unknown>; always?: boolean; refused?: string } = {},
-): DurableObjectNamespace<T> {
+  options: {
+    afterFirst?: () => Promise<unknown>;
+    always?: boolean;
+    early?: boolean;
+    refused?: string;
+  } = {},
+): DurableObjectNamespace<T> & { settled: () => Promise<unknown> } {
   let lost = 0;
-  return interceptingCalls(real, async (name, rest, call) => {
+  const running: Promise<unknown>[] = [];
+  const namespace = interceptingCalls(real, async (name, rest, call) => {
     if (name === options.refused) throw new Error(`${name} unavailable (fault point)`);
     if (name !== command || (lost > 0 && !options.always)) return call(name, ...rest);
-    await call(name, ...rest);
+    if (options.early) running.push(call(name, ...rest).catch(() => undefined));
+    else await call(name, ...rest);
     lost += 1;
     if (lost === 1) await options.afterFirst?.();
     throw brokenInTransit(name);
   });
+  return Object.assign(namespace, { settled: () => Promise.all(running) });
 }
