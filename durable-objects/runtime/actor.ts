@@ -529,11 +529,13 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
         });
         if (!erase) return null;
         await this.ctx.storage.deleteAll();
+        // Storage is gone: so is every memory of it, before anything else can fail — an
+        // incarnation kept over empty storage would show the erased state and write it back.
+        this.#endIncarnation();
+        this.#tables.erased();
         // From compatibility date 2026-02-24 `deleteAll` takes the alarm too; before, it must
         // go on its own (and a `deleteAlarm` with none set would write alarm metadata back).
         if ((await this.ctx.storage.getAlarm()) !== null) await this.ctx.storage.deleteAlarm();
-        this.#endIncarnation();
-        this.#tables.erased();
         logEvent("info", "entity-erased", { service: this.service, actor: this.name });
         return null;
       } catch (error) {

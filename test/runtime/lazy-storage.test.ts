@@ -1,5 +1,6 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RuntimeTables } from "../../durable-objects/runtime/runtime-tables";
 import { storedState } from "../../durable-objects/runtime/testing";
 import { counter, counterStub, eventually, unique } from "./helpers";
 
@@ -72,6 +73,25 @@ describe("The runtime's storage is created with an object's first write", () => 
     const keyed = { idempotencyKey: "k", fingerprint: "f" };
     expect(await counter(name).call("add", { by: 3 }, keyed)).toMatchObject({ ok: true, value: 3 });
     expect(await counter(name).call("add", { by: 3 }, keyed)).toMatchObject({ ok: true, value: 3 });
+  });
+
+  it("RuntimeTables forgets, with a rolled-back transaction, the tables it created in it", async () => {
+    // On its own, without the actor's crash handling (which forgets too).
+    await runInDurableObject(counterStub(unique("tables")), (_actor, state) => {
+      const tables = RuntimeTables.of(state.storage);
+      tables.define("_bulwark_probe", "CREATE TABLE IF NOT EXISTS _bulwark_probe (v INTEGER)");
+      expect(() =>
+        tables.transaction(() => {
+          tables.write("INSERT INTO _bulwark_probe (v) VALUES (1)");
+          expect(tables.has("_bulwark_probe")).toBe(true);
+          throw new Error("rolled back");
+        }),
+      ).toThrow("rolled back");
+      expect(tables.has("_bulwark_probe")).toBe(false);
+      expect(tables.query("_bulwark_probe", "SELECT v FROM _bulwark_probe")).toEqual([]);
+      tables.write("INSERT INTO _bulwark_probe (v) VALUES (2)"); // created again
+      expect(tables.query("_bulwark_probe", "SELECT v FROM _bulwark_probe")).toEqual([{ v: 2 }]);
+    });
   });
 
   it("an object whose tables earlier versions created up front keeps its timers and records", async () => {
