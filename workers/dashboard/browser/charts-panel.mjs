@@ -18,6 +18,9 @@ const KEEP = 300;
 /** Colours chosen to stay distinct on light and dark backgrounds. */
 const COLOURS = ["#2f9e44", "#e8590c", "#c92a2a", "#1c7ed6", "#9c36b5", "#f08c00", "#0c8599"];
 
+/** The service lines' colours: every colour but the retries line's red. */
+const SERVICE_COLOURS = COLOURS.filter((_, i) => i !== 2);
+
 /**
  * What waits, per service: each service's admission queue and in-flight commands — every
  * service the metrics report, so a service added to the registry shows up without an edit
@@ -33,12 +36,12 @@ const backlogChart = (services) => ({
     ...services.flatMap((service, i) => [
       {
         label: `${service} queued`,
-        stroke: COLOURS[(2 * i + 3) % COLOURS.length] ?? "",
+        stroke: SERVICE_COLOURS[(2 * i) % SERVICE_COLOURS.length] ?? "",
         pick: (/** @type {ChartPoint} */ p) => p.queued[service] ?? 0,
       },
       {
         label: `${service} in flight`,
-        stroke: COLOURS[(2 * i + 4) % COLOURS.length] ?? "",
+        stroke: SERVICE_COLOURS[(2 * i + 1) % SERVICE_COLOURS.length] ?? "",
         pick: (/** @type {ChartPoint} */ p) => p.inFlight[service] ?? 0,
       },
     ]),
