@@ -27,18 +27,23 @@ async function withStuckShard(sku: string, run: (shard: InventoryShard) => Promi
   });
 }
 
+/** Sends a write that stays stuck on `shard`: the monitor shows it in flight before it answers. */
+async function expectBusyWhileStuck(shard: InventoryShard, sku: string): Promise<void> {
+  let answered = false;
+  const stuck = shard.call("putSku", { sku, stock: 5 }).finally(() => {
+    answered = true;
+  });
+  const seen = await scrapeUntil((families) => inFlight(families) >= 1);
+  expect(answered).toBe(false);
+  expect(inFlight(seen)).toBeGreaterThanOrEqual(1);
+  expect((await stuck).ok).toBe(true);
+}
+
 describe("a shard's load at the monitor", { timeout: TEST_BUDGET_MS + STUCK_MS }, () => {
   it("shows a shard whose first command is stuck as busy, and idle once it ends", async () => {
     const sku = uniqueSku("stuck-first");
     await withStuckShard(sku, async (shard) => {
-      let answered = false;
-      const stuck = shard.call("putSku", { sku, stock: 5 }).finally(() => {
-        answered = true;
-      });
-      const seen = await scrapeUntil((families) => inFlight(families) >= 1);
-      expect(answered).toBe(false);
-      expect(inFlight(seen)).toBeGreaterThanOrEqual(1);
-      expect((await stuck).ok).toBe(true);
+      await expectBusyWhileStuck(shard, sku);
       expect(inFlight(await scrapeUntil((families) => inFlight(families) === 0))).toBe(0);
     });
   });
@@ -49,14 +54,7 @@ describe("a shard's load at the monitor", { timeout: TEST_BUDGET_MS + STUCK_MS }
       // A read is not admitted: it completes at once, and the shard reports a load of 0.
       expect((await shard.call("getSku", { sku })).ok).toBe(false);
       expect(inFlight(await scrapeUntil((families) => inFlight(families) === 0))).toBe(0);
-      let answered = false;
-      const stuck = shard.call("putSku", { sku, stock: 5 }).finally(() => {
-        answered = true;
-      });
-      const seen = await scrapeUntil((families) => inFlight(families) >= 1);
-      expect(answered).toBe(false);
-      expect(inFlight(seen)).toBeGreaterThanOrEqual(1);
-      expect((await stuck).ok).toBe(true);
+      await expectBusyWhileStuck(shard, sku);
     });
   });
 });

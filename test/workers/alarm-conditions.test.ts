@@ -8,29 +8,16 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AlarmEvent, alarmId, ORDERS_RETRY_CAP_MS } from "../../core/alarms";
+import { alarmId, ORDERS_RETRY_CAP_MS } from "../../core/alarms";
 import { alarmManager, ShardRouter } from "../../durable-objects";
 import { MONITOR_NAME } from "../../durable-objects/visibility/metrics/batch";
 import { FAMILIES } from "../../durable-objects/visibility/metrics/catalog";
 import worker from "../../workers";
 import { ORDERS_DLQ, ORDERS_QUEUE } from "../../workers/queue/messages";
+import { eventsOf, isActive } from "./alarm-history";
 import { atShard, eventually, expectProblem, http, injectFault, putSku, uniqueSku } from "./client";
 
 const alarms = () => alarmManager(env);
-const isActive = async (id: string) => (await alarms().list()).active.some((a) => a.id === id);
-
-/** Every history event of alarm `id`, oldest first (pages through `before`). */
-async function eventsOf(id: string): Promise<AlarmEvent[]> {
-  const seen: AlarmEvent[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await alarms().list(before);
-    seen.push(...page.history.filter((e) => e.alarmId === id));
-    const last = page.history.at(-1);
-    if (page.history.length < 100 || !last) return seen.reverse();
-    before = last.seq;
-  }
-}
 
 async function untilActive(id: string, active: boolean, ms = 10_000) {
   return eventually(

@@ -6,7 +6,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AlarmEvent, alarmId } from "../../core/alarms";
+import { alarmId } from "../../core/alarms";
 import { alarmManager, NOTIFICATIONS_DLQ } from "../../durable-objects";
 import type { AlarmManager } from "../../durable-objects/visibility/alarms/alarm-manager";
 import {
@@ -16,16 +16,12 @@ import {
 import { SOURCE_RETENTION_MS } from "../../durable-objects/visibility/metrics/store";
 import { deadLetteredNotifications } from "../../workers/queue/notifications-consumer";
 import { logsDuring } from "../log-lines";
+import { eventsOf, isActive } from "./alarm-history";
 import { http, uniqueSku } from "./client";
 
 const alarms = () => alarmManager(env);
-const isActive = async (id: string) => (await alarms().list()).active.some((a) => a.id === id);
 /** Explicit future times: the manager's own timer (real time) never lands in between. */
 const T0 = Date.now() + 3_600_000;
-
-async function eventsOf(id: string): Promise<AlarmEvent[]> {
-  return (await alarms().list()).history.filter((e) => e.alarmId === id).reverse();
-}
 
 /** Runs `run` on the alarm manager itself with some bindings or vars replaced. */
 async function withEnv(changes: Record<string, unknown>, run: (m: AlarmManager) => Promise<void>) {

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { alarmId } from "../../core/alarms";
 import { alarmManager, HISTORY_RETENTION } from "../../durable-objects/visibility/alarms";
+import { eventsOf } from "./alarm-history";
 import { eventually, uniqueSku } from "./client";
 
 const alarms = () => alarmManager(env);
@@ -11,20 +12,6 @@ const alarms = () => alarmManager(env);
  * the middle of a test that drives the clock by hand.
  */
 const T0 = Date.now() + 3_600_000;
-
-/** History events of one alarm, oldest first. */
-async function eventsOf(id: string) {
-  const seen = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await alarms().list(before);
-    seen.push(...page.history.filter((e) => e.alarmId === id));
-    const last = page.history.at(-1);
-    if (page.history.length < 100 || !last) break;
-    before = last.seq;
-  }
-  return seen.reverse();
-}
 
 describe("Alarm manager: raise, update, clear", () => {
   it("raises an alarm once; raising it again updates it without a second raised event", async () => {

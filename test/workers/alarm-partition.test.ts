@@ -1,11 +1,12 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AlarmEvent, alarmId } from "../../core/alarms";
+import { alarmId } from "../../core/alarms";
 import { alarmManager, loadConfig } from "../../durable-objects";
 import { entityPartition } from "../../durable-objects/runtime";
 import { supervisionAlarms } from "../../durable-objects/supervision/alarm-hook";
 import { session, sessionStub, uniqueUser } from "../sessions/helpers";
+import { eventsOf, isActive } from "./alarm-history";
 import { eventually } from "./client";
 
 const alarms = () => alarmManager(env);
@@ -15,20 +16,6 @@ const INTENSITY = sessions.flags.intensity;
 /** The quiet window of `partition-gave-up` (wrangler.toml's `PARTITION_GAVE_UP_CLEAR_MS`). */
 const QUIET_MS = Number(env.PARTITION_GAVE_UP_CLEAR_MS);
 const partitionOf = (user: string) => entityPartition("sessions", user, PARTITIONS);
-const isActive = async (id: string) => (await alarms().list()).active.some((a) => a.id === id);
-
-/** Every history event of alarm `id`, oldest first. */
-async function eventsOf(id: string): Promise<AlarmEvent[]> {
-  const seen: AlarmEvent[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await alarms().list(before);
-    seen.push(...page.history.filter((e) => e.alarmId === id));
-    const last = page.history.at(-1);
-    if (page.history.length < 100 || !last) return seen.reverse();
-    before = last.seq;
-  }
-}
 
 /** Partitions the window tests raise by hand; the crash tests keep off them. */
 const BY_HAND = [`sessions/p${PARTITIONS - 1}`, `sessions/p${PARTITIONS - 2}`] as const;
