@@ -104,6 +104,11 @@ interface RpcError {
   readonly message?: string;
 }
 
+/** `reply`, marked `effectUnknown` when it is a failure that followed a broken attempt. */
+function marked<T>(reply: Reply<T>, broke: boolean): Reply<T> {
+  return broke && !reply.ok ? { ...reply, effectUnknown: true } : reply;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -140,16 +145,15 @@ export async function guarded<T>(
     );
   }
   let broke = false; // an attempt's RPC broke: it may have run
-  const answer = (reply: Reply<T>): Reply<T> =>
-    broke && !reply.ok ? { ...reply, effectUnknown: true } : reply;
   for (let attempt = 0; ; attempt++) {
     const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (budgetMs !== undefined && budgetMs <= 0) {
       // Only reachable on a retry: the previous attempt failed, and the breaker hears it.
       breaker.onFailure(permit);
       countShed(shard.service, "deadline-exceeded");
-      return answer(
+      return marked(
         fail("deadline-exceeded", "the request's deadline passed before the shard answered"),
+        broke,
       );
     }
     try {
@@ -160,14 +164,15 @@ export async function guarded<T>(
       if (reply.load) recordLoad(key, reply.load);
       if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure(permit);
       else breaker.onSuccess(permit);
-      return answer(reply);
+      return marked(reply, broke);
     } catch (error) {
       const rpc = error as RpcError;
       if (rpc.overloaded) {
         breaker.onSuccess(permit);
         countShed(shard.service, "overloaded"); // the platform refused it: no actor counted it
-        return answer(
+        return marked(
           fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 }),
+          broke,
         );
       }
       broke = true;
