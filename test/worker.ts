@@ -3,3 +3,4 @@ export * from "../workers/index";
 export { default } from "../workers/index";
 export { ExampleCounter } from "./fixtures/example-counter";
 export { ExampleEntity } from "./fixtures/example-entity";
+export { ReporterRequests } from "./fixtures/reporter-requests";

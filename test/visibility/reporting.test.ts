@@ -4,7 +4,7 @@ import {
   getQueueResult,
   runInDurableObject,
 } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { InventoryShard } from "../../durable-objects";
 import {
@@ -109,6 +109,24 @@ describe("MetricsReporter", { timeout: TEST_BUDGET_MS }, () => {
     reporter.deltas.inc(FAMILIES.holds.name, { outcome: "placed" });
     await reporter.schedule();
     expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
+  it("keeps flushing when a request's flush waited on one begun by another request that has since ended", async () => {
+    // Two requests of one isolate share its reporter (as the edge's do). The first one's
+    // flush is still sending (slowly) when the second records, so the second's flush queues
+    // behind it; then the first request ends. Its flush must not take the second's with it,
+    // nor leave the reporter thinking a flush is pending forever.
+    const name = unique("monitor-");
+    const monitor = env.METRICS.get(env.METRICS.idFromName(name));
+    const fixture = (exports as unknown as { ReporterRequests: Fetcher }).ReporterRequests;
+    const request = () =>
+      fixture.fetch(`http://fixture/?monitor=${name}&slowMs=300`).then((r) => r.text());
+    expect(await request()).toBe("scheduled");
+    await scheduler.wait(100);
+    expect(await request()).toBe("scheduled");
+    await expect.poll(() => holdsPlaced(monitor), { timeout: 5000 }).toBe(2);
+    expect(await request()).toBe("scheduled"); // a later request starts a flush of its own
+    await expect.poll(() => holdsPlaced(monitor), { timeout: 5000 }).toBe(3);
   });
 
   it("schedule() flushes on its own and never rejects, even when every flush fails", async () => {
