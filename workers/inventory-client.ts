@@ -6,13 +6,22 @@ import { guarded } from "./shard-call";
 
 /**
  * The request's inventory client: every shard call goes through that shard's breaker with
- * the client's deadline (retried only when idempotent), and admin requests take the
- * operators' reserved lane.
+ * the client's deadline (retried unless it must be delivered `once`), and admin requests
+ * take the operators' reserved lane.
  */
 export function inventoryClient(c: Context<AppEnv>): InventoryClient {
   const deadline = clientDeadline(c);
   const reserved = c.get("admin");
-  return new InventoryClient(c.get("router"), (address, idempotent, send) =>
-    guarded(address, { idempotent, deadline, meta: { reserved } }, send),
+  return new InventoryClient(c.get("router"), (address, delivery, send) =>
+    guarded(
+      address,
+      {
+        idempotent: delivery !== "once",
+        read: delivery === "read",
+        deadline,
+        meta: { reserved },
+      },
+      send,
+    ),
   );
 }

@@ -63,18 +63,11 @@ export function callService<N extends ServiceName, K extends keyof ServiceProtoc
   const meta = { ...(c.get("admin") ? { reserved: true } : {}), ...idempotency };
   const options = {
     idempotent: isIdempotent(call.kind, keyed),
+    read: call.kind === "read",
     deadline: clientDeadline(c),
     meta,
   };
-  const reply = guarded(router.locate(call.service, call.key), options, (m) =>
+  return guarded(router.locate(call.service, call.key), options, (m) =>
     router.to(call.service, call.key).call(call.command, call.payload, m),
   );
-  // A read has no effect to be unsure of.
-  return call.kind === "read" ? reply.then(withoutEffectUnknown) : reply;
-}
-
-function withoutEffectUnknown<T>(reply: Reply<T>): Reply<T> {
-  if (reply.ok || !reply.effectUnknown) return reply;
-  const { effectUnknown: _, ...known } = reply;
-  return known;
 }

@@ -93,6 +93,11 @@ export interface GuardOptions {
    * `isIdempotent(kind, keyed)` (`service-call.ts`): reads, absolute writes, keyed effects.
    */
   readonly idempotent: boolean;
+  /**
+   * The command changes nothing: a broken attempt then leaves no effect unknown, and its
+   * failures are never marked `effectUnknown`.
+   */
+  readonly read: boolean;
   /** Absolute deadline (epoch ms) of the client, if it sent one. */
   readonly deadline: number | undefined;
   readonly meta?: CallMeta;
@@ -104,9 +109,9 @@ interface RpcError {
   readonly message?: string;
 }
 
-/** `reply`, marked `effectUnknown` when it is a failure that followed a broken attempt. */
-function marked<T>(reply: Reply<T>, broke: boolean): Reply<T> {
-  return broke && !reply.ok ? { ...reply, effectUnknown: true } : reply;
+/** `reply`, marked `effectUnknown` when it is a failure whose effect nobody knows. */
+function marked<T>(reply: Reply<T>, unsure: boolean): Reply<T> {
+  return unsure && !reply.ok ? { ...reply, effectUnknown: true } : reply;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -119,7 +124,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * refusals do not (the shard is alive, just busy). A broken RPC may have reached the actor
  * and committed before its answer was lost: a failure answered after one (the retry's
  * refusal, or the last broken attempt) carries `effectUnknown`, so the route never tells
- * the client that nothing happened.
+ * the client that nothing happened. A read's never does: it changed nothing.
  */
 export async function guarded<T>(
   shard: ShardAddress,
@@ -144,7 +149,7 @@ export async function guarded<T>(
       },
     );
   }
-  let broke = false; // an attempt's RPC broke: it may have run
+  let broke = false; // an attempt's RPC broke: it may have run (a read's, harmlessly)
   for (let attempt = 0; ; attempt++) {
     const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (budgetMs !== undefined && budgetMs <= 0) {
@@ -153,7 +158,7 @@ export async function guarded<T>(
       countShed(shard.service, "deadline-exceeded");
       return marked(
         fail("deadline-exceeded", "the request's deadline passed before the shard answered"),
-        broke,
+        broke && !options.read,
       );
     }
     try {
@@ -164,7 +169,7 @@ export async function guarded<T>(
       if (reply.load) recordLoad(key, reply.load);
       if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure(permit);
       else breaker.onSuccess(permit);
-      return marked(reply, broke);
+      return marked(reply, broke && !options.read);
     } catch (error) {
       const rpc = error as RpcError;
       if (rpc.overloaded) {
@@ -185,11 +190,10 @@ export async function guarded<T>(
         shard: shard.name,
         error: rpc.message ?? String(error),
       });
-      return fail(
-        "internal-error",
-        `the call to shard ${shard.name} broke before it answered and may have taken effect`,
-        { effectUnknown: true },
-      );
+      const broken = `the call to shard ${shard.name} broke before it answered`;
+      return options.read
+        ? fail("internal-error", broken)
+        : fail("internal-error", `${broken} and may have taken effect`, { effectUnknown: true });
     }
   }
 }

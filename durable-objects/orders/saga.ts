@@ -71,4 +71,4 @@ export const holdIdOf = (orderId: string, sku: string): string => `~${orderId}.$
  * is covered by moving allocation to it before the hold is answered.
  */
 export const sagaInventory = (router: ShardRouter): InventoryClient =>
-  new InventoryClient(router, (_address, _idempotent, send) => send({}));
+  new InventoryClient(router, (_address, _delivery, send) => send({}));

@@ -49,7 +49,11 @@ function flakyShard(failures: number) {
 describe("Edge retries of broken RPC", () => {
   it("retries a broken RPC of an idempotent command twice and returns the third attempt's answer", async () => {
     const flaky = flakyShard(2);
-    const reply = await guarded(flaky.shard, { idempotent: true, deadline: undefined }, flaky.send);
+    const reply = await guarded(
+      flaky.shard,
+      { idempotent: true, read: false, deadline: undefined },
+      flaky.send,
+    );
     expect(reply).toMatchObject({ ok: true, value: "served" });
     expect(flaky.calls()).toBe(3);
     expect(breakerFor(objectKey(flaky.shard)).state).toBe("closed");
@@ -59,7 +63,11 @@ describe("Edge retries of broken RPC", () => {
     const flaky = flakyShard(3);
     let reply: unknown;
     const lines = await logsDuring(async () => {
-      reply = await guarded(flaky.shard, { idempotent: true, deadline: undefined }, flaky.send);
+      reply = await guarded(
+        flaky.shard,
+        { idempotent: true, read: false, deadline: undefined },
+        flaky.send,
+      );
     });
     expect(reply).toMatchObject({ ok: false, code: "internal-error" });
     expect(flaky.calls()).toBe(3);
@@ -73,12 +81,30 @@ describe("Edge retries of broken RPC", () => {
     );
   });
 
+  it("says a write whose every attempt broke may have taken effect, and never says so of a read", async () => {
+    const answers = await logsDuring(async () => {
+      for (const read of [false, true]) {
+        const flaky = flakyShard(3);
+        const reply = await guarded(
+          flaky.shard,
+          { idempotent: true, read, deadline: undefined },
+          flaky.send,
+        );
+        expect(reply).toMatchObject({ ok: false, code: "internal-error" });
+        if (reply.ok) continue;
+        expect(reply.effectUnknown).toBe(read ? undefined : true);
+        expect(/may have taken effect/.test(reply.detail)).toBe(!read);
+      }
+    });
+    expect(answers.filter((line) => line.event === "shard-rpc-failed")).toHaveLength(2);
+  });
+
   it("never retries a command that is not idempotent", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const flaky = flakyShard(1);
     const reply = await guarded(
       flaky.shard,
-      { idempotent: false, deadline: undefined },
+      { idempotent: false, read: false, deadline: undefined },
       flaky.send,
     );
     expect(reply).toMatchObject({ ok: false, code: "internal-error" });
@@ -89,10 +115,14 @@ describe("Edge retries of broken RPC", () => {
   it("never retries an overloaded answer", async () => {
     const shard = { service: "inventory" as const, index: 0, name: uniqueSku("busy-shard") };
     let calls = 0;
-    const reply = await guarded(shard, { idempotent: true, deadline: undefined }, async () => {
-      calls += 1;
-      return fail("overloaded", "busy", { retryAfterMs: 1000 });
-    });
+    const reply = await guarded(
+      shard,
+      { idempotent: true, read: false, deadline: undefined },
+      async () => {
+        calls += 1;
+        return fail("overloaded", "busy", { retryAfterMs: 1000 });
+      },
+    );
     expect(reply).toMatchObject({ ok: false, code: "overloaded" });
     expect(calls).toBe(1);
   });

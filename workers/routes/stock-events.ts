@@ -28,7 +28,12 @@ export async function stockEvents(c: Context<AppEnv>): Promise<Response> {
   const router = c.get("router");
   const current = await guarded(
     router.locate("inventory", sku),
-    { idempotent: true, deadline: clientDeadline(c), meta: { reserved: c.get("admin") } },
+    {
+      idempotent: true,
+      read: true,
+      deadline: clientDeadline(c),
+      meta: { reserved: c.get("admin") },
+    },
     (meta) => router.inventory(sku).call("getSku", { sku }, meta),
   );
   if (!current.ok) throw fromFailure(current);

@@ -7,12 +7,20 @@ import { PlacementCache } from "./placement-cache";
 import { aggregateView } from "./view";
 
 /**
- * How the client reaches a shard: the edge passes its breaker-guarded call (retries only
- * when `idempotent`), the order saga a plain one. `send` builds a fresh stub each time.
+ * How a command may be delivered: a `read` changes nothing; an `idempotent` one has one
+ * effect however often it arrives (an absolute write, or a keyed one the actor remembers);
+ * `once` must not be sent twice. Read by the edge's caller: what it retries, and whether a
+ * failure after a broken attempt may have taken effect.
+ */
+export type Delivery = "read" | "idempotent" | "once";
+
+/**
+ * How the client reaches a shard: the edge passes its breaker-guarded call, the order saga
+ * a plain one. `send` builds a fresh stub each time.
  */
 export type ShardCaller = <T>(
   address: ShardAddress,
-  idempotent: boolean,
+  delivery: Delivery,
   send: (meta: CallMeta) => Promise<Reply<T>>,
 ) => Promise<Reply<T>>;
 
@@ -59,7 +67,7 @@ export class InventoryClient {
   async placement(sku: string, fresh = false): Promise<Reply<Placement>> {
     const known = fresh ? undefined : this.#cache.get(sku);
     if (known) return { ok: true, value: known };
-    const load = () => this.#send(sku, 0, true, "getPlacement", { sku });
+    const load = () => this.#send(sku, 0, "read", "getPlacement", { sku });
     const reply = fresh ? await load() : await this.#cache.once(sku, load);
     if (reply.ok) this.#cache.set(reply.value);
     return reply;
@@ -71,7 +79,7 @@ export class InventoryClient {
     subShards: number,
     meta: CallMeta = {},
   ): Promise<Reply<Placement>> {
-    const reply = await this.#send(sku, 0, true, "setPlacement", { sku, subShards }, meta);
+    const reply = await this.#send(sku, 0, "idempotent", "setPlacement", { sku, subShards }, meta);
     if (reply.ok) this.#cache.set(reply.value);
     return reply;
   }
@@ -81,7 +89,7 @@ export class InventoryClient {
     const placement = await this.placement(sku);
     if (!placement.ok) return placement;
     if (placement.value.spread) return this.#gather(sku);
-    const reply = await this.#send(sku, 0, true, "getSku", { sku, gather: true });
+    const reply = await this.#send(sku, 0, "read", "getSku", { sku, gather: true });
     const moved = movedTo(reply);
     if (!moved) return reply;
     this.#cache.set(moved);
@@ -90,14 +98,21 @@ export class InventoryClient {
 
   /** Sets the stock (a spread sku's total; a decrease may first pull stock back to sub-shard 0). */
   async putSku(sku: string, stock: number, meta: CallMeta = {}): Promise<Reply<SkuView>> {
-    let reply: Reply<SkuView> = await this.#send(sku, 0, true, "putSku", { sku, stock }, meta);
+    let reply: Reply<SkuView> = await this.#send(
+      sku,
+      0,
+      "idempotent",
+      "putSku",
+      { sku, stock },
+      meta,
+    );
     for (let round = 0; !reply.ok && reply.code === "allocation-short"; round++) {
       if (round >= MAX_ROUNDS) return contended(sku);
       const want = (reply.data as { want?: number } | undefined)?.want ?? 1;
       const moved = await this.#rebalance(sku, 0, want);
       if (!moved.ok) return moved;
       const last = moved.value.exhausted;
-      reply = await this.#send(sku, 0, true, "putSku", { sku, stock, last }, meta);
+      reply = await this.#send(sku, 0, "idempotent", "putSku", { sku, stock, last }, meta);
     }
     if (!reply.ok) return reply;
     const placement = await this.placement(sku, true);
@@ -120,9 +135,10 @@ export class InventoryClient {
     const known = cached ? { ok: true as const, value: cached } : await this.placement(sku);
     if (!known.ok) return known;
     let placement = known.value;
-    const idempotent = keyed.idempotencyKey !== undefined || ask.holdId !== undefined;
+    const keyedHold = keyed.idempotencyKey !== undefined || ask.holdId !== undefined;
+    const delivery = keyedHold ? "idempotent" : "once";
     if (!placement.spread) {
-      const reply = await this.#send(sku, 0, idempotent, "placeHold", ask, keyed);
+      const reply = await this.#send(sku, 0, delivery, "placeHold", ask, keyed);
       const moved = movedTo(reply);
       if (!moved) return reply;
       placement = this.#cache.set(moved);
@@ -132,7 +148,7 @@ export class InventoryClient {
     const earlier = await this.#earlierAnswer(sku, placement, at, keyed);
     if (earlier) return earlier;
     const hold = (last: boolean) =>
-      this.#send(sku, at, idempotent, "placeHold", { ...ask, subShard: at, last }, keyed);
+      this.#send(sku, at, delivery, "placeHold", { ...ask, subShard: at, last }, keyed);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const reply = await hold(false);
       if (reply.ok || reply.code !== "allocation-short") return reply;
@@ -162,7 +178,7 @@ export class InventoryClient {
     where.delete(at);
     for (const subShard of where) {
       const payload = { key, fingerprint: keyed.fingerprint ?? "" };
-      const found = await this.#send(sku, subShard, true, "keyedReply", payload);
+      const found = await this.#send(sku, subShard, "read", "keyedReply", payload);
       if (!found.ok) return found;
       if (found.value.kind === "replay") return found.value.reply as Reply<HoldView>;
       if (found.value.kind === "conflict") {
@@ -181,7 +197,15 @@ export class InventoryClient {
     payload: InventoryProtocol[HoldCommand]["payload"],
     meta: CallMeta = {},
   ): Promise<Reply<HoldView>> {
-    return this.#send(payload.sku, subShardOfHold(payload.holdId), true, command, payload, meta);
+    const delivery = command === "getHold" ? "read" : "idempotent";
+    return this.#send(
+      payload.sku,
+      subShardOfHold(payload.holdId),
+      delivery,
+      command,
+      payload,
+      meta,
+    );
   }
 
   /** The shard that serves `holdId` of `sku` (for callers that talk to it directly). */
@@ -190,7 +214,7 @@ export class InventoryClient {
   }
 
   #rebalance(sku: string, target: number, want: number) {
-    return this.#send(sku, 0, true, "rebalance", { sku, target, want }, { reserved: true });
+    return this.#send(sku, 0, "idempotent", "rebalance", { sku, target, want }, { reserved: true });
   }
 
   /**
@@ -205,7 +229,7 @@ export class InventoryClient {
     if (!placement.ok) return placement;
     const subShards = [...Array(placement.value.highest).keys()];
     const parts = await Promise.all(
-      subShards.map((i) => this.#send(sku, i, true, "getPart", { sku })),
+      subShards.map((i) => this.#send(sku, i, "read", "getPart", { sku })),
     );
     const failed = parts.find((p) => !p.ok && p.code !== "not-found");
     if (failed && !failed.ok) return failed;
@@ -221,13 +245,13 @@ export class InventoryClient {
   #send<C extends keyof InventoryProtocol & string>(
     sku: string,
     subShard: number,
-    idempotent: boolean,
+    delivery: Delivery,
     command: C,
     payload: InventoryProtocol[C]["payload"],
     extra: CallMeta = {},
   ): Promise<Reply<InventoryProtocol[C]["value"]>> {
     const address = subShardAddress(this.#router, sku, subShard);
-    return this.#call(address, idempotent, (meta) =>
+    return this.#call(address, delivery, (meta) =>
       subShardRef(this.#router, sku, subShard).call(command, payload, { ...meta, ...extra }),
     );
   }

@@ -113,3 +113,24 @@ describe("A keyed hold whose answer was lost in transit", () => {
     expect(await atShard.getSku(sku)).toMatchObject({ held: 1 });
   });
 });
+
+describe("A read whose answers were all lost in transit", () => {
+  // A read changes nothing: however its attempts broke, its answer never says it may have
+  // taken effect (neither through the inventory client nor through a service route).
+  it("answers 500 without claiming an effect, for a sku and for an order", async () => {
+    const sku = uniqueSku();
+    await atShard.putSku(sku, 10);
+    const inventory = losingAnswers(env.INVENTORY, "getSku", { always: true });
+    const orders = losingAnswers(env.ORDERS, "getOrder", { always: true });
+    const answers: Awaited<ReturnType<typeof edgeWith>>[] = [];
+    await logsDuring(async () => {
+      answers.push(await edgeWith({ INVENTORY: inventory }, "GET", `/v1/skus/${sku}`));
+      answers.push(await edgeWith({ ORDERS: orders }, "GET", `/v1/orders/o_${"0".repeat(32)}`));
+    });
+    for (const answer of answers) {
+      expectProblem(answer, 500, "internal-error");
+      expect(answer.json.detail).toMatch(/broke before it answered/);
+      expect(answer.json.detail).not.toMatch(/taken effect/);
+    }
+  });
+});

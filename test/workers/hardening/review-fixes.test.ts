@@ -104,12 +104,16 @@ describe("Review fixes under platform faults", () => {
       async () => breaker.state,
       (state) => state === "half-open",
     );
-    const late = await guarded(shard, { idempotent: true, deadline: Date.now() - 1 }, async () =>
-      ok("should not run"),
+    const late = await guarded(
+      shard,
+      { idempotent: true, read: false, deadline: Date.now() - 1 },
+      async () => ok("should not run"),
     );
     expect(late).toMatchObject({ ok: false, code: "deadline-exceeded" });
-    const probe = await guarded(shard, { idempotent: true, deadline: undefined }, async () =>
-      ok("probe"),
+    const probe = await guarded(
+      shard,
+      { idempotent: true, read: false, deadline: undefined },
+      async () => ok("probe"),
     );
     expect(probe).toMatchObject({ ok: true, value: "probe" });
     expect(breaker.state).toBe("closed");
