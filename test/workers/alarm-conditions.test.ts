@@ -332,9 +332,15 @@ describe("overload from the metrics monitor's load signals", () => {
     await refusals(1, t);
     await alarms().evaluate(t);
     expect(await isActive(id)).toBe(false);
-    await refusals(2, Date.now());
-    // The object's own timer may have sampled since `t`: count the window from now.
-    const sustained = Date.now() + 10_000;
+    await scheduler.wait(5); // what follows is strictly later than `t`
+    // The next evaluation's window starts exactly at `from`, the second refusal's time, so
+    // that refusal lies in it however long its call takes (counted from after the call, a
+    // second boundary passing meanwhile left it out); and it comes more than
+    // OVERLOAD_RAISE_MS (the window's length) after `t`.
+    const from = Date.now();
+    await refusals(2, from);
+    const sustained = from + Number(env.LOAD_SIGNAL_WINDOW_MS) - 1;
+    expect(sustained - t).toBeGreaterThanOrEqual(Number(env.OVERLOAD_RAISE_MS));
     await alarms().evaluate(sustained);
     expect(await isActive(id)).toBe(true);
     const quiet = sustained + Number(env.LOAD_SIGNAL_WINDOW_MS);
