@@ -18,7 +18,14 @@ import { FaultBox, type FaultPlan, type FaultSpec } from "./faults";
 import { type IdempotencyLookup, IdempotencyStore } from "./idempotency";
 import { ActorLifecycle, type StartHookResult } from "./lifecycle";
 import { objectName, rememberName } from "./object-name";
-import { fail, type LoadReport, type Reply, type Result, RuntimeCodes } from "./result";
+import {
+  type Failure,
+  fail,
+  type LoadReport,
+  type Reply,
+  type Result,
+  RuntimeCodes,
+} from "./result";
 import { RuntimeTables } from "./runtime-tables";
 import { SagaInterrupted, SagaRunner, StaleIncarnation } from "./saga-runner";
 import { SerialWork } from "./serial-work";
@@ -270,7 +277,9 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     let reply: Result<unknown>;
     try {
       const entity = this.#entity;
-      const refused = entity ? await entity.admit(startedAt, this.#isActivity(command)) : null;
+      const refused =
+        this.#untouched(command) ??
+        (entity ? await entity.admit(startedAt, this.#isActivity(command)) : null);
       reply = refused ?? (await this.#dispatch(command, payload, meta, startedAt));
     } catch (error) {
       // Start failures and bugs before the handler ran: this incarnation crashed.
@@ -288,6 +297,13 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     if (this.telemetry !== this.#stats) this.telemetry.record(event);
     const load = this.#load();
     return load ? { ...reply, load } : reply;
+  }
+
+  /** A write's `ifNeverWritten` answer, when it has one and this object never wrote. */
+  #untouched(command: string): Failure | null {
+    const spec = (this.commands as Record<string, CommandSpec<unknown, unknown>>)[command];
+    if (spec?.kind !== "write" || !spec.ifNeverWritten) return null;
+    return this.#tables.neverWritten() ? spec.ifNeverWritten() : null;
   }
 
   /** Sends a command without waiting for its outcome (it still runs through the pipeline). */

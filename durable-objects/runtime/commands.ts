@@ -1,4 +1,4 @@
-import type { Result } from "./result";
+import type { Failure, Result } from "./result";
 
 /**
  * A protocol names an actor's commands with their payload and success value. The edge types
@@ -34,6 +34,7 @@ export type CommandSpec<P, V> =
       readonly kind: "write";
       readonly run: (payload: P, cx: CommandContext) => Result<V>;
       readonly intake: boolean;
+      readonly ifNeverWritten?: () => Failure;
     }
   | {
       readonly kind: "saga";
@@ -50,6 +51,16 @@ export interface WriteOptions {
   readonly intake?: boolean;
 }
 
+/**
+ * `ifNeverWritten`: the answer of a write that only acts on state the object already has
+ * (ending a session), when the object never committed a write (or was erased): then
+ * nothing runs — no admission, no entity enrolment, no transaction — and the object keeps
+ * no storage, as after a read. It must be what the handler would answer on empty state.
+ */
+export interface WriteCommandOptions extends WriteOptions {
+  readonly ifNeverWritten?: () => Failure;
+}
+
 /** The handler table an actor implements for protocol `P`. */
 export type Commands<P extends Protocol> = {
   readonly [K in keyof P]: CommandSpec<P[K]["payload"], P[K]["value"]>;
@@ -62,8 +73,14 @@ export const read = <P, V>(run: (payload: P, cx: CommandContext) => Result<V>) =
 /** Declares an atomic, state-changing command. */
 export const write = <P, V>(
   run: (payload: P, cx: CommandContext) => Result<V>,
-  options: WriteOptions = {},
-) => ({ kind: "write", run, intake: options.intake ?? false }) as const;
+  options: WriteCommandOptions = {},
+) =>
+  ({
+    kind: "write",
+    run,
+    intake: options.intake ?? false,
+    ...(options.ifNeverWritten ? { ifNeverWritten: options.ifNeverWritten } : {}),
+  }) as const;
 
 /** Declares a state-changing command that awaits other objects between atomic steps. */
 export const saga = <P, V>(

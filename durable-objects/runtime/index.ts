@@ -21,6 +21,7 @@ export {
   read,
   type SagaContext,
   saga,
+  type WriteCommandOptions,
   type WriteOptions,
   write,
 } from "./commands";

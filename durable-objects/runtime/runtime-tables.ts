@@ -67,6 +67,18 @@ export class RuntimeTables {
 
   /** Whether `table` exists. */
   has(table: string): boolean {
+    return this.#exists().has(table);
+  }
+
+  /**
+   * Whether the object never committed a write: no runtime table exists (every write
+   * creates them all, `prepare`), as in a new object or one that was erased.
+   */
+  neverWritten(): boolean {
+    return this.#exists().size === 0;
+  }
+
+  #exists(): Set<string> {
     this.#existing ??= new Set(
       this.#storage.sql
         .exec<{ name: string }>(
@@ -75,7 +87,7 @@ export class RuntimeTables {
         .toArray()
         .map((row) => row.name),
     );
-    return this.#existing.has(table);
+    return this.#existing;
   }
 
   /**

@@ -25,7 +25,10 @@ export class SessionActor extends ServiceActor<Cloudflare.Env, typeof sessionsSe
       return ok({ created: !active, session: this.#save(startedSession(active, device, cx.now)) });
     }),
     get: read(() => (this.#session ? ok(this.#view()) : noSession())),
-    end: write((_: null, cx) => (this.#session ? ok(this.#end("ended", cx.now)) : noSession())),
+    // A user who never had a session (or whose was erased) is answered without storage.
+    end: write((_: null, cx) => (this.#session ? ok(this.#end("ended", cx.now)) : noSession()), {
+      ifNeverWritten: noSession,
+    }),
   };
 
   protected override onIdle = () => void (this.#active() && this.#end("expired", Date.now()));

@@ -66,6 +66,28 @@ describe("Sessions: storage of users who never had a session", () => {
   });
 });
 
+describe("Sessions: ending the session of a user who never had one", () => {
+  it("answers 404 and leaves the object no storage, and the user is never enrolled", async () => {
+    const user = uniqueUser("stranger-end");
+    expectProblem(await http("DELETE", `/v1/sessions/${user}`), 404, "not-found");
+    expect(await session(user).call("end", null)).toMatchObject({ ok: false, code: "not-found" });
+    const after = await stored(user);
+    expect(after).toMatchObject(NOTHING);
+    expect(after.databaseSize).toBeLessThanOrEqual(4096);
+    expect(await listed(user)).toBe(false);
+  });
+
+  it("still ends a session that exists, and answers an ended one as it stands", async () => {
+    const user = uniqueUser("ender");
+    expect(await session(user).call("start", { device: "phone" })).toMatchObject({ ok: true });
+    await abortAllDurableObjects(); // a fresh incarnation reads what exists from storage
+    const ended = await http("DELETE", `/v1/sessions/${user}`);
+    expect(ended.status).toBe(200);
+    expect(ended.json).toMatchObject({ status: "ended" });
+    expect((await http("DELETE", `/v1/sessions/${user}`)).json).toMatchObject({ status: "ended" });
+  });
+});
+
 describe("Sessions: a user whose session aged out gives its storage back", () => {
   it("is erased once its retention runs out after it expired: no table, no key, no alarm; the next start is a new session", async () => {
     const user = uniqueUser("aged");
