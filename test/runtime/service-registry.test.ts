@@ -190,7 +190,7 @@ describe("ServiceRegistry", () => {
     );
   });
 
-  it("resolves an entity's retention: declared, or set or overridden by <NAME>_RETENTION_MS", () => {
+  it("resolves an entity's retention: declared, or set, overridden or switched off by <NAME>_RETENTION_MS", () => {
     const declare = (retentionMs?: number) =>
       new ServiceRegistry([
         defineService<Counter>()({
@@ -208,9 +208,14 @@ describe("ServiceRegistry", () => {
     expect(retention(declare(), { CARTS_RETENTION_MS: "600000" })).toBe(600_000);
     expect(retention(declare(86_400_000))).toBe(86_400_000);
     expect(retention(declare(86_400_000), { CARTS_RETENTION_MS: "5" })).toBe(5);
-    expect(() => retention(declare(), { CARTS_RETENTION_MS: "0" })).toThrow(
-      'CARTS_RETENTION_MS must be an integer from 1 to 31536000000, got "0"',
-    );
+    // `off` keeps a passive entity's storage for ever, whatever the declaration says.
+    expect(retention(declare(86_400_000), { CARTS_RETENTION_MS: "off" })).toBeNull();
+    expect(retention(declare(), { CARTS_RETENTION_MS: "off" })).toBeNull();
+    for (const bad of ["0", "Off", "never"]) {
+      expect(() => retention(declare(), { CARTS_RETENTION_MS: bad })).toThrow(
+        `CARTS_RETENTION_MS must be "off" or an integer from 1 to 31536000000, got "${bad}"`,
+      );
+    }
   });
 
   it("reads typed settings eagerly and passes on their messages", () => {

@@ -37,7 +37,8 @@ export interface EntityPlacement {
    * it passivated (ms, 1 to 31,536,000,000); then it is erased (`deleteAll`, its alarm
    * too) unless something is still pending — a timer (an idempotency record's sweep
    * included), an open socket — or it is active again. Its next message starts it from
-   * empty storage. The `<NAME>_RETENTION_MS` var overrides (or sets) it.
+   * empty storage. The `<NAME>_RETENTION_MS` var overrides (or sets) it; `off` keeps
+   * passive entities' storage for ever.
    */
   readonly retentionMs?: number;
 }
@@ -87,10 +88,23 @@ export function resolvePlacement(
     1,
     1024,
   );
-  const retentionVar = `${prefix}_RETENTION_MS`;
-  const retained = (vars[retentionVar] ?? "") !== "" || placement.retentionMs !== undefined;
-  const retentionMs = retained
-    ? integer(vars, retentionVar, placement.retentionMs ?? 0, 1, MAX_RETENTION_MS)
-    : null;
+  const retentionMs = retention(`${prefix}_RETENTION_MS`, placement.retentionMs, vars);
   return { kind: "entity", idleTimeoutMs, partitions, retentionMs };
+}
+
+/**
+ * `<PREFIX>_RETENTION_MS`: `off` (kept for ever), an integer from 1 to `MAX_RETENTION_MS`,
+ * or unset/empty for the declared value (none declared: kept for ever).
+ */
+function retention(field: string, declared: number | undefined, vars: Vars): number | null {
+  const raw = vars[field] ?? "";
+  if (raw === "off") return null;
+  if (raw === "" && declared === undefined) return null;
+  try {
+    return integer(vars, field, declared ?? 0, 1, MAX_RETENTION_MS);
+  } catch {
+    throw new Error(
+      `${field} must be "off" or an integer from 1 to ${MAX_RETENTION_MS}, got ${JSON.stringify(raw)}`,
+    );
+  }
 }
