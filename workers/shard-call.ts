@@ -149,7 +149,8 @@ export async function guarded<T>(
       },
     );
   }
-  let broke = false; // an attempt's RPC broke: it may have run (a read's, harmlessly)
+  // An attempt's RPC broke and the command changes state: it may have taken effect.
+  let unsure = false;
   for (let attempt = 0; ; attempt++) {
     const budgetMs = options.deadline === undefined ? undefined : options.deadline - Date.now();
     if (budgetMs !== undefined && budgetMs <= 0) {
@@ -158,7 +159,7 @@ export async function guarded<T>(
       countShed(shard.service, "deadline-exceeded");
       return marked(
         fail("deadline-exceeded", "the request's deadline passed before the shard answered"),
-        broke && !options.read,
+        unsure,
       );
     }
     try {
@@ -169,7 +170,7 @@ export async function guarded<T>(
       if (reply.load) recordLoad(key, reply.load);
       if (!reply.ok && CRASHES.has(reply.code)) breaker.onFailure(permit);
       else breaker.onSuccess(permit);
-      return marked(reply, broke && !options.read);
+      return marked(reply, unsure);
     } catch (error) {
       const rpc = error as RpcError;
       if (rpc.overloaded) {
@@ -177,10 +178,10 @@ export async function guarded<T>(
         countShed(shard.service, "overloaded"); // the platform refused it: no actor counted it
         return marked(
           fail("overloaded", `shard ${shard.name} is overloaded`, { retryAfterMs: 1000 }),
-          broke,
+          unsure,
         );
       }
-      broke = true;
+      unsure = !options.read;
       if (rpc.retryable && options.idempotent && attempt < MAX_RETRIES) {
         await sleep(fullJitter(attempt, BACKOFF));
         continue;
@@ -191,9 +192,10 @@ export async function guarded<T>(
         error: rpc.message ?? String(error),
       });
       const broken = `the call to shard ${shard.name} broke before it answered`;
-      return options.read
-        ? fail("internal-error", broken)
-        : fail("internal-error", `${broken} and may have taken effect`, { effectUnknown: true });
+      return marked(
+        fail("internal-error", unsure ? `${broken} and may have taken effect` : broken),
+        unsure,
+      );
     }
   }
 }

@@ -99,6 +99,25 @@ describe("Edge retries of broken RPC", () => {
     expect(answers.filter((line) => line.event === "shard-rpc-failed")).toHaveLength(2);
   });
 
+  it("marks a refusal after a broken attempt effectUnknown for a write, never for a read", async () => {
+    for (const read of [false, true]) {
+      const shard = { service: "inventory" as const, index: 0, name: uniqueSku("broke-then-busy") };
+      let calls = 0;
+      const reply = await guarded(
+        shard,
+        { idempotent: true, read, deadline: undefined },
+        async (): Promise<Reply<string>> => {
+          calls += 1;
+          if (calls === 1) throw brokenRpc();
+          throw Object.assign(new Error("Durable Object is overloaded."), { overloaded: true });
+        },
+      );
+      expect(reply).toMatchObject({ ok: false, code: "overloaded" });
+      if (reply.ok) continue;
+      expect(reply.effectUnknown).toBe(read ? undefined : true);
+    }
+  });
+
   it("never retries a command that is not idempotent", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const flaky = flakyShard(1);
