@@ -21,6 +21,13 @@ const stored = (user: string) =>
 /** What an object that never wrote (or was erased) keeps: nothing. */
 const NOTHING = { tables: [], keys: [], alarm: null };
 
+/** `user`'s object keeps nothing: no table, key or alarm; an empty database of one 4 KiB page. */
+async function expectNothingStored(user: string) {
+  const after = await stored(user);
+  expect(after).toMatchObject(NOTHING);
+  expect(after.databaseSize).toBeLessThanOrEqual(4096);
+}
+
 const listed = async (user: string) => {
   const page = await supervisor(entityPartition("sessions", user, partitions)).whichChildren({
     limit: 1000,
@@ -56,9 +63,7 @@ describe("Sessions: storage of users who never had a session", () => {
     expect((refused as Response).status).toBe(409);
     // Not one table (the runtime's are created with the first write), not the object's name,
     // no alarm: the empty database of a never-written object (one 4 KiB page).
-    const after = await stored(user);
-    expect(after).toMatchObject(NOTHING);
-    expect(after.databaseSize).toBeLessThanOrEqual(4096);
+    await expectNothingStored(user);
     // Evicted and read again: still nothing.
     await abortAllDurableObjects();
     expect(await session(user).call("get", null)).toMatchObject({ code: "not-found" });
@@ -71,9 +76,7 @@ describe("Sessions: ending the session of a user who never had one", () => {
     const user = uniqueUser("stranger-end");
     expectProblem(await http("DELETE", `/v1/sessions/${user}`), 404, "not-found");
     expect(await session(user).call("end", null)).toMatchObject({ ok: false, code: "not-found" });
-    const after = await stored(user);
-    expect(after).toMatchObject(NOTHING);
-    expect(after.databaseSize).toBeLessThanOrEqual(4096);
+    await expectNothingStored(user);
     expect(await listed(user)).toBe(false);
   });
 
@@ -95,9 +98,7 @@ describe("Sessions: a user whose session aged out gives its storage back", () =>
     expect(await listed(user)).toBe(false);
     expect((await stored(user)).keys).toContain("session"); // kept while retained
     await retentionRunsOut(user);
-    const erased = await stored(user);
-    expect(erased).toMatchObject(NOTHING);
-    expect(erased.databaseSize).toBeLessThanOrEqual(4096);
+    await expectNothingStored(user);
     // Gone for clients too: 404, as for a user who never had one; reading writes nothing.
     expectProblem(await http("GET", `/v1/sessions/${user}`), 404, "not-found");
     expect(await stored(user)).toMatchObject(NOTHING);
