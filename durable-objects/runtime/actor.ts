@@ -278,7 +278,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     try {
       const entity = this.#entity;
       const refused =
-        this.#untouched(command) ??
+        this.#neverWrittenAnswer(command) ??
         (entity ? await entity.admit(startedAt, this.#isActivity(command)) : null);
       reply = refused ?? (await this.#dispatch(command, payload, meta, startedAt));
     } catch (error) {
@@ -300,7 +300,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   }
 
   /** A write's `ifNeverWritten` answer, when it has one and this object never wrote. */
-  #untouched(command: string): Failure | null {
+  #neverWrittenAnswer(command: string): Failure | null {
     const spec = (this.commands as Record<string, CommandSpec<unknown, unknown>>)[command];
     if (spec?.kind !== "write" || !spec.ifNeverWritten) return null;
     return this.#tables.neverWritten() ? spec.ifNeverWritten() : null;
