@@ -210,10 +210,11 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   /**
    * How long a passive entity's storage is kept (optional, default `null`: for ever). A
-   * number of ms (a positive integer) erases it that long after the entity passivated —
-   * every table, every key, the alarm — unless it is active again or something is still
-   * pending (a timer, an idempotency record's sweep, an open socket): then once that is
-   * done. Its next message finds nothing and starts from empty storage. Read once per object.
+   * number of ms (a positive integer) erases it that long after the entity passivated, or
+   * its supervisor stopped it — every table, every key, the alarm — unless it is active
+   * again or something is still pending (a timer, an idempotency record's sweep, an open
+   * socket): then once that is done. Its next message finds nothing and starts from empty
+   * storage. Read once per object.
    */
   protected retentionMs(): number | null {
     return null;
@@ -324,6 +325,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
   async stop(reason: string): Promise<void> {
     this.#endIncarnation();
     this.#lifecycle.setStopped(reason);
+    await this.#keepWhileStopped();
   }
 
   /**
@@ -362,7 +364,18 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
         ? "skipped"
         : await withinBudget(async () => this.onStop(request.reason), request.shutdown);
     this.#endIncarnation();
+    await this.#keepWhileStopped();
     return outcome;
+  }
+
+  /**
+   * A stopped actor runs no timer until it is restarted (`restart()` and `start()` arm them
+   * again). A stopped entity with a retention keeps its storage that long from now
+   * (`EntityLifecycle.stopped`): its alarm waits for the retention timer alone, so a
+   * stopped entity nobody comes back to is erased as a passive one is.
+   */
+  async #keepWhileStopped(): Promise<void> {
+    if (this.#entity?.stopped(Date.now())) await this.timers.armOnly(RETENTION_TIMER);
   }
 
   /** Lifecycle, load, injected faults and per-command telemetry of this incarnation. */
@@ -451,7 +464,7 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
 
   override async alarm(): Promise<void> {
     this.timers.alarmFired();
-    if (this.#lifecycle.stopped) return; // stopped by the supervisor: `restart()` re-arms
+    if (this.#lifecycle.stopped) return this.#alarmWhileStopped();
     for (const timer of this.timers.due(Date.now())) {
       // Every timer runs on a started, unstopped incarnation — even after an earlier timer
       // of this batch crashed it — and only if nobody cancelled or moved it meanwhile.
@@ -464,6 +477,17 @@ export abstract class Actor<E = unknown, P extends Protocol = Protocol> extends 
     }
     this.#startFailures = 0;
     await this.timers.arm();
+  }
+
+  /**
+   * The alarm of an actor its supervisor stopped: no handler runs (`restart()` re-arms
+   * them), but a stopped entity's retention still runs out (see `#keepWhileStopped`).
+   */
+  async #alarmWhileStopped(): Promise<void> {
+    const due = this.#entity ? this.timers.dueAt(RETENTION_TIMER) : null;
+    if (due === null) return;
+    if (due <= Date.now()) await this.#retire();
+    if (this.#lifecycle.stopped) await this.timers.armOnly(RETENTION_TIMER);
   }
 
   /**

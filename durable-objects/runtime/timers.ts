@@ -86,13 +86,13 @@ export class Timers {
     return row ? row.due : null;
   }
 
-  /** When the last timer other than `name` is due, or `null` if no other timer is set. */
-  latestDueExcept(name: string): number | null {
+  /** When the last timer not in `names` is due, or `null` if no other timer is set. */
+  latestDueExcept(...names: string[]): number | null {
     return (
       this.#tables.query<{ due: number | null }>(
         TABLE,
-        "SELECT MAX(due) AS due FROM _bulwark_timers WHERE name <> ?",
-        name,
+        `SELECT MAX(due) AS due FROM _bulwark_timers WHERE name NOT IN (${names.map(() => "?").join(", ")})`,
+        ...names,
       )[0]?.due ?? null
     );
   }
@@ -155,6 +155,20 @@ export class Timers {
         TABLE,
         "SELECT MIN(due) AS due FROM _bulwark_timers",
       )[0]?.due ?? null;
+    await this.#pointAlarmAt(next);
+  }
+
+  /**
+   * Points the object's alarm at timer `name` alone (or clears it when `name` is not set):
+   * for an actor that runs no other timer now (stopped by its supervisor). The next `arm`
+   * looks at every timer again.
+   */
+  async armOnly(name: string): Promise<void> {
+    this.#dirty = true;
+    await this.#pointAlarmAt(this.dueAt(name));
+  }
+
+  async #pointAlarmAt(next: number | null): Promise<void> {
     if (this.#armedAt === undefined) this.#armedAt = await this.#storage.getAlarm();
     if (next === this.#armedAt) return;
     this.#armedAt = next;

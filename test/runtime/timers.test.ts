@@ -86,6 +86,27 @@ describe("Timer arming", () => {
       expect(await state.storage.getAlarm()).toBe(t + 1000);
     });
   });
+
+  it("points the alarm at one timer alone while the others wait, and the next arm looks at them all again", async () => {
+    await runInDurableObject(counterStub(unique("arm-only")), async (_actor, state) => {
+      const timers = new Timers(state.storage);
+      const t = Date.now() + 60_000;
+      timers.schedule("soon", t);
+      timers.schedule("later", t + 5000);
+      timers.schedule("last", t + 9000);
+      await timers.arm();
+      expect(await state.storage.getAlarm()).toBe(t);
+      await timers.armOnly("later");
+      expect(await state.storage.getAlarm()).toBe(t + 5000);
+      expect(timers.latestDueExcept("last")).toBe(t + 5000);
+      expect(timers.latestDueExcept("last", "later")).toBe(t);
+      expect(timers.latestDueExcept("soon", "later", "last")).toBeNull();
+      await timers.arm(); // e.g. a restart: every timer counts again
+      expect(await state.storage.getAlarm()).toBe(t);
+      await timers.armOnly("unset"); // no such timer: no alarm
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
+  });
 });
 
 describe("Timer atomicity", () => {

@@ -14,6 +14,8 @@ import { openPresence, session, sessionStub, uniqueUser } from "./helpers";
 
 const placement = loadConfig(env).services.sessions.placement;
 const partitions = placement.kind === "entity" ? placement.partitions : 0;
+const idleTimeoutMs = placement.kind === "entity" ? placement.idleTimeoutMs : 0;
+const retentionMs = placement.kind === "entity" ? (placement.retentionMs ?? 0) : 0;
 
 const stored = (user: string) =>
   runInDurableObject(sessionStub(user), (_actor, state) => storedState(state.storage));
@@ -28,8 +30,10 @@ async function expectNothingStored(user: string) {
   expect(after.databaseSize).toBeLessThanOrEqual(4096);
 }
 
+const partitionOf = (user: string) => supervisor(entityPartition("sessions", user, partitions));
+
 const listed = async (user: string) => {
-  const page = await supervisor(entityPartition("sessions", user, partitions)).whichChildren({
+  const page = await partitionOf(user).whichChildren({
     limit: 1000,
   });
   if (!("ok" in page)) throw new Error(JSON.stringify(page));
@@ -144,5 +148,66 @@ describe("Sessions: a user whose session aged out gives its storage back", () =>
     expect(await runDurableObjectAlarm(sessionStub(user))).toBe(true);
     await retentionRunsOut(user);
     expect(await stored(user)).toMatchObject(NOTHING);
+  });
+});
+
+describe("Sessions: a user whose session its supervisor stopped gives its storage back", () => {
+  /** Starts `user`'s session (with `meta`), then has its partition's supervisor terminate it. */
+  async function stopped(user: string, meta = {}) {
+    const reply = await session(user).call("start", { device: "phone" }, meta);
+    if (!reply.ok) throw new Error(JSON.stringify(reply));
+    expect(await partitionOf(user).terminateChild(user)).toEqual({ ok: true });
+    expect(await listed(user)).toBe(false);
+    return reply.value.session;
+  }
+
+  it("is erased once its retention runs out after the stop, though a stopped session never passivates", async () => {
+    const user = uniqueUser("stopped");
+    const before = Date.now();
+    await stopped(user);
+    // Kept while retained, and the alarm now waits for the retention (the idle timer does
+    // not run while the session is stopped).
+    const kept = await stored(user);
+    expect(kept.keys).toContain("session");
+    expect(kept.alarm).toBeGreaterThanOrEqual(before + retentionMs);
+    await retentionRunsOut(user);
+    await expectNothingStored(user);
+    // Gone for clients too: 404, as for a user who never had one, and the next start is new.
+    expectProblem(await http("GET", `/v1/sessions/${user}`), 404, "not-found");
+    const next = await session(user).call("start", { device: "laptop" });
+    expect(next).toMatchObject({ ok: true, value: { created: true } });
+    expect(await listed(user)).toBe(true);
+  });
+
+  it("comes back with its session when the user returns first, and the retention timer then erases nothing", async () => {
+    const user = uniqueUser("stopped-back");
+    const first = await stopped(user);
+    const back = await session(user).call("start", { device: "phone" });
+    expect(back).toMatchObject({ ok: true, value: { created: false } });
+    expect(await listed(user)).toBe(true);
+    // Active again: its alarm is the idle timer's once more, not the retention's.
+    expect((await stored(user)).alarm).toBeLessThanOrEqual(Date.now() + idleTimeoutMs + 60_000);
+    await retentionRunsOut(user);
+    expect(await session(user).call("get", null)).toMatchObject({
+      value: { status: "active", sessionId: first.sessionId },
+    });
+    expect((await stored(user)).keys).toContain("session");
+  });
+
+  it("keeps the storage while an idempotency record is live, and erases it when the record expires though its sweep never ran", async () => {
+    const user = uniqueUser("stopped-keyed");
+    await stopped(user, { idempotencyKey: "start-1", fingerprint: "f" });
+    await retentionRunsOut(user);
+    expect((await stored(user)).keys).toContain("session");
+    // The record expires; a stopped session runs no timer, so the sweep stays due and unrun.
+    await runInDurableObject(sessionStub(user), (_actor, state) => {
+      state.storage.sql.exec("UPDATE _bulwark_idempotency SET expires_at = ?", Date.now() - 1);
+      state.storage.sql.exec(
+        "UPDATE _bulwark_timers SET due = ? WHERE name = 'bulwark:idempotency-sweep'",
+        Date.now() - 1,
+      );
+    });
+    await retentionRunsOut(user);
+    await expectNothingStored(user);
   });
 });

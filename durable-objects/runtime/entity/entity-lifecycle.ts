@@ -4,7 +4,7 @@ import { type ActorLifecycle, LIFECYCLE_TABLE } from "../lifecycle";
 import { type Failure, fail, RuntimeCodes } from "../result";
 import { RuntimeTables } from "../runtime-tables";
 import type { Timers } from "../timers";
-import { IdleClock, RETENTION_TIMER } from "./idle-clock";
+import { IDLE_TIMER, IdleClock, RETENTION_TIMER } from "./idle-clock";
 
 /** What an entity asks of its supervisor (a `simple_one_for_one` `Supervisor`). */
 export interface EntitySupervisorRpc {
@@ -98,8 +98,12 @@ export class EntityLifecycle {
       this.#enrolling = null;
     });
     const refused = await this.#enrolling;
-    if (!refused && this.idle.touch(now)) await this.#host.timers.arm();
-    return refused;
+    if (refused) return refused;
+    // Armed whether or not the idle timer moved: one taken back after a stop had its alarm
+    // on the retention timer alone (`Timers.armOnly`).
+    this.idle.touch(now);
+    await this.#host.timers.arm();
+    return null;
   }
 
   /**
@@ -136,16 +140,33 @@ export class EntityLifecycle {
   }
 
   /**
+   * Its supervisor stopped it (call it after the stop is stored). A stopped entity runs no
+   * handler, so it never passivates: its storage is kept `retentionMs` from now, as a passive
+   * one's is, unless a message takes it back first. Whether a retention timer was set.
+   */
+  stopped(now: number): boolean {
+    if (this.#retentionMs === null) return false;
+    this.#host.timers.schedule(RETENTION_TIMER, now + this.#retentionMs);
+    return true;
+  }
+
+  /**
    * The retention timer fired (call it inside a transaction): whether the entity's storage
    * may be erased now. Not while it is active or activating (the timer goes; its next
-   * passivation sets it again), nor while a leave is on its way, a socket is open
+   * passivation or stop sets it again), nor while a leave is on its way, a socket is open
    * (`openSockets`) or another timer is pending — an idempotency record's sweep, a leave to
    * send again, a service's own timer: then the timer moves past what is pending and the
    * question is asked again there. An entity with nothing of that is erased.
+   *
+   * A stopped entity runs no timer until it is taken back: only one still to come holds it
+   * (an idempotency record's sweep is due when the record expires, so a retry within the
+   * record's life is still answered); its idle timer and timers already due do not, and go
+   * with the rest of its storage.
    */
   retired(now: number, openSockets: number): boolean {
     const { timers } = this.#host;
-    if (this.#retentionMs === null || this.#enrolledInStorage() || this.#enrolling) {
+    const stopped = this.#host.lifecycle.stopped;
+    if (this.#retentionMs === null || this.#active() || this.#enrolling) {
       timers.cancel(RETENTION_TIMER);
       return false;
     }
@@ -153,8 +174,10 @@ export class EntityLifecycle {
       timers.schedule(RETENTION_TIMER, now + Math.max(this.#retryFloorMs(), this.idle.timeoutMs));
       return false;
     }
-    const pending = timers.latestDueExcept(RETENTION_TIMER);
-    if (pending !== null) {
+    const pending = stopped
+      ? timers.latestDueExcept(RETENTION_TIMER, IDLE_TIMER)
+      : timers.latestDueExcept(RETENTION_TIMER);
+    if (pending !== null && (!stopped || pending > now)) {
       timers.schedule(RETENTION_TIMER, Math.max(pending, now) + 1);
       return false;
     }
