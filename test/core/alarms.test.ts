@@ -202,4 +202,32 @@ describe("BackgroundCopy (the edge's copy of the automation state)", () => {
       ).value,
     ).toBe(3);
   });
+
+  it("starts another refresh after the max age though the last never settled (its request was cancelled), and never takes an older answer over a newer one", async () => {
+    // In workerd a refresh whose request was cancelled can stay pending for ever: the copy
+    // must not wait for it, or it would never refresh again in that isolate.
+    let now = 0;
+    const copy = new BackgroundCopy("initial", 1000, () => now);
+    const errors: unknown[] = [];
+    const read = (fetch: () => Promise<string>) => copy.read(fetch, (e) => errors.push(e));
+    let answerStuck: (value: string) => void = () => {};
+    const first = read(
+      () =>
+        new Promise<string>((resolve) => {
+          answerStuck = resolve;
+        }),
+    );
+    expect(first.refresh).not.toBeNull();
+    now = 999;
+    expect(read(async () => "early").refresh).toBeNull();
+    now = 1000;
+    const second = read(async () => "fresh");
+    expect(second.refresh).not.toBeNull();
+    await second.refresh;
+    expect(read(async () => "x").value).toBe("fresh");
+    answerStuck("late"); // the first refresh lands after the newer one: not taken
+    await first.refresh;
+    expect(read(async () => "x").value).toBe("fresh");
+    expect(errors).toEqual([]);
+  });
 });
