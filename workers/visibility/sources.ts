@@ -1,15 +1,23 @@
 import { logEvent } from "../../core/log";
-import type { FamilySnapshot } from "../../core/metrics";
+import type { FamilySnapshot, FamilySpec } from "../../core/metrics";
 import { alarmManager, ROOT, SERVICES } from "../../durable-objects";
 import { monitorName } from "../../durable-objects/visibility/metrics/batch";
-import { FAMILIES, FAMILY_ORDER } from "../../durable-objects/visibility/metrics/catalog";
+import {
+  FAMILIES,
+  FAMILY_ORDER,
+  MONITORED,
+} from "../../durable-objects/visibility/metrics/catalog";
 import { metricsConfig } from "../../durable-objects/visibility/metrics/config";
 import { mergeFamilies } from "../../durable-objects/visibility/metrics/snapshot";
 
-/** One place `/metrics` reads families from. A `required` source failing fails the scrape. */
+/**
+ * One place `/metrics` reads families from. A `required` source failing fails the scrape;
+ * an optional one's `families` (those it reads) are then exposed without samples.
+ */
 export interface MetricsSource {
   readonly name: string;
   readonly required: boolean;
+  readonly families: readonly FamilySpec[];
   read(env: Cloudflare.Env): Promise<FamilySnapshot[]>;
 }
 
@@ -29,12 +37,18 @@ export async function monitorFamilies(env: Cloudflare.Env): Promise<FamilySnapsh
 }
 
 /** Counters, histograms and admission gauges aggregated by the deployment's monitors. */
-const monitor: MetricsSource = { name: "monitor", required: true, read: monitorFamilies };
+const monitor: MetricsSource = {
+  name: "monitor",
+  required: true,
+  families: MONITORED,
+  read: monitorFamilies,
+};
 
 /** `bulwark_service_up` from the root supervisor's state at scrape time. */
 const serviceUp: MetricsSource = {
   name: "supervision",
   required: false,
+  families: [FAMILIES.serviceUp],
   async read(env) {
     const down = await env.SUPERVISOR.get(env.SUPERVISOR.idFromName(ROOT)).downChildren();
     const series = SERVICES.map((service) => ({
@@ -49,6 +63,7 @@ const serviceUp: MetricsSource = {
 const alarms: MetricsSource = {
   name: "alarms",
   required: false,
+  families: [FAMILIES.alarmsActive, FAMILIES.notifications],
   async read(env) {
     const counts = await alarmManager(env).counts();
     const series = (values: Readonly<Record<string, number>>, label: string) =>
@@ -63,9 +78,16 @@ const alarms: MetricsSource = {
 /** Every source of `/metrics`; a new one is one entry here. */
 export const METRICS_SOURCES: readonly MetricsSource[] = [monitor, serviceUp, alarms];
 
+/** A family with no series, whatever its type (an empty list fits every kind of series). */
+const withoutSamples = (spec: FamilySpec): FamilySnapshot =>
+  ({ spec, series: [] }) as FamilySnapshot;
+
 /**
- * Reads every source in parallel and merges their families in catalog order. An optional
- * source that fails is left out of this scrape (and logged); a required one fails it.
+ * Reads every source in parallel and merges their families in catalog order, with
+ * `bulwark_scrape_source_success` saying which sources answered. A required source that
+ * fails fails the scrape. An optional one is logged, and its families are exposed without
+ * samples: every family of the contract is in every scrape, and none shows a guessed value
+ * (as node_exporter's `node_scrape_collector_success` tells a failed collector).
  */
 export async function collectFamilies(
   env: Cloudflare.Env,
@@ -73,16 +95,21 @@ export async function collectFamilies(
 ): Promise<FamilySnapshot[]> {
   const results = await Promise.allSettled(sources.map((source) => source.read(env)));
   const families: FamilySnapshot[] = [];
-  results.forEach((result, i) => {
+  const answered = results.map((result, i) => {
     const source = sources[i] as MetricsSource;
-    if (result.status === "fulfilled") families.push(...result.value);
-    else if (source.required) throw result.reason;
-    else
-      logEvent("warn", "metrics-source-failed", {
-        source: source.name,
-        error: String(result.reason),
-      });
+    if (result.status === "fulfilled") {
+      families.push(...result.value);
+      return { labels: { source: source.name }, value: 1 };
+    }
+    if (source.required) throw result.reason;
+    logEvent("warn", "metrics-source-failed", {
+      source: source.name,
+      error: String(result.reason),
+    });
+    families.push(...source.families.map(withoutSamples));
+    return { labels: { source: source.name }, value: 0 };
   });
+  families.push({ spec: FAMILIES.scrapeSourceSuccess, series: answered });
   const rank = (f: FamilySnapshot) => FAMILY_ORDER.indexOf(f.spec.name);
   return families.sort((a, b) => rank(a) - rank(b));
 }

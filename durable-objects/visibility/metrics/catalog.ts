@@ -144,15 +144,25 @@ export const FAMILIES = {
     labels: [],
     seed: [{}],
   },
+  scrapeSourceSuccess: {
+    name: "bulwark_scrape_source_success",
+    type: "gauge",
+    help: "1 when the source answered this scrape, 0 when it did not: its families are then present without samples.",
+    labels: ["source"],
+  },
 } as const satisfies Record<string, FamilySpec>;
 
 export type FamilyId = keyof typeof FAMILIES;
 
-/** Families read from elsewhere at scrape time: the root supervisor and the alarm manager. */
+/**
+ * Families made at scrape time: read from the root supervisor and the alarm manager, or by
+ * the scrape itself (how its sources answered).
+ */
 const SCRAPED_ELSEWHERE = new Set<string>([
   FAMILIES.serviceUp.name,
   FAMILIES.alarmsActive.name,
   FAMILIES.notifications.name,
+  FAMILIES.scrapeSourceSuccess.name,
 ]);
 
 /** Families the monitor aggregates. */
