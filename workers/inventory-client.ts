@@ -13,15 +13,6 @@ export function inventoryClient(c: Context<AppEnv>): InventoryClient {
   const deadline = clientDeadline(c);
   const reserved = c.get("admin");
   return new InventoryClient(c.get("router"), (address, delivery, send) =>
-    guarded(
-      address,
-      {
-        idempotent: delivery !== "once",
-        read: delivery === "read",
-        deadline,
-        meta: { reserved },
-      },
-      send,
-    ),
+    guarded(address, { delivery, deadline, meta: { reserved } }, send),
   );
 }

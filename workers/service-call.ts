@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ServiceName, ServiceProtocols } from "../durable-objects";
-import type { Reply } from "../durable-objects/runtime";
+import type { CallDelivery, Reply } from "../durable-objects/runtime";
 import type { AppEnv } from "./context";
 import { clientDeadline } from "./reply";
 import { guarded } from "./shard-call";
@@ -26,6 +26,10 @@ export type CommandKind = "read" | "absolute" | "effect";
 /** The rule above: may a command of `kind`, keyed or not, be sent twice? */
 export const isIdempotent = (kind: CommandKind, keyed: boolean): boolean =>
   kind !== "effect" || keyed;
+
+/** How a command of `kind`, keyed or not, may be delivered (the rule above, and reads apart). */
+export const deliveryOf = (kind: CommandKind, keyed: boolean): CallDelivery =>
+  kind === "read" ? "read" : isIdempotent(kind, keyed) ? "idempotent" : "once";
 
 export { clientOf } from "./client";
 
@@ -62,8 +66,7 @@ export function callService<N extends ServiceName, K extends keyof ServiceProtoc
     : {};
   const meta = { ...(c.get("admin") ? { reserved: true } : {}), ...idempotency };
   const options = {
-    idempotent: isIdempotent(call.kind, keyed),
-    read: call.kind === "read",
+    delivery: deliveryOf(call.kind, keyed),
     deadline: clientDeadline(c),
     meta,
   };

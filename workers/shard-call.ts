@@ -2,7 +2,13 @@ import { fullJitter } from "../core/backoff";
 import { CircuitBreaker } from "../core/breaker";
 import { logEvent } from "../core/log";
 import type { ShardAddress } from "../durable-objects";
-import { type CallMeta, fail, type LoadReport, type Reply } from "../durable-objects/runtime";
+import {
+  type CallDelivery,
+  type CallMeta,
+  fail,
+  type LoadReport,
+  type Reply,
+} from "../durable-objects/runtime";
 import { countShed } from "./visibility/edge-metrics";
 
 /** Retries of a `retryable` RPC error, for idempotent commands only. */
@@ -89,15 +95,11 @@ export function underPressure(key: string, now = Date.now()): boolean {
 
 export interface GuardOptions {
   /**
-   * Safe to send twice: only then are RPC errors retried. Decide it with the one rule,
-   * `isIdempotent(kind, keyed)` (`service-call.ts`): reads, absolute writes, keyed effects.
+   * How the command may be delivered, decided with the one rule, `deliveryOf(kind, keyed)`
+   * (`service-call.ts`): RPC errors are retried unless it is `once`, and only a command
+   * that is not a `read` can leave a broken attempt's effect unknown (`effectUnknown`).
    */
-  readonly idempotent: boolean;
-  /**
-   * The command changes nothing: a broken attempt then leaves no effect unknown, and its
-   * failures are never marked `effectUnknown`.
-   */
-  readonly read: boolean;
+  readonly delivery: CallDelivery;
   /** Absolute deadline (epoch ms) of the client, if it sent one. */
   readonly deadline: number | undefined;
   readonly meta?: CallMeta;
@@ -181,8 +183,8 @@ export async function guarded<T>(
           unsure,
         );
       }
-      unsure = !options.read;
-      if (rpc.retryable && options.idempotent && attempt < MAX_RETRIES) {
+      unsure = options.delivery !== "read";
+      if (rpc.retryable && options.delivery !== "once" && attempt < MAX_RETRIES) {
         await sleep(fullJitter(attempt, BACKOFF));
         continue;
       }

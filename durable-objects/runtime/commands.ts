@@ -88,6 +88,14 @@ export const saga = <P, V>(
   options: WriteOptions = {},
 ) => ({ kind: "saga", run, intake: options.intake ?? false }) as const;
 
+/**
+ * How a command may be delivered: a `read` changes nothing; an `idempotent` one has one
+ * effect however often it arrives (an absolute write, or a keyed one the actor remembers);
+ * `once` must not be sent twice. The caller decides by it what it retries, and whether a
+ * failure after a broken attempt may have taken effect.
+ */
+export type CallDelivery = "read" | "idempotent" | "once";
+
 /** What travels with every command besides its payload. */
 export interface CallMeta {
   /** Milliseconds the caller will still wait; the actor drops the command once it is spent. */

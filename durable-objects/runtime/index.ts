@@ -14,6 +14,7 @@
 export { Actor, type ActorInspection, type ExitReport, type SupervisorLink } from "./actor";
 export { ActorRef, type ActorRpc } from "./actor-ref";
 export {
+  type CallDelivery,
   type CallMeta,
   type CommandContext,
   type Commands,

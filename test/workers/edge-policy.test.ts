@@ -51,7 +51,7 @@ describe("Edge retries of broken RPC", () => {
     const flaky = flakyShard(2);
     const reply = await guarded(
       flaky.shard,
-      { idempotent: true, read: false, deadline: undefined },
+      { delivery: "idempotent", deadline: undefined },
       flaky.send,
     );
     expect(reply).toMatchObject({ ok: true, value: "served" });
@@ -65,7 +65,7 @@ describe("Edge retries of broken RPC", () => {
     const lines = await logsDuring(async () => {
       reply = await guarded(
         flaky.shard,
-        { idempotent: true, read: false, deadline: undefined },
+        { delivery: "idempotent", deadline: undefined },
         flaky.send,
       );
     });
@@ -87,7 +87,7 @@ describe("Edge retries of broken RPC", () => {
         const flaky = flakyShard(3);
         const reply = await guarded(
           flaky.shard,
-          { idempotent: true, read, deadline: undefined },
+          { delivery: read ? "read" : "idempotent", deadline: undefined },
           flaky.send,
         );
         expect(reply).toMatchObject({ ok: false, code: "internal-error" });
@@ -105,7 +105,7 @@ describe("Edge retries of broken RPC", () => {
       let calls = 0;
       const reply = await guarded(
         shard,
-        { idempotent: true, read, deadline: undefined },
+        { delivery: read ? "read" : "idempotent", deadline: undefined },
         async (): Promise<Reply<string>> => {
           calls += 1;
           if (calls === 1) throw brokenRpc();
@@ -121,11 +121,7 @@ describe("Edge retries of broken RPC", () => {
   it("never retries a command that is not idempotent", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const flaky = flakyShard(1);
-    const reply = await guarded(
-      flaky.shard,
-      { idempotent: false, read: false, deadline: undefined },
-      flaky.send,
-    );
+    const reply = await guarded(flaky.shard, { delivery: "once", deadline: undefined }, flaky.send);
     expect(reply).toMatchObject({ ok: false, code: "internal-error" });
     expect(flaky.calls()).toBe(1);
     expect(logged).toHaveBeenCalledTimes(1);
@@ -136,7 +132,7 @@ describe("Edge retries of broken RPC", () => {
     let calls = 0;
     const reply = await guarded(
       shard,
-      { idempotent: true, read: false, deadline: undefined },
+      { delivery: "idempotent", deadline: undefined },
       async () => {
         calls += 1;
         return fail("overloaded", "busy", { retryAfterMs: 1000 });

@@ -56,7 +56,7 @@ export async function recoveredOrder(
   const { orderId } = request;
   const read = await guarded(
     router.locate("orders", orderId),
-    { idempotent: true, read: true, deadline: clientDeadline(c) },
+    { delivery: "read", deadline: clientDeadline(c) },
     (meta) => router.orders(orderId).call("getOrder", { orderId }, meta),
   ).catch(() => null);
   if (read?.ok) return sameOrder(read.value, request);

@@ -28,12 +28,7 @@ export async function stockEvents(c: Context<AppEnv>): Promise<Response> {
   const router = c.get("router");
   const current = await guarded(
     router.locate("inventory", sku),
-    {
-      idempotent: true,
-      read: true,
-      deadline: clientDeadline(c),
-      meta: { reserved: c.get("admin") },
-    },
+    { delivery: "read", deadline: clientDeadline(c), meta: { reserved: c.get("admin") } },
     (meta) => router.inventory(sku).call("getSku", { sku }, meta),
   );
   if (!current.ok) throw fromFailure(current);

@@ -1,5 +1,5 @@
 import type { ShardAddress, ShardRouter } from "../../routing";
-import { type CallMeta, fail, type Reply, RuntimeCodes } from "../../runtime";
+import { type CallDelivery, type CallMeta, fail, type Reply, RuntimeCodes } from "../../runtime";
 import type { HoldView, InventoryProtocol, Placement, SkuView } from "../protocol";
 import { subShardAddress, subShardRef } from "./address";
 import { chooseSubShard, subShardOfHold } from "./placement";
@@ -7,20 +7,12 @@ import { PlacementCache } from "./placement-cache";
 import { aggregateView } from "./view";
 
 /**
- * How a command may be delivered: a `read` changes nothing; an `idempotent` one has one
- * effect however often it arrives (an absolute write, or a keyed one the actor remembers);
- * `once` must not be sent twice. Read by the edge's caller: what it retries, and whether a
- * failure after a broken attempt may have taken effect.
- */
-export type Delivery = "read" | "idempotent" | "once";
-
-/**
  * How the client reaches a shard: the edge passes its breaker-guarded call, the order saga
  * a plain one. `send` builds a fresh stub each time.
  */
 export type ShardCaller = <T>(
   address: ShardAddress,
-  delivery: Delivery,
+  delivery: CallDelivery,
   send: (meta: CallMeta) => Promise<Reply<T>>,
 ) => Promise<Reply<T>>;
 
@@ -245,7 +237,7 @@ export class InventoryClient {
   #send<C extends keyof InventoryProtocol & string>(
     sku: string,
     subShard: number,
-    delivery: Delivery,
+    delivery: CallDelivery,
     command: C,
     payload: InventoryProtocol[C]["payload"],
     extra: CallMeta = {},

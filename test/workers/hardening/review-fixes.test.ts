@@ -106,14 +106,12 @@ describe("Review fixes under platform faults", () => {
     );
     const late = await guarded(
       shard,
-      { idempotent: true, read: false, deadline: Date.now() - 1 },
+      { delivery: "idempotent", deadline: Date.now() - 1 },
       async () => ok("should not run"),
     );
     expect(late).toMatchObject({ ok: false, code: "deadline-exceeded" });
-    const probe = await guarded(
-      shard,
-      { idempotent: true, read: false, deadline: undefined },
-      async () => ok("probe"),
+    const probe = await guarded(shard, { delivery: "idempotent", deadline: undefined }, async () =>
+      ok("probe"),
     );
     expect(probe).toMatchObject({ ok: true, value: "probe" });
     expect(breaker.state).toBe("closed");
