@@ -7,7 +7,7 @@ import { type ActorRef, fail, ok, type Protocol } from "../../durable-objects/ru
 import type { AppEnv } from "../../workers/context";
 import { fromFailure, onError } from "../../workers/errors";
 import { resource } from "../../workers/resource";
-import { isIdempotent, type ServiceCall } from "../../workers/service-call";
+import { deliveryOf, isIdempotent, type ServiceCall } from "../../workers/service-call";
 import { serviceRoute } from "../../workers/service-route";
 import { logsDuring } from "../log-lines";
 import { expectProblem, http, putSku, uniqueSku } from "./client";
@@ -49,6 +49,13 @@ describe("Retries decided by the command kind", () => {
     expect(isIdempotent("absolute", false)).toBe(true);
     expect(isIdempotent("effect", false)).toBe(false);
     expect(isIdempotent("effect", true)).toBe(true);
+  });
+
+  it("turns the rule into the delivery the guard reads: reads apart, then idempotent or once", () => {
+    expect(deliveryOf("read", false)).toBe("read");
+    expect(deliveryOf("absolute", false)).toBe("idempotent");
+    expect(deliveryOf("effect", true)).toBe("idempotent");
+    expect(deliveryOf("effect", false)).toBe("once");
   });
 
   it("retries a read (GET sku) past a broken RPC", async () => {
